@@ -1,0 +1,9 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Umbrella header: include this to use the whole public API of libtabayyun. */
+#ifndef TABAYYUN_H
+#define TABAYYUN_H
+
+#include "tby_common.h"
+#include "tby_names.h"
+
+#endif

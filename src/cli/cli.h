@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Shared declarations of the `tabayyun` command's subcommands. */
+#ifndef TBY_CLI_H
+#define TBY_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "tabayyun/tabayyun.h"
+
+enum { CLI_OK = 0, CLI_USAGE = 1, CLI_BADINPUT = 2, CLI_INTERNAL = 3 };
+
+typedef struct cli_command {
+    const char *name;
+    const char *summary;
+    int (*run)(int argc, char **argv); /* argv[0] is the command name */
+} cli_command;
+
+int cmd_normalize(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
+int cmd_version(int argc, char **argv);
+
+/* Maps a library error code to an exit code (input errors 2, others 3). */
+int cli_exit_for(int rc);
+
+/* True when argv holds -h or --help. */
+bool cli_wants_help(int argc, char **argv);
+
+#endif

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: Apache-2.0
+// The `tabayyun` command: dispatches to one cmd_<verb>.c per subcommand.
+//
+// Exit codes (documented in docs/cli.md and in `tabayyun --help`):
+//   0 success, 1 usage error, 2 bad input, 3 internal or resource error.
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const cli_command cli_commands[] = {
+    {"version", "print the version", cmd_version},
+};
+
+static void cli_usage(FILE *out)
+{
+    fprintf(out, "usage: tabayyun <command> [options]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof(cli_commands) / sizeof(cli_commands[0]); i++)
+        fprintf(out, "  %-10s %s\n", cli_commands[i].name, cli_commands[i].summary);
+    fprintf(out, "\n`tabayyun <command> --help` describes a command.\n"
+                 "exit codes: 0 ok, 1 usage error, 2 bad input, 3 internal or resource error\n");
+}
+
+int cmd_version(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    printf("tabayyun %s\n", tby_version());
+    return CLI_OK;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        cli_usage(stderr);
+        return CLI_USAGE;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        cli_usage(stdout);
+        return CLI_OK;
+    }
+    if (!strcmp(argv[1], "--version"))
+        return cmd_version(argc - 1, argv + 1);
+    for (size_t i = 0; i < sizeof(cli_commands) / sizeof(cli_commands[0]); i++) {
+        if (!strcmp(argv[1], cli_commands[i].name))
+            return cli_commands[i].run(argc - 1, argv + 1);
+    }
+    fprintf(stderr, "tabayyun: unknown command '%s'\n", argv[1]);
+    cli_usage(stderr);
+    return CLI_USAGE;
+}
