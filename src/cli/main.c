@@ -9,6 +9,8 @@
 #include "cli/cli.h"
 
 static const cli_command cli_commands[] = {
+    {"normalize", "show a name's normalised forms, parts with roles, and keys", cmd_normalize},
+    {"compare", "compare two names, or the pairs of a TSV file", cmd_compare},
     {"version", "print the version", cmd_version},
 };
 

@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: Apache-2.0
+// Comparing parts and whole names.
+//
+// Part against part: identical keys are exact (or spelling, when only folding made them
+// equal); two Arabic spellings are compared letter by letter (distinct consonants stay
+// distinct); anything involving Latin is compared on the cross-script phonetic symbols.
+// The weighted edit distance d over a key of weighted length L becomes a similarity
+// (1 - d / L) ^ 2, so one changed consonant in a five-letter name costs about a third.
+//
+// Name against name: an order-free one-to-one alignment of parts chosen greedily by
+// weighted similarity, where each part's weight says how much it identifies (a grandfather
+// less than a given name, a kunya or a very common name much less). The score is
+//
+//            sum over aligned pairs of  w * sim
+//   ---------------------------------------------------------------
+//   sum over aligned pairs of w  +  sum over unaligned parts of  lambda * w
+//
+// with lambda = 1 for parts of the shorter name (everything it says should be found) and
+// 0.3 for the longer one (lists carry more ancestors and aliases than a registration).
+#include <math.h>
+#include <string.h>
+
+#include "names/names_int.h"
+
+/* Parts whose similarity is below this are not aligned at all. */
+#define ALIGN_MIN_SIM 0.45
+
+static double sim_from_distance(double distance, double length)
+{
+    if (length < 2.0)
+        length = 2.0;
+    double r = 1.0 - distance / length;
+    if (r <= 0.0)
+        return 0.0;
+    return r * r;
+}
+
+/*
+ * Plain Levenshtein distance over code points, for parts with no phonetic symbols (names in
+ * scripts other than Arabic and Latin): they still compare, spelling against spelling.
+ */
+static double key_distance(const char *a, const char *b, double *len_out)
+{
+    int32_t ca[TBY__SYM_MAX], cb[TBY__SYM_MAX];
+    size_t na = 0, nb = 0;
+    for (size_t off = 0, len = strlen(a), k; off < len && na < TBY__SYM_MAX; off += k) {
+        k = tby__utf8_decode(a + off, len - off, &ca[na]);
+        if (!k)
+            break;
+        na++;
+    }
+    for (size_t off = 0, len = strlen(b), k; off < len && nb < TBY__SYM_MAX; off += k) {
+        k = tby__utf8_decode(b + off, len - off, &cb[nb]);
+        if (!k)
+            break;
+        nb++;
+    }
+    double prev[TBY__SYM_MAX + 1], cur[TBY__SYM_MAX + 1];
+    for (size_t j = 0; j <= nb; j++)
+        prev[j] = (double)j;
+    for (size_t i = 0; i < na; i++) {
+        cur[0] = (double)(i + 1);
+        for (size_t j = 0; j < nb; j++) {
+            double best = prev[j] + (ca[i] == cb[j] ? 0.0 : 1.0);
+            if (prev[j + 1] + 1.0 < best)
+                best = prev[j + 1] + 1.0;
+            if (cur[j] + 1.0 < best)
+                best = cur[j] + 1.0;
+            cur[j + 1] = best;
+        }
+        memcpy(prev, cur, (nb + 1) * sizeof(double));
+    }
+    *len_out = (double)(na > nb ? na : nb);
+    return prev[nb];
+}
+
+static double part_compare(const tby__part *a, const tby__part *b, tby_tier *tier_out)
+{
+    bool a_ar = a->pub.script == TBY_SCRIPT_ARABIC;
+    bool b_ar = b->pub.script == TBY_SCRIPT_ARABIC;
+    if (a->key_hash == b->key_hash && a_ar == b_ar && !strcmp(a->pub.key, b->pub.key)) {
+        *tier_out = strcmp(a->pub.form, b->pub.form) ? TBY_TIER_SPELLING : TBY_TIER_EXACT;
+        return 1.0;
+    }
+    double len;
+    if (a_ar && b_ar && a->ar_len && b->ar_len) {
+        double d = tby__arabic_distance(a->ar, a->ar_len, b->ar, b->ar_len, &len);
+        double sim = sim_from_distance(d, len);
+        *tier_out = d <= 0.5 ? TBY_TIER_SPELLING : TBY_TIER_EDIT;
+        return sim;
+    }
+    if (a->sym_len == 0 || b->sym_len == 0) {
+        double d = key_distance(a->pub.key, b->pub.key, &len);
+        *tier_out = TBY_TIER_EDIT;
+        return a->sym_len == b->sym_len ? sim_from_distance(d, len) : 0.0;
+    }
+    bool cross = a_ar != b_ar;
+    if (a->sym_hash == b->sym_hash && a->sym_len == b->sym_len &&
+        !memcmp(a->sym, b->sym, a->sym_len)) {
+        *tier_out = cross ? TBY_TIER_TRANSLIT : TBY_TIER_SPELLING;
+        return 1.0;
+    }
+    double d = tby__phon_distance(a->sym, a->sym_len, b->sym, b->sym_len, cross, &len);
+    double sim = sim_from_distance(d, len);
+    /* Try without a fused article on either side (Aljubouri against al-Jubouri). */
+    if (a->art_skip && !b->art_skip) {
+        double l2;
+        double d2 = tby__phon_distance(a->sym + a->art_skip, a->sym_len - a->art_skip, b->sym,
+                                       b->sym_len, cross, &l2);
+        double s2 = sim_from_distance(d2, l2);
+        if (s2 > sim)
+            sim = s2, d = d2;
+    } else if (b->art_skip && !a->art_skip) {
+        double l2;
+        double d2 = tby__phon_distance(a->sym, a->sym_len, b->sym + b->art_skip,
+                                       b->sym_len - b->art_skip, cross, &l2);
+        double s2 = sim_from_distance(d2, l2);
+        if (s2 > sim)
+            sim = s2, d = d2;
+    }
+    if (cross)
+        *tier_out = sim >= 0.7 ? TBY_TIER_TRANSLIT : TBY_TIER_EDIT;
+    else
+        *tier_out = d <= 0.45 ? TBY_TIER_SPELLING : TBY_TIER_EDIT;
+    return sim;
+}
+
+double tby_name_part_compare(const tby_name_part *a, const tby_name_part *b, tby_tier *tier_out)
+{
+    tby_tier tier = TBY_TIER_NONE;
+    if (!a || !b) {
+        if (tier_out)
+            *tier_out = TBY_TIER_NONE;
+        return 0.0;
+    }
+    /* tby_name_part is the first member of tby__part, so the cast recovers the whole part. */
+    double sim = part_compare((const tby__part *)(const void *)a,
+                              (const tby__part *)(const void *)b, &tier);
+    if (sim <= 0.0)
+        tier = TBY_TIER_NONE;
+    if (tier_out)
+        *tier_out = tier;
+    return sim;
+}
+
+/* How plausible it is that a part in role x is the same name as a part in role y. */
+static double role_factor(tby_role x, tby_role y)
+{
+    if (x == y || x == TBY_ROLE_UNKNOWN || y == TBY_ROLE_UNKNOWN)
+        return 1.0;
+    if (x == TBY_ROLE_KUNYA || y == TBY_ROLE_KUNYA)
+        return 0.8;
+    /* A family name or nisba moves freely (front of a Latin list entry, end of a chain). */
+    if (x == TBY_ROLE_FAMILY || y == TBY_ROLE_FAMILY || x == TBY_ROLE_NISBA ||
+        y == TBY_ROLE_NISBA)
+        return 0.95;
+    /* A chain with a generation left out shifts the later names by one position. */
+    if ((x == TBY_ROLE_GRANDFATHER && y == TBY_ROLE_ANCESTOR) ||
+        (y == TBY_ROLE_GRANDFATHER && x == TBY_ROLE_ANCESTOR) ||
+        (x == TBY_ROLE_FATHER && y == TBY_ROLE_GRANDFATHER) ||
+        (y == TBY_ROLE_FATHER && x == TBY_ROLE_GRANDFATHER))
+        return 0.95;
+    return 0.85;
+}
+
+typedef struct cand {
+    double value; /* weighted similarity used for choosing */
+    double sim;
+    uint8_t i, j;             /* first part on each side */
+    uint8_t i_count, j_count; /* 1, or 2 for two adjacent parts read as one word */
+    uint8_t tier;
+} cand;
+
+/* Parts whose best single counterpart is below this may be split or merged instead. */
+#define MERGE_BELOW 0.8
+/* A merge must reach this similarity to be considered. */
+#define MERGE_MIN_SIM 0.7
+
+/*
+ * Similarity of one part against two adjacent parts of the other name read as one word:
+ * ظاهرعويس against "Dahir Aweys", "Walijan" against ولی جان. Compounds are handled by the
+ * parser; this catches the spaces that clerks add or drop anywhere else.
+ */
+static double part_compare_merged(const tby__part *one, const tby__part *first,
+                                  const tby__part *second, tby_tier *tier)
+{
+    bool one_ar = one->pub.script == TBY_SCRIPT_ARABIC;
+    bool two_ar = first->pub.script == TBY_SCRIPT_ARABIC;
+    if (two_ar != (second->pub.script == TBY_SCRIPT_ARABIC))
+        return 0.0;
+    double len, d;
+    if (one_ar && two_ar) {
+        uint8_t joined[TBY__SYM_MAX * 2];
+        size_t n = first->ar_len;
+        memcpy(joined, first->ar, n);
+        memcpy(joined + n, second->ar, second->ar_len);
+        n += second->ar_len;
+        d = tby__arabic_distance(one->ar, one->ar_len, joined, n > TBY__SYM_MAX ? TBY__SYM_MAX : n,
+                                 &len);
+    } else {
+        uint8_t joined[TBY__SYM_MAX * 2];
+        size_t n = first->sym_len;
+        memcpy(joined, first->sym, n);
+        memcpy(joined + n, second->sym, second->sym_len);
+        n += second->sym_len;
+        d = tby__phon_distance(one->sym, one->sym_len, joined, n > TBY__SYM_MAX ? TBY__SYM_MAX : n,
+                               one_ar != two_ar, &len);
+    }
+    *tier = one_ar != two_ar ? TBY_TIER_TRANSLIT : TBY_TIER_EDIT;
+    return sim_from_distance(d, len);
+}
+
+double tby_name_compare(const tby_name *a, const tby_name *b, tby_name_match *match)
+{
+    if (match)
+        match->link_count = 0, match->score = 0.0;
+    if (!a || !b || !a->part_count || !b->part_count)
+        return 0.0;
+    size_t n = a->part_count, m = b->part_count;
+    cand cands[TBY_NAME_MAX_PARTS * TBY_NAME_MAX_PARTS * 2];
+    double best_a[TBY_NAME_MAX_PARTS] = {0}, best_b[TBY_NAME_MAX_PARTS] = {0};
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++) {
+        const tby__part *pa = &a->parts[i];
+        for (size_t j = 0; j < m; j++) {
+            const tby__part *pb = &b->parts[j];
+            tby_tier tier;
+            double sim = part_compare(pa, pb, &tier);
+            if (sim > best_a[i])
+                best_a[i] = sim;
+            if (sim > best_b[j])
+                best_b[j] = sim;
+            if (sim < ALIGN_MIN_SIM)
+                continue;
+            cand *c = &cands[count++];
+            c->sim = sim;
+            c->value = sim * role_factor(pa->pub.role, pb->pub.role) *
+                       (pa->weight + pb->weight) * 0.5;
+            c->i = (uint8_t)i;
+            c->j = (uint8_t)j;
+            c->i_count = c->j_count = 1;
+            c->tier = (uint8_t)tier;
+        }
+    }
+    /* Splits and merges, only where single parts left something unexplained. */
+    for (int side = 0; side < 2; side++) {
+        const tby_name *one = side ? b : a, *two = side ? a : b;
+        const double *best_one = side ? best_b : best_a, *best_two = side ? best_a : best_b;
+        for (size_t i = 0; i < one->part_count; i++) {
+            if (best_one[i] >= MERGE_BELOW)
+                continue;
+            for (size_t j = 0; j + 1 < two->part_count; j++) {
+                if (best_two[j] >= MERGE_BELOW && best_two[j + 1] >= MERGE_BELOW)
+                    continue;
+                tby_tier tier;
+                double sim = part_compare_merged(&one->parts[i], &two->parts[j],
+                                                 &two->parts[j + 1], &tier);
+                if (sim < MERGE_MIN_SIM)
+                    continue;
+                const tby__part *p1 = &one->parts[i];
+                const tby__part *q1 = &two->parts[j], *q2 = &two->parts[j + 1];
+                double wq = q1->weight > q2->weight ? q1->weight : q2->weight;
+                cand *c = &cands[count++];
+                c->sim = sim;
+                c->value = sim * role_factor(p1->pub.role, q1->pub.role) * (p1->weight + wq) * 0.5;
+                c->i = (uint8_t)(side ? j : i);
+                c->j = (uint8_t)(side ? i : j);
+                c->i_count = (uint8_t)(side ? 2 : 1);
+                c->j_count = (uint8_t)(side ? 1 : 2);
+                c->tier = (uint8_t)tier;
+            }
+        }
+    }
+    /* Greedy one-to-one assignment, best weighted similarity first (insertion sort: the
+     * candidate list is short). Ties break on position so the result does not depend on
+     * which name is A. */
+    for (size_t k = 1; k < count; k++) {
+        cand key = cands[k];
+        size_t p = k;
+        while (p > 0 && (cands[p - 1].value < key.value ||
+                         (cands[p - 1].value == key.value &&
+                          cands[p - 1].i + cands[p - 1].j > key.i + key.j))) {
+            cands[p] = cands[p - 1];
+            p--;
+        }
+        cands[p] = key;
+    }
+    uint32_t used_a = 0, used_b = 0;
+    double num = 0.0, den = 0.0;
+    size_t matched = 0;
+    for (size_t k = 0; k < count; k++) {
+        const cand *c = &cands[k];
+        uint32_t mask_a = (c->i_count == 2 ? 3u : 1u) << c->i;
+        uint32_t mask_b = (c->j_count == 2 ? 3u : 1u) << c->j;
+        if ((used_a & mask_a) || (used_b & mask_b))
+            continue;
+        used_a |= mask_a;
+        used_b |= mask_b;
+        double wa = a->parts[c->i].weight, wb = b->parts[c->j].weight;
+        if (c->i_count == 2 && a->parts[c->i + 1].weight > wa)
+            wa = a->parts[c->i + 1].weight;
+        if (c->j_count == 2 && b->parts[c->j + 1].weight > wb)
+            wb = b->parts[c->j + 1].weight;
+        double w = (wa + wb) * 0.5;
+        double value = c->sim * role_factor(a->parts[c->i].pub.role, b->parts[c->j].pub.role);
+        num += w * value;
+        den += w;
+        matched++;
+        if (match) {
+            tby_name_link *l = &match->links[match->link_count++];
+            l->a_first = c->i, l->a_count = c->i_count, l->b_first = c->j, l->b_count = c->j_count;
+            l->tier = (tby_tier)c->tier;
+            l->similarity = c->sim;
+            l->weight = w;
+        }
+    }
+    double lambda_a = n < m ? 1.0 : n > m ? 0.3 : 0.65;
+    double lambda_b = m < n ? 1.0 : m > n ? 0.3 : 0.65;
+    for (size_t i = 0; i < n; i++) {
+        if ((used_a >> i) & 1u)
+            continue;
+        double w = lambda_a * a->parts[i].weight;
+        den += w;
+        if (match) {
+            tby_name_link *l = &match->links[match->link_count++];
+            *l = (tby_name_link){(unsigned char)i, 1, 0, 0, TBY_TIER_NONE, 0.0, w};
+        }
+    }
+    for (size_t j = 0; j < m; j++) {
+        if ((used_b >> j) & 1u)
+            continue;
+        double w = lambda_b * b->parts[j].weight;
+        den += w;
+        if (match) {
+            tby_name_link *l = &match->links[match->link_count++];
+            *l = (tby_name_link){0, 0, (unsigned char)j, 1, TBY_TIER_NONE, 0.0, w};
+        }
+    }
+    double score = den > 0.0 ? num / den : 0.0;
+    /* One name part alone never makes two multi-part names alike (OFAC FAQ 5). */
+    if (matched == 1 && (n > 1 || m > 1))
+        score *= 0.8;
+    if (score > 1.0)
+        score = 1.0;
+    if (match)
+        match->score = score;
+    return score;
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Internal representation of a parsed name, shared by parse.c (text -> parts), phonetic.c
+ * (part -> symbol keys) and compare.c (parts -> similarity and alignment). See
+ * docs/internals/names.md for the design; the public view is include/tabayyun/tby_names.h.
+ */
+#ifndef TBY_NAMES_INT_H
+#define TBY_NAMES_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "names/norm.h"
+#include "tabayyun/tby_names.h"
+
+/* Longest phonetic or Arabic letter key of one part (compounds included). */
+#define TBY__SYM_MAX 40
+/* Most components of one compound part (abd + al-rahman; nur + al-din). */
+#define TBY__COMP_MAX 3
+
+/*
+ * One logical part. `sym` is the cross-script phonetic key: one byte per sound class
+ * (phonetic.c). `ar` holds the folded Arabic letters as small codes for Arabic-script
+ * parts (ar_len 0 for Latin parts) so that two Arabic spellings can be compared letter by
+ * letter without the Latin-level merging of distinct consonants.
+ */
+typedef struct tby__part {
+    tby_name_part pub;          /* public view; strings point into the name's string area */
+    uint8_t sym[TBY__SYM_MAX];  /* phonetic symbols (printable ASCII), not NUL-terminated */
+    uint8_t sym_len;            /* symbols used in sym */
+    uint8_t ar[TBY__SYM_MAX];   /* Arabic letter codes of the fold form, 0 for Latin */
+    uint8_t ar_len;             /* letters used in ar */
+    uint8_t art_skip;           /* symbols of a leading unhyphenated "al"/"el" in sym, else 0 */
+    uint8_t comp_count;         /* components in a compound (1 for a simple part) */
+    uint8_t comp_end[TBY__COMP_MAX]; /* end offset in sym of each component */
+    float weight;               /* prior informativeness of the part (role, commonness) */
+    uint64_t key_hash;          /* FNV-1a of pub.key: equal keys, equal hashes */
+    uint64_t sym_hash;          /* FNV-1a of sym */
+} tby__part;
+
+struct tby_name {
+    size_t part_count;
+    unsigned flags;             /* TBY_NORM_* */
+    const char *normalized;     /* parts' forms joined by spaces */
+    tby__part parts[];          /* part_count parts, then the string area */
+};
+
+/* ===== phonetic.c ===== */
+
+/* Symbols of one Latin token (fold form, ASCII letters and '); returns the count. */
+size_t tby__phon_latin(uint8_t *out, size_t cap, const char *fold, size_t len);
+
+/* Symbols of one Arabic token (exact form, UTF-8); returns the count. */
+size_t tby__phon_arabic(uint8_t *out, size_t cap, const char *exact, size_t len);
+
+/* Arabic letter codes of a fold-form Arabic token; returns the count. */
+size_t tby__arabic_codes(uint8_t *out, size_t cap, const char *fold, size_t len);
+
+/*
+ * Weighted edit distance between two symbol strings. `cross` selects the cross-script costs
+ * (short vowels are not written in Arabic, so inserting a Latin vowel is almost free).
+ * *len_out receives the normalising length (weighted symbol count of the longer side).
+ */
+double tby__phon_distance(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len,
+                          bool cross, double *len_out);
+
+/* Weighted edit distance between two Arabic letter-code strings (see tby__arabic_codes). */
+double tby__arabic_distance(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len,
+                            double *len_out);
+
+/* ===== parse.c ===== */
+
+uint64_t tby__fnv1a(const void *data, size_t len);
+
+#endif

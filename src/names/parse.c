@@ -1,0 +1,951 @@
+// SPDX-License-Identifier: Apache-2.0
+// Parsing a normalised name into logical parts with probable roles (arabic-names.md 1).
+//
+//   "AL-JUBOURI, Sheikh Abdul Rahman bin Ahmad"
+//     normalise   al | jubouri | sheikh | abdul | rahman | bin | ahmad   (',' before sheikh)
+//     list style  sheikh abdul rahman bin ahmad | al jubouri            ("LAST, First" undone)
+//     titles      abdul rahman bin ahmad al jubouri                     (Sheikh set aside)
+//     compounds   [abd+rahman] bin [ahmad] [al-jubouri]
+//     particles   [abd+rahman] [ahmad: after bin] [jubouri: article]
+//     roles       given        father              family
+//
+// A compound (Abd al-X, X al-Din, X Allah, Abu X) is one part however it is written: one
+// word or several, Arabic or Latin, with or without the article, with the connector vowel
+// or sun-letter assimilation of any transliteration (Abdul, Abdel, Abdur-, Abdes-, Abd ar-).
+// Its key and phonetic symbols are the concatenation of its components' (abd + rahman), so
+// every spelling of the compound gets the same key.
+#include <string.h>
+
+#include "names/names_int.h"
+
+/* ===== Word classes ===== */
+
+typedef enum word_kind {
+    WORD_CONTENT = 0,
+    WORD_ARTICLE,  /* al, el, ad, ar ... standing alone */
+    WORD_LINEAGE,  /* bin, ibn, ben, ould */
+    WORD_BINT,     /* bint: lineage, and the person is a woman */
+    WORD_ABD,      /* abd, abdul, abdel ... (needs a following word) */
+    WORD_ABU,      /* abu, abou, umm ... */
+    WORD_DIN,      /* din, or a fused "eddin", "uddin", "eldin" */
+    WORD_ALLAH,    /* allah, ullah */
+    WORD_AL_FAMILY /* آل: family of */
+} word_kind;
+
+typedef struct word {
+    const char *exact;
+    const char *fold;
+    uint32_t exact_len;
+    uint32_t fold_len;
+    uint32_t orig_off;
+    uint32_t orig_len;
+    uint8_t script;
+    char sep_before;
+    uint16_t tok_flags;
+    bool list_last;  /* came before the comma of "LAST, First" */
+    word_kind kind;
+} word;
+
+static bool is_vowel_char(char c)
+{
+    return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u';
+}
+
+static bool fold_is(const word *w, const char *s)
+{
+    size_t n = strlen(s);
+    return w->fold_len == n && memcmp(w->fold, s, n) == 0;
+}
+
+static bool fold_in(const word *w, const char *const *list)
+{
+    for (; *list; list++) {
+        if (fold_is(w, *list))
+            return true;
+    }
+    return false;
+}
+
+static const char *const latin_articles[] = {"al", "el", "il", "ul", "ad", "ar", "as", "an",
+                                             "at", "az", "ash", "adh", "ath", "ud", "ed", "ag",
+                                             "ak", "ay", "ez", "es", "er", "et", "en", NULL};
+static const char *const latin_lineage[] = {"bin", "ibn", "ben", "ould", "wuld", "walad", "bn",
+                                            "ibnu", NULL};
+static const char *const latin_abd[] = {"abd",  "abdul", "abdel", "abdal", "abdol", "abdil",
+                                        "abdu", "abdur", "abdus", "abdor", "abdes", "abder",
+                                        "abdet", "abduh", "'abd", "abd'", "3abd", "abdoul",
+                                        "abdelh", NULL};
+static const char *const latin_abu[] = {"abu", "abou", "abo", "abi", "ebu", "umm", "um", "oum",
+                                        "om", "ummu", "oumm", "abul", "abou'l", NULL};
+static const char *const latin_din[] = {"din",    "deen",   "dine",   "ddin",  "ddine", "eddin",
+                                        "eddine", "eldin",  "aldin",  "uddin", "addin", "iddin",
+                                        "eddeen", "uddeen", "eldine", "ud'din", "ettin", "eddin'",
+                                        NULL};
+static const char *const latin_allah[] = {"allah", "ullah", "alla", "ulla", "illah", "ellah",
+                                          "ollah", "allahi", NULL};
+static const char *const latin_titles[] = {
+    "hajj", "haji",    "hajji",  "hadji",   "alhaj",   "alhajj", "sheikh", "shaykh", "sheik",
+    "shaikh", "shaikha", "cheikh", "sayyid", "sayyed", "syed",   "dr",     "doctor", "mullah",
+    "mulla",  "mullah'", "maulvi", "mawlawi", "maulana", "mawlana", "mawlawi", "qari", "ustadh",
+    "ustaz",  "imam",   "mr",     "mrs",     "ms",      "prof",   "professor", "general",
+    "gen",    "colonel", "col",    "brigadier", "major", "captain", "capt", "emir", "amir'",
+    "mufti",  "hafiz",  "sharif'", NULL};
+
+/* Arabic words, compared on the fold form (alef forms folded, ة as ه, ى as ي). */
+static const char *const arabic_lineage[] = {"بن", "ابن", "ولد", NULL};
+static const char *const arabic_titles[] = {"الحاج", "حاج", "الحاجه", "الشيخ", "شيخ", "السيد",
+                                            "سيد",   "د",   "الدكتور", "دكتور", "ملا", "الملا",
+                                            "المولوي", "مولوي", "الامام", "امام", "المفتي",
+                                            NULL};
+static const char *const arabic_abu[] = {"ابو", "ابي", "ام", "ابا", NULL};
+/* Given names that begin with the letters ا ل without being the article. */
+static const char *const arabic_al_names[] = {"الياس", "الهام", "الطاف", "الفت", "اليسع",
+                                              "الماس", NULL};
+
+static word_kind word_classify(const word *w, bool has_next)
+{
+    if (w->script == TBY_SCRIPT_ARABIC) {
+        if (!strcmp(w->exact, "آل"))
+            return has_next ? WORD_AL_FAMILY : WORD_CONTENT;
+        if (fold_is(w, "بنت"))
+            return has_next ? WORD_BINT : WORD_CONTENT;
+        if (fold_in(w, arabic_lineage))
+            return has_next ? WORD_LINEAGE : WORD_CONTENT;
+        if (fold_is(w, "عبد"))
+            return has_next ? WORD_ABD : WORD_CONTENT;
+        if (fold_in(w, arabic_abu))
+            return has_next ? WORD_ABU : WORD_CONTENT;
+        if (fold_is(w, "الدين") || fold_is(w, "دين"))
+            return WORD_DIN;
+        if (fold_is(w, "الله") || fold_is(w, "لله"))
+            return WORD_ALLAH;
+        if (fold_is(w, "ال"))
+            return has_next ? WORD_ARTICLE : WORD_CONTENT;
+        return WORD_CONTENT;
+    }
+    if (w->script != TBY_SCRIPT_LATIN)
+        return WORD_CONTENT;
+    if (fold_in(w, latin_articles))
+        return has_next ? WORD_ARTICLE : WORD_CONTENT;
+    if (fold_is(w, "bint") || fold_is(w, "bent"))
+        return has_next ? WORD_BINT : WORD_CONTENT;
+    if (fold_in(w, latin_lineage))
+        return has_next ? WORD_LINEAGE : WORD_CONTENT;
+    if (fold_in(w, latin_abd))
+        return has_next ? WORD_ABD : WORD_CONTENT;
+    if (fold_in(w, latin_abu))
+        return has_next ? WORD_ABU : WORD_CONTENT;
+    if (fold_in(w, latin_din))
+        return WORD_DIN;
+    if (fold_in(w, latin_allah))
+        return WORD_ALLAH;
+    return WORD_CONTENT;
+}
+
+static bool word_is_title(const word *w)
+{
+    if (w->script == TBY_SCRIPT_ARABIC)
+        return fold_in(w, arabic_titles);
+    return w->script == TBY_SCRIPT_LATIN && fold_in(w, latin_titles);
+}
+
+/* ===== Parts under construction ===== */
+
+typedef enum comp_kind { COMP_TEXT = 0, COMP_ABD, COMP_ABU, COMP_UMM, COMP_DIN, COMP_ALLAH } comp_kind;
+
+typedef struct comp {
+    comp_kind kind;
+    const char *text; /* fold text of a COMP_TEXT component, article removed */
+    uint32_t text_len;
+    const char *exact; /* exact text for Arabic phonetics */
+    uint32_t exact_len;
+} comp;
+
+typedef struct draft {
+    uint32_t word_first, word_count; /* words [first, first+count) in the reordered list */
+    comp comps[TBY__COMP_MAX];
+    uint8_t comp_count;
+    uint8_t script;
+    unsigned flags;
+    bool kunya;
+    bool list_last;
+} draft;
+
+/* Canonical symbols of the fixed components, identical in every script. */
+static size_t comp_fixed_syms(comp_kind kind, uint8_t *out)
+{
+    const char *s = kind == COMP_ABD     ? "3BD"
+                    : kind == COMP_ABU   ? "ABU"
+                    : kind == COMP_UMM   ? "UM"
+                    : kind == COMP_DIN   ? "DIN"
+                    : kind == COMP_ALLAH ? "ALH"
+                                         : "";
+    size_t n = strlen(s);
+    memcpy(out, s, n);
+    return n;
+}
+
+static const char *comp_fixed_key(comp_kind kind, bool arabic)
+{
+    switch (kind) {
+    case COMP_ABD:
+        return arabic ? "عبد" : "abd";
+    case COMP_ABU:
+        return arabic ? "ابو" : "abu";
+    case COMP_UMM:
+        return arabic ? "ام" : "umm";
+    case COMP_DIN:
+        return arabic ? "دين" : "din";
+    case COMP_ALLAH:
+        return arabic ? "الله" : "allah";
+    case COMP_TEXT:
+        break;
+    }
+    return "";
+}
+
+/* Strips the Arabic article from a fold/exact pair when it is one (not الياس). */
+static void arabic_strip_article(const word *w, const char **fold, uint32_t *fold_len,
+                                 const char **exact, uint32_t *exact_len, bool *had)
+{
+    static const char al[] = "\xd8\xa7\xd9\x84"; /* ال */
+    *had = false;
+    /* At least three letters (6 bytes) must remain after the article. */
+    if (*fold_len >= 4 + 6 && memcmp(*fold, al, 4) == 0 && !fold_in(w, arabic_al_names)) {
+        *fold += 4;
+        *fold_len -= 4;
+        /* The exact form may start with أ/إ/آ instead of ا only for non-articles. */
+        if (*exact_len >= 4 && memcmp(*exact, al, 4) == 0) {
+            *exact += 4;
+            *exact_len -= 4;
+        }
+        *had = true;
+    }
+}
+
+static void comp_text(comp *c, const word *w, uint32_t skip)
+{
+    c->kind = COMP_TEXT;
+    c->text = w->fold + skip;
+    c->text_len = w->fold_len - skip;
+    c->exact = w->exact + (w->script == TBY_SCRIPT_ARABIC ? skip : 0);
+    c->exact_len = w->exact_len - (w->script == TBY_SCRIPT_ARABIC ? skip : 0);
+}
+
+/*
+ * Length of the connector after a fused Latin "abd": the vowel and the article or the
+ * assimilated sun letter ("abdul|rahman", "abder|rahmane" -> 'r' kept, "abdur|rahman",
+ * "abdus|salam"). Returns the offset where the divine name starts, or 0 when the word is
+ * not a fused Abd compound.
+ */
+static uint32_t latin_abd_split(const char *s, uint32_t len)
+{
+    if (len < 6 || memcmp(s, "abd", 3) != 0)
+        return 0;
+    uint32_t i = 3;
+    if (i < len && is_vowel_char(s[i]))
+        i++;
+    if (i + 1 < len && s[i] == 'l' && s[i + 1] != 'l')
+        i++; /* article l: abdul-rahman, abdel-aziz */
+    else if (i + 1 < len && s[i] == s[i + 1] && s[i] != 'l')
+        i++; /* sun-letter assimilation: abderrahman, abdussalam (keep one letter) */
+    return len - i >= 3 ? i : 0;
+}
+
+static bool str_ends(const char *s, uint32_t len, const char *suffix, uint32_t *prefix_len)
+{
+    size_t n = strlen(suffix);
+    if (len <= n || memcmp(s + len - n, suffix, n) != 0)
+        return false;
+    *prefix_len = len - (uint32_t)n;
+    return true;
+}
+
+static bool latin_rest_is_allah(const char *s, uint32_t len)
+{
+    static const char *const forms[] = {"allah", "ullah", "llah", "lah", "alla", "ulla", "lla",
+                                        "allahi", "ullahi", "illah", "ellah", "ollah", NULL};
+    for (const char *const *f = forms; *f; f++) {
+        if (strlen(*f) == len && memcmp(*f, s, len) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* ===== Common given names ===== */
+
+/*
+ * Consonant skeletons of the given names that dominate Iraqi and Syrian registers
+ * (arabic-names.md 5.1: Muhammad alone is 5-10 % of men). A part with one of these
+ * skeletons carries the TBY_PART_COMMON flag and a lower prior weight; screening replaces
+ * this prior with frequencies measured from the loaded data.
+ */
+static const char *const common_skeletons[] = {
+    "MHMD", /* Muhammad, Mahmud */
+    "HMD",  /* Ahmad, Hamid, Hamad */
+    "L",    /* Ali */
+    "HSN",  /* Hasan */
+    "HSYN", /* Husayn */
+    "MR",   /* Umar */
+    "BRHM", /* Ibrahim */
+    "XLD",  /* Khalid */
+    "YSF",  /* Yusuf */
+    "MSTF", /* Mustafa */
+    "BDLH", /* Abd Allah */
+    "BDRHMN", /* Abd al-Rahman */
+    "JSM",  /* Jasim */
+    "SLH",  /* Salih */
+    "BS",   /* Abbas */
+    "FTM",  /* Fatima */
+    "YC",   /* A'isha */
+    "ZYNB", /* Zaynab */
+    "MRYM", /* Maryam */
+    "XDJ",  /* Khadija */
+    "MN",   /* Amina */
+    NULL,
+};
+
+static bool sym_is_common(const uint8_t *sym, size_t len)
+{
+    char skel[TBY__SYM_MAX + 1];
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        uint8_t s = sym[i];
+        if (s >= 'A' && s <= 'Z' && s != 'A' && s != 'U' && s != 'I' && s != 'E' && s != 'W') {
+            /* q/k and the t/th classes vary freely in Latin spellings of these names. */
+            char c = s == 'Q' ? 'K' : s == 'O' ? 'T' : (char)s;
+            if (n == 0 || skel[n - 1] != c)
+                skel[n++] = c;
+        }
+    }
+    skel[n] = '\0';
+    for (const char *const *c = common_skeletons; *c; c++) {
+        if (!strcmp(*c, skel))
+            return true;
+    }
+    return false;
+}
+
+/* ===== Parsing ===== */
+
+uint64_t tby__fnv1a(const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < len; i++) {
+        h ^= p[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+typedef struct parse_ctx {
+    word words[TBY_NAME_MAX_PARTS * 2];
+    uint32_t word_count;
+    draft drafts[TBY_NAME_MAX_PARTS];
+    uint32_t draft_count;
+    unsigned flags;
+} parse_ctx;
+
+static draft *draft_new(parse_ctx *ctx, uint32_t first)
+{
+    if (ctx->draft_count >= TBY_NAME_MAX_PARTS)
+        return NULL;
+    draft *d = &ctx->drafts[ctx->draft_count++];
+    memset(d, 0, sizeof(*d));
+    d->word_first = first;
+    d->word_count = 1;
+    d->script = ctx->words[first].script;
+    d->list_last = ctx->words[first].list_last;
+    return d;
+}
+
+static void draft_add(draft *d, comp_kind kind, const word *w, uint32_t skip)
+{
+    if (d->comp_count >= TBY__COMP_MAX)
+        return;
+    comp *c = &d->comps[d->comp_count++];
+    if (kind == COMP_TEXT && w) {
+        comp_text(c, w, skip);
+    } else {
+        memset(c, 0, sizeof(*c));
+        c->kind = kind;
+    }
+    if (kind != COMP_TEXT && kind != COMP_ABU && kind != COMP_UMM)
+        d->flags |= TBY_PART_COMPOUND;
+    if (d->comp_count > 1)
+        d->flags |= TBY_PART_COMPOUND;
+}
+
+/* A content word's text component, with the Arabic article removed (and flagged). */
+static void draft_add_content(draft *d, const word *w)
+{
+    if (w->script == TBY_SCRIPT_ARABIC) {
+        const char *fold = w->fold;
+        uint32_t fold_len = w->fold_len;
+        const char *exact = w->exact;
+        uint32_t exact_len = w->exact_len;
+        bool had = false;
+        arabic_strip_article(w, &fold, &fold_len, &exact, &exact_len, &had);
+        if (d->comp_count < TBY__COMP_MAX) {
+            comp *c = &d->comps[d->comp_count++];
+            c->kind = COMP_TEXT;
+            c->text = fold;
+            c->text_len = fold_len;
+            c->exact = exact;
+            c->exact_len = exact_len;
+            if (d->comp_count > 1)
+                d->flags |= TBY_PART_COMPOUND;
+        }
+        if (had && d->comp_count == 1)
+            d->flags |= TBY_PART_ARTICLE;
+        return;
+    }
+    draft_add(d, COMP_TEXT, w, 0);
+}
+
+/* Splits fused one-word compounds: Abdulrahman, عبدالرحمن, Nureddin, Nasrallah, Abubakr. */
+static bool draft_fused(draft *d, const word *w)
+{
+    uint32_t pre;
+    if (w->script == TBY_SCRIPT_LATIN) {
+        uint32_t at = latin_abd_split(w->fold, w->fold_len);
+        if (at) {
+            draft_add(d, COMP_ABD, NULL, 0);
+            if (latin_rest_is_allah(w->fold + at, w->fold_len - at))
+                draft_add(d, COMP_ALLAH, NULL, 0);
+            else
+                draft_add(d, COMP_TEXT, w, at);
+            return true;
+        }
+        static const char *const din_suffixes[] = {"uddin", "eddine", "eddin", "uddine", "addin",
+                                                   "iddin", "eldin",  "aldin", "ettin",  "attin",
+                                                   "uttin", "uddeen", "eddeen", NULL};
+        for (const char *const *sfx = din_suffixes; *sfx; sfx++) {
+            if (str_ends(w->fold, w->fold_len, *sfx, &pre) && pre >= 2) {
+                comp *c = &d->comps[d->comp_count++];
+                comp_text(c, w, 0);
+                c->text_len = pre;
+                draft_add(d, COMP_DIN, NULL, 0);
+                return true;
+            }
+        }
+        static const char *const allah_suffixes[] = {"allah", "ullah", "ollah", "ellah", NULL};
+        for (const char *const *sfx = allah_suffixes; *sfx; sfx++) {
+            if (str_ends(w->fold, w->fold_len, *sfx, &pre) && pre >= 2) {
+                comp *c = &d->comps[d->comp_count++];
+                comp_text(c, w, 0);
+                c->text_len = pre;
+                draft_add(d, COMP_ALLAH, NULL, 0);
+                return true;
+            }
+        }
+        static const char *const abu_prefixes[] = {"abu", "abou", "ebu", "abo", NULL};
+        for (const char *const *pfx = abu_prefixes; *pfx; pfx++) {
+            size_t n = strlen(*pfx);
+            if (w->fold_len > n + 2 && !memcmp(w->fold, *pfx, n) &&
+                (!memcmp(w->fold + n, "bak", 3) || !memcmp(w->fold + n, "bek", 3))) {
+                draft_add(d, COMP_ABU, NULL, 0);
+                draft_add(d, COMP_TEXT, w, (uint32_t)n);
+                d->flags |= TBY_PART_COMPOUND;
+                return true;
+            }
+        }
+        return false;
+    }
+    if (w->script != TBY_SCRIPT_ARABIC)
+        return false;
+    static const char abd[] = "\xd8\xb9\xd8\xa8\xd8\xaf"; /* عبد */
+    if (w->fold_len >= 6 + 4 && !memcmp(w->fold, abd, 6)) {
+        word rest = *w;
+        rest.fold += 6;
+        rest.fold_len -= 6;
+        /* The exact form starts with the same three letters (no foldable letters in عبد). */
+        rest.exact += 6;
+        rest.exact_len -= 6;
+        draft_add(d, COMP_ABD, NULL, 0);
+        if (fold_is(&rest, "الله") || fold_is(&rest, "لله"))
+            draft_add(d, COMP_ALLAH, NULL, 0);
+        else
+            draft_add_content(d, &rest);
+        d->flags &= ~TBY_PART_ARTICLE;
+        return true;
+    }
+    static const char din[] = "\xd8\xa7\xd9\x84\xd8\xaf\xd9\x8a\xd9\x86"; /* الدين */
+    static const char allah[] = "\xd8\xa7\xd9\x84\xd9\x84\xd9\x87";       /* الله */
+    if (str_ends(w->fold, w->fold_len, din, &pre) && pre >= 4) {
+        comp *c = &d->comps[d->comp_count++];
+        comp_text(c, w, 0);
+        c->text_len = pre;
+        c->exact_len = pre <= c->exact_len ? pre : c->exact_len;
+        draft_add(d, COMP_DIN, NULL, 0);
+        return true;
+    }
+    if (str_ends(w->fold, w->fold_len, allah, &pre) && pre >= 4) {
+        comp *c = &d->comps[d->comp_count++];
+        comp_text(c, w, 0);
+        c->text_len = pre;
+        c->exact_len = pre <= c->exact_len ? pre : c->exact_len;
+        draft_add(d, COMP_ALLAH, NULL, 0);
+        return true;
+    }
+    return false;
+}
+
+static bool is_bakr(const word *w)
+{
+    static const char *const forms[] = {"bakr", "bakar", "baker", "bekir", "bakir", "بكر", NULL};
+    return fold_in(w, forms);
+}
+
+/* Groups words into drafts (logical parts). */
+static int parse_drafts(parse_ctx *ctx, tby_error *err)
+{
+    bool after_bin = false, feminine = false, article = false, al_family = false;
+    word *words = ctx->words;
+    uint32_t n = ctx->word_count;
+    for (uint32_t i = 0; i < n; i++) {
+        word *w = &words[i];
+        draft *d = NULL;
+        switch (w->kind) {
+        case WORD_LINEAGE:
+        case WORD_BINT:
+            after_bin = true;
+            feminine = w->kind == WORD_BINT;
+            continue;
+        case WORD_AL_FAMILY:
+            al_family = true;
+            continue;
+        case WORD_ARTICLE:
+            /* "X al-Din": the article and din join the previous part. */
+            if (i + 1 < n && words[i + 1].kind == WORD_DIN && ctx->draft_count > 0 &&
+                ctx->drafts[ctx->draft_count - 1].comp_count == 1) {
+                draft *prev = &ctx->drafts[ctx->draft_count - 1];
+                draft_add(prev, COMP_DIN, NULL, 0);
+                prev->word_count = i + 2 - prev->word_first;
+                i++;
+                continue;
+            }
+            article = true;
+            continue;
+        case WORD_DIN:
+        case WORD_ALLAH:
+            if (ctx->draft_count > 0 && ctx->drafts[ctx->draft_count - 1].comp_count == 1 &&
+                !ctx->drafts[ctx->draft_count - 1].kunya && !article) {
+                draft *prev = &ctx->drafts[ctx->draft_count - 1];
+                draft_add(prev, w->kind == WORD_DIN ? COMP_DIN : COMP_ALLAH, NULL, 0);
+                prev->word_count = i + 1 - prev->word_first;
+                continue;
+            }
+            break;
+        case WORD_ABD:
+        case WORD_ABU: {
+            d = draft_new(ctx, i);
+            if (!d)
+                goto too_many;
+            uint32_t j = i + 1;
+            if (j + 1 < n && words[j].kind == WORD_ARTICLE)
+                j++;
+            if (w->kind == WORD_ABD) {
+                draft_add(d, COMP_ABD, NULL, 0);
+            } else {
+                bool umm = w->fold[0] == 'u' || w->fold[0] == 'o' ||
+                           fold_is(w, "ام"); /* umm, um, oum, om */
+                draft_add(d, umm ? COMP_UMM : COMP_ABU, NULL, 0);
+                d->kunya = !is_bakr(&words[j]);
+            }
+            if (words[j].kind == WORD_ALLAH) {
+                draft_add(d, COMP_ALLAH, NULL, 0);
+            } else if (words[j].kind == WORD_ABD && j + 1 < n) {
+                /* Abu Abd al-Rahman: a kunya built on a compound. */
+                draft_add(d, COMP_ABD, NULL, 0);
+                j++;
+                if (j + 1 < n && words[j].kind == WORD_ARTICLE)
+                    j++;
+                draft_add_content(d, &words[j]);
+            } else if (!draft_fused(d, &words[j])) {
+                draft_add_content(d, &words[j]);
+            }
+            d->flags &= ~TBY_PART_ARTICLE;
+            d->word_count = j + 1 - i;
+            i = j;
+            break;
+        }
+        default:
+            break;
+        }
+        if (!d) {
+            d = draft_new(ctx, i);
+            if (!d)
+                goto too_many;
+            if (!draft_fused(d, w))
+                draft_add_content(d, w);
+        }
+        if (article && d->comp_count == 1 && !d->kunya)
+            d->flags |= TBY_PART_ARTICLE;
+        if (al_family)
+            d->flags |= TBY_PART_AL_FAMILY;
+        if (after_bin)
+            d->flags |= TBY_PART_AFTER_BIN;
+        if (feminine)
+            d->flags |= TBY_PART_FEMININE;
+        if (d->script != TBY_SCRIPT_ARABIC && (w->tok_flags & TBY__TOK_TA_MARBUTA))
+            d->flags |= TBY_PART_FEMININE;
+        after_bin = feminine = article = al_family = false;
+    }
+    return 0;
+too_many:
+    return tby__error(err, TBY_ETOOLARGE, -1, "name has more than %d parts", TBY_NAME_MAX_PARTS);
+}
+
+static bool draft_ends_like_nisba(const draft *d)
+{
+    const comp *c = &d->comps[d->comp_count - 1];
+    if (c->kind != COMP_TEXT || c->text_len < 2)
+        return false;
+    char last = c->text[c->text_len - 1];
+    if (d->script == TBY_SCRIPT_LATIN)
+        return last == 'i' || last == 'y';
+    return c->text_len >= 2 && (unsigned char)c->text[c->text_len - 2] == 0xD9 &&
+           (unsigned char)last == 0x8A; /* ي */
+}
+
+static void parse_roles(const parse_ctx *ctx, tby_role *roles)
+{
+    uint32_t n = ctx->draft_count;
+    /* Trailing parts with the article, Āl, or from before the comma of "LAST, First". */
+    uint32_t family_from = n;
+    while (family_from > 1) {
+        const draft *d = &ctx->drafts[family_from - 1];
+        bool family_like = !d->kunya && d->comp_count == 1 &&
+                           (d->flags & (TBY_PART_ARTICLE | TBY_PART_AL_FAMILY));
+        if (!family_like && !d->list_last)
+            break;
+        family_from--;
+    }
+    uint32_t position = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        const draft *d = &ctx->drafts[i];
+        if (d->kunya) {
+            roles[i] = TBY_ROLE_KUNYA;
+        } else if (i >= family_from) {
+            roles[i] = (d->flags & TBY_PART_ARTICLE) && draft_ends_like_nisba(d) ? TBY_ROLE_NISBA
+                                                                                 : TBY_ROLE_FAMILY;
+        } else {
+            static const tby_role chain[] = {TBY_ROLE_GIVEN, TBY_ROLE_FATHER,
+                                             TBY_ROLE_GRANDFATHER};
+            roles[i] = position < 3 ? chain[position] : TBY_ROLE_ANCESTOR;
+            position++;
+        }
+    }
+}
+
+static float role_weight(tby_role role)
+{
+    switch (role) {
+    case TBY_ROLE_GIVEN:
+    case TBY_ROLE_FATHER:
+    case TBY_ROLE_FAMILY:
+    case TBY_ROLE_UNKNOWN:
+        return 1.0f;
+    case TBY_ROLE_GRANDFATHER:
+        return 0.9f;
+    case TBY_ROLE_ANCESTOR:
+        return 0.8f;
+    case TBY_ROLE_NISBA:
+        return 0.8f;
+    case TBY_ROLE_KUNYA:
+        return 0.35f;
+    }
+    return 1.0f;
+}
+
+/* ===== Assembly ===== */
+
+/* Scratch text area of one parse; strings are referenced by offset until the final copy. */
+typedef struct strbuf {
+    char data[TBY__NORM_OUT_CAP * 4];
+    size_t len;
+    bool overflow;
+} strbuf;
+
+static uint32_t sb_begin(strbuf *sb)
+{
+    return (uint32_t)sb->len;
+}
+
+static void sb_put(strbuf *sb, const void *data, size_t len)
+{
+    if (sb->overflow || sb->len + len + 1 > sizeof(sb->data)) {
+        sb->overflow = true;
+        return;
+    }
+    memcpy(sb->data + sb->len, data, len);
+    sb->len += len;
+}
+
+static void sb_end(strbuf *sb)
+{
+    char nul = '\0';
+    sb_put(sb, &nul, 1);
+}
+
+typedef struct part_offsets {
+    uint32_t original, form, key, phonetic;
+} part_offsets;
+
+static void part_build(tby__part *part, part_offsets *off, const parse_ctx *ctx, const draft *d,
+                       const char *input, strbuf *sb)
+{
+    bool arabic = d->script == TBY_SCRIPT_ARABIC;
+    off->original = sb_begin(sb);
+    for (uint32_t k = 0; k < d->word_count; k++) {
+        const word *w = &ctx->words[d->word_first + k];
+        if (k)
+            sb_put(sb, " ", 1);
+        sb_put(sb, input + w->orig_off, w->orig_len);
+    }
+    sb_end(sb);
+    off->form = sb_begin(sb);
+    for (uint32_t k = 0; k < d->word_count; k++) {
+        const word *w = &ctx->words[d->word_first + k];
+        if (k)
+            sb_put(sb, w->sep_before == '-' ? "-" : " ", 1);
+        sb_put(sb, w->exact, w->exact_len);
+    }
+    sb_end(sb);
+    off->key = sb_begin(sb);
+    size_t key_start = sb->len;
+    part->sym_len = 0;
+    part->ar_len = 0;
+    part->comp_count = d->comp_count;
+    for (uint8_t c = 0; c < d->comp_count; c++) {
+        const comp *cp = &d->comps[c];
+        if (c)
+            sb_put(sb, "+", 1);
+        uint8_t *sym = part->sym + part->sym_len;
+        size_t room = TBY__SYM_MAX - part->sym_len;
+        size_t added;
+        if (cp->kind == COMP_TEXT) {
+            sb_put(sb, cp->text, cp->text_len);
+            added = arabic ? tby__phon_arabic(sym, room, cp->exact, cp->exact_len)
+                           : tby__phon_latin(sym, room, cp->text, cp->text_len);
+            if (arabic)
+                part->ar_len += (uint8_t)tby__arabic_codes(part->ar + part->ar_len,
+                                                           TBY__SYM_MAX - part->ar_len, cp->text,
+                                                           cp->text_len);
+        } else {
+            const char *fixed = comp_fixed_key(cp->kind, arabic);
+            sb_put(sb, fixed, strlen(fixed));
+            uint8_t tmp[4];
+            added = comp_fixed_syms(cp->kind, tmp);
+            if (added > room)
+                added = room;
+            memcpy(sym, tmp, added);
+            if (arabic)
+                part->ar_len += (uint8_t)tby__arabic_codes(part->ar + part->ar_len,
+                                                           TBY__SYM_MAX - part->ar_len, fixed,
+                                                           strlen(fixed));
+        }
+        part->sym_len += (uint8_t)added;
+        part->comp_end[c] = part->sym_len;
+    }
+    part->key_hash = tby__fnv1a(sb->data + key_start, sb->len - key_start);
+    sb_end(sb);
+    off->phonetic = sb_begin(sb);
+    uint8_t at = 0;
+    for (uint8_t c = 0; c < d->comp_count; c++) {
+        if (c)
+            sb_put(sb, "+", 1);
+        sb_put(sb, part->sym + at, part->comp_end[c] - at);
+        at = part->comp_end[c];
+    }
+    sb_end(sb);
+    part->sym_hash = tby__fnv1a(part->sym, part->sym_len);
+    /* An unhyphenated article fused to a Latin word (Aljubouri, Elsayed). */
+    part->art_skip = 0;
+    if (!arabic && d->comp_count == 1 && !(d->flags & TBY_PART_ARTICLE) &&
+        d->comps[0].text_len >= 6 &&
+        (!memcmp(d->comps[0].text, "al", 2) || !memcmp(d->comps[0].text, "el", 2)) &&
+        part->sym_len > 3 && part->sym[1] == 'L')
+        part->art_skip = 2;
+    part->pub.script = (tby_script)d->script;
+    part->pub.flags = d->flags;
+}
+
+static tby_name *name_assemble(const parse_ctx *ctx, const char *input, strbuf *sb)
+{
+    tby__part parts[TBY_NAME_MAX_PARTS];
+    part_offsets offs[TBY_NAME_MAX_PARTS];
+    tby_role roles[TBY_NAME_MAX_PARTS];
+    uint32_t n = ctx->draft_count;
+    parse_roles(ctx, roles);
+    for (uint32_t i = 0; i < n; i++) {
+        memset(&parts[i], 0, sizeof(parts[i]));
+        part_build(&parts[i], &offs[i], ctx, &ctx->drafts[i], input, sb);
+        parts[i].pub.role = roles[i];
+        if (roles[i] != TBY_ROLE_KUNYA && sym_is_common(parts[i].sym, parts[i].sym_len))
+            parts[i].pub.flags |= TBY_PART_COMMON;
+        if (parts[i].pub.script == TBY_SCRIPT_LATIN && parts[i].sym_len == 1 &&
+            ctx->drafts[i].comps[0].text_len == 1)
+            parts[i].pub.flags |= TBY_PART_INITIAL;
+        float weight = role_weight(roles[i]);
+        if (parts[i].pub.flags & TBY_PART_COMMON)
+            weight *= 0.6f;
+        parts[i].weight = weight;
+    }
+    uint32_t normalized = sb_begin(sb);
+    for (uint32_t i = 0; i < n; i++) {
+        if (i)
+            sb_put(sb, " ", 1);
+        sb_put(sb, sb->data + offs[i].form, strlen(sb->data + offs[i].form));
+    }
+    sb_end(sb);
+    if (sb->overflow)
+        return NULL;
+    size_t head = sizeof(tby_name) + n * sizeof(tby__part);
+    tby_name *name = tby__malloc(head + sb->len);
+    if (!name)
+        return NULL;
+    char *strings = (char *)name + head;
+    memcpy(strings, sb->data, sb->len);
+    name->part_count = n;
+    name->flags = ctx->flags;
+    name->normalized = strings + normalized;
+    for (uint32_t i = 0; i < n; i++) {
+        tby__part *p = &name->parts[i];
+        *p = parts[i];
+        p->pub.original = strings + offs[i].original;
+        p->pub.form = strings + offs[i].form;
+        p->pub.key = strings + offs[i].key;
+        p->pub.phonetic = strings + offs[i].phonetic;
+    }
+    return name;
+}
+
+/* Undoes "LAST, First": the words before the only comma move to the end. */
+static void parse_list_style(parse_ctx *ctx)
+{
+    uint32_t comma = 0, commas = 0;
+    for (uint32_t i = 1; i < ctx->word_count; i++) {
+        if (ctx->words[i].sep_before == ',') {
+            comma = i;
+            commas++;
+        }
+    }
+    if (commas != 1)
+        return;
+    word tmp[TBY_NAME_MAX_PARTS * 2];
+    uint32_t n = ctx->word_count;
+    memcpy(tmp, ctx->words + comma, (n - comma) * sizeof(word));
+    memcpy(tmp + (n - comma), ctx->words, comma * sizeof(word));
+    for (uint32_t i = n - comma; i < n; i++)
+        tmp[i].list_last = true;
+    tmp[0].sep_before = 0;
+    tmp[n - comma].sep_before = ' ';
+    memcpy(ctx->words, tmp, n * sizeof(word));
+    ctx->flags |= TBY_NORM_LIST_STYLE;
+}
+
+/* Sets titles and honorifics aside at the start, keeping at least two words. */
+static void parse_titles(parse_ctx *ctx)
+{
+    uint32_t skip = 0;
+    for (;;) {
+        uint32_t at = skip;
+        if (at + 1 < ctx->word_count && ctx->words[at].kind == WORD_ARTICLE)
+            at++; /* al-Hajj, al-Sheikh */
+        if (at < ctx->word_count && ctx->word_count - at >= 3 && word_is_title(&ctx->words[at]))
+            skip = at + 1;
+        else
+            break;
+    }
+    if (!skip)
+        return;
+    memmove(ctx->words, ctx->words + skip, (ctx->word_count - skip) * sizeof(word));
+    ctx->word_count -= skip;
+    ctx->flags |= TBY_NORM_TITLES;
+}
+
+int tby_name_parse(tby_name **out, const char *text, size_t len, tby_error *err)
+{
+    TBY_ASSERT_ARG(out && (text || len == 0));
+    int rc;
+    tby__norm norm;
+    parse_ctx ctx;
+    strbuf *sb = NULL;
+    tby__norm_init(&norm);
+    rc = tby__norm_run(&norm, text, len, err);
+    if (rc)
+        goto out;
+    const char *input = norm.repaired ? norm.repaired : text;
+    ctx.word_count = 0;
+    ctx.draft_count = 0;
+    ctx.flags = norm.flags;
+    for (uint32_t i = 0; i < norm.token_count && i < TBY_NAME_MAX_PARTS * 2; i++) {
+        const tby__ntoken *t = &norm.tokens[i];
+        word *w = &ctx.words[ctx.word_count++];
+        w->exact = tby__norm_exact(&norm, i);
+        w->fold = tby__norm_fold(&norm, i);
+        w->exact_len = t->exact_len;
+        w->fold_len = t->fold_len;
+        w->orig_off = t->orig_off;
+        w->orig_len = t->orig_len;
+        w->script = t->script;
+        w->sep_before = t->sep_before;
+        w->tok_flags = t->flags;
+        w->list_last = false;
+    }
+    parse_list_style(&ctx);
+    for (uint32_t i = 0; i < ctx.word_count; i++)
+        ctx.words[i].kind = word_classify(&ctx.words[i], i + 1 < ctx.word_count);
+    parse_titles(&ctx);
+    rc = parse_drafts(&ctx, err);
+    if (rc)
+        goto out;
+    if (ctx.draft_count == 0) {
+        rc = tby__error(err, TBY_EEMPTY, -1, "no name parts left after removing particles");
+        goto out;
+    }
+    sb = tby__malloc(sizeof(*sb));
+    if (!sb) {
+        rc = tby__error(err, TBY_ENOMEM, -1, "out of memory");
+        goto out;
+    }
+    sb->len = 0;
+    sb->overflow = false;
+    *out = name_assemble(&ctx, input, sb);
+    if (!*out)
+        rc = tby__error(err, TBY_ENOMEM, -1, "out of memory");
+out:
+    tby__free(sb);
+    tby__norm_dispose(&norm);
+    return rc;
+}
+
+void tby_name_free(tby_name *name)
+{
+    tby__free(name);
+}
+
+size_t tby_name_part_count(const tby_name *name)
+{
+    return name ? name->part_count : 0;
+}
+
+const tby_name_part *tby_name_part_at(const tby_name *name, size_t index)
+{
+    if (!name || index >= name->part_count)
+        return NULL;
+    return &name->parts[index].pub;
+}
+
+unsigned tby_name_flags(const tby_name *name)
+{
+    return name ? name->flags : 0;
+}
+
+const char *tby_name_normalized(const tby_name *name)
+{
+    return name ? name->normalized : "";
+}

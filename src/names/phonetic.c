@@ -1,0 +1,670 @@
+// SPDX-License-Identifier: Apache-2.0
+// Cross-script phonetic keys and the weighted edit distance over them.
+//
+// Arabic letters and Latin graphemes are mapped into one alphabet of sound classes, so that
+// محمد, Muhammad, Mohamed and Mehmet become nearly the same string:
+//
+//   محمد      م ح م د          -> M H M D
+//   Muhammad  m u h a mm a d    -> M u H a M a D     (doubles collapse)
+//   Mohamed   m o h a m e d     -> M o H a M e D
+//
+// Consonant classes (upper case) keep every distinction Latin spelling can carry; sounds
+// that Latin merges (ت/ط, س/ص, د/ض, ح/ه) share a class, and sounds that Latin spells in
+// several ways (q~k~g, th~s~t, dh~z~d, kh~h~x) are separate classes with a cheap
+// substitution between them (arabic-names.md 3.2). Latin vowels are lower case; Arabic long
+// vowels are A (ا ى), U (و), I (ي), and E for ta marbuta (ة). Glides W and Y are kept as
+// consonants so that Hasan (H a S a N) and Husayn (H u S a Y N) stay apart (3.5).
+//
+// The distance is a Levenshtein distance with those costs. Comparing across scripts makes
+// inserting a Latin vowel almost free, because Arabic does not write short vowels.
+#include <pthread.h>
+#include <string.h>
+
+#include "names/names_int.h"
+
+/* ===== Latin graphemes ===== */
+
+static bool is_vowel_letter(char c)
+{
+    return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u';
+}
+
+static bool is_vowel_sym(uint8_t s)
+{
+    return s == 'a' || s == 'e' || s == 'i' || s == 'o' || s == 'u' || s == 'A' || s == 'U' ||
+           s == 'I' || s == 'E' || s == '@';
+}
+
+/* Appends sym unless it repeats the previous symbol (doubled letters carry no identity). */
+static void phon_emit(uint8_t *out, size_t cap, size_t *count, uint8_t sym)
+{
+    if (*count > 0 && out[*count - 1] == sym)
+        return;
+    if (*count < cap)
+        out[(*count)++] = sym;
+}
+
+size_t tby__phon_latin(uint8_t *out, size_t cap, const char *fold, size_t len)
+{
+    size_t count = 0;
+    size_t i = 0;
+    while (i < len) {
+        char c = fold[i];
+        char n1 = i + 1 < len ? fold[i + 1] : '\0';
+        char n2 = i + 2 < len ? fold[i + 2] : '\0';
+        bool prev_vowel = count > 0 && is_vowel_sym(out[count - 1]);
+        if (c == 's' && n1 == 'c' && n2 == 'h') {
+            phon_emit(out, cap, &count, 'C');
+            i += 3;
+            continue;
+        }
+        if (c == 'd' && n1 == 'z' && n2 == 'h') {
+            phon_emit(out, cap, &count, 'J');
+            i += 3;
+            continue;
+        }
+        uint8_t di = 0;
+        switch (c) {
+        case 's':
+            di = n1 == 'h' ? 'C' : 0;
+            break;
+        case 'c':
+            di = n1 == 'h' ? 'C' : n1 == 'k' ? 'K' : 0;
+            break;
+        case 'k':
+            di = n1 == 'h' ? 'X' : 0;
+            break;
+        case 'g':
+            di = n1 == 'h' ? 'G' : 0;
+            break;
+        case 't':
+            di = n1 == 'h' ? 'O' : 0;
+            break;
+        case 'd':
+            di = n1 == 'h' ? 'Z' : n1 == 'j' ? 'J' : 0;
+            break;
+        case 'p':
+            di = n1 == 'h' ? 'F' : 0;
+            break;
+        default:
+            break;
+        }
+        if (di) {
+            phon_emit(out, cap, &count, di);
+            i += 2;
+            continue;
+        }
+        /* "ou" is one vowel (Youssef) or, before a vowel, the glide w (Oualid, Aouad). */
+        if (c == 'o' && n1 == 'u') {
+            phon_emit(out, cap, &count, is_vowel_letter(n2) ? 'W' : 'u');
+            i += 2;
+            continue;
+        }
+        /* Word-final h after a vowel is ta marbuta, a silent h (Fatimah, Hamzeh) or a real
+         * ha (Salah): the weak symbol h matches both H and nothing cheaply. */
+        if (c == 'h' && i + 1 == len && prev_vowel) {
+            phon_emit(out, cap, &count, 'h');
+            i++;
+            continue;
+        }
+        uint8_t sym;
+        switch (c) {
+        case 'a':
+        case 'e':
+        case 'o':
+            sym = (uint8_t)c;
+            break;
+        case 'i':
+            /* i after a vowel is the glide of a diphthong (Hussain, Faisal). */
+            sym = prev_vowel && out[count - 1] != 'i' && !is_vowel_letter(n1) ? 'Y' : 'i';
+            break;
+        case 'u':
+            sym = prev_vowel && out[count - 1] != 'u' && !is_vowel_letter(n1) ? 'W' : 'u';
+            break;
+        case 'y':
+            /* y between consonants or at the end after a consonant is a vowel (Mahdy, Aly). */
+            sym = (count > 0 && !prev_vowel && !is_vowel_letter(n1)) ? 'i' : 'Y';
+            break;
+        case 'w':
+            sym = 'W';
+            break;
+        case 'c':
+            sym = (n1 == 'e' || n1 == 'i' || n1 == 'y') ? 'S' : 'K';
+            break;
+        case 'b':
+            sym = 'B';
+            break;
+        case 'p':
+            sym = 'P';
+            break;
+        case 'f':
+            sym = 'F';
+            break;
+        case 'v':
+            sym = 'V';
+            break;
+        case 't':
+            sym = 'T';
+            break;
+        case 'd':
+            sym = 'D';
+            break;
+        case 'j':
+            sym = 'J';
+            break;
+        case 'h':
+            sym = 'H';
+            break;
+        case 'x':
+            sym = 'X';
+            break;
+        case 'z':
+            sym = 'Z';
+            break;
+        case 's':
+            sym = 'S';
+            break;
+        case 'r':
+            sym = 'R';
+            break;
+        case 'l':
+            sym = 'L';
+            break;
+        case 'm':
+            sym = 'M';
+            break;
+        case 'n':
+            sym = 'N';
+            break;
+        case 'q':
+            sym = 'Q';
+            break;
+        case 'k':
+            sym = 'K';
+            break;
+        case 'g':
+            sym = 'G';
+            break;
+        case '\'':
+        case '3': /* Arabizi: 3 = ayn, 2 = hamza, 7 = ha, 5 = kha */
+            sym = '3';
+            break;
+        case '2':
+            sym = '\'';
+            break;
+        case '7':
+            sym = 'H';
+            break;
+        case '5':
+            sym = 'X';
+            break;
+        default:
+            sym = 0;
+            break;
+        }
+        if (sym)
+            phon_emit(out, cap, &count, sym);
+        i++;
+    }
+    return count;
+}
+
+/* ===== Arabic letters ===== */
+
+/* Sound class of one Arabic-script code point; 0 for none. W/Y are resolved by position. */
+static uint8_t arabic_class(int32_t cp)
+{
+    switch (cp) {
+    case 0x0627: /* ا */
+    case 0x0623: /* أ */
+    case 0x0625: /* إ */
+    case 0x0622: /* آ */
+    case 0x0671: /* ٱ */
+    case 0x0649: /* ى */
+        return 'A';
+    case 0x0621: /* ء */
+    case 0x0624: /* ؤ */
+    case 0x0626: /* ئ */
+        return '\'';
+    case 0x0628:
+        return 'B';
+    case 0x067E: /* پ */
+        return 'P';
+    case 0x062A: /* ت */
+    case 0x0637: /* ط */
+        return 'T';
+    case 0x062B: /* ث */
+        return 'O';
+    case 0x062C: /* ج */
+    case 0x0698: /* ژ */
+        return 'J';
+    case 0x0686: /* چ */
+        return 'C';
+    case 0x062D: /* ح */
+    case 0x0647: /* ه */
+    case 0x06C1:
+    case 0x06BE:
+        return 'H';
+    case 0x062E: /* خ */
+        return 'X';
+    case 0x062F: /* د */
+    case 0x0636: /* ض */
+        return 'D';
+    case 0x0630: /* ذ */
+    case 0x0632: /* ز */
+    case 0x0638: /* ظ */
+        return 'Z';
+    case 0x0631: /* ر */
+    case 0x0695:
+        return 'R';
+    case 0x0633: /* س */
+    case 0x0635: /* ص */
+        return 'S';
+    case 0x0634: /* ش */
+        return 'C';
+    case 0x0639: /* ع */
+        return '3';
+    case 0x063A: /* غ */
+    case 0x06AF: /* گ */
+        return 'G';
+    case 0x0641: /* ف */
+        return 'F';
+    case 0x06A4: /* ڤ */
+        return 'V';
+    case 0x0642: /* ق */
+        return 'Q';
+    case 0x0643: /* ك */
+    case 0x06A9: /* ک */
+    case 0x06AA:
+        return 'K';
+    case 0x0644: /* ل */
+    case 0x06B5:
+        return 'L';
+    case 0x0645:
+        return 'M';
+    case 0x0646:
+        return 'N';
+    case 0x0648: /* و */
+    case 0x06C6:
+        return 'W';
+    case 0x064A: /* ي */
+    case 0x06CC: /* ی */
+    case 0x06D0:
+    case 0x06D2:
+    case 0x06CE:
+        return 'Y';
+    case 0x0629: /* ة */
+    case 0x06C3:
+    case 0x06C0:
+        return 'E';
+    default:
+        return 0;
+    }
+}
+
+size_t tby__phon_arabic(uint8_t *out, size_t cap, const char *exact, size_t len)
+{
+    uint8_t raw[TBY__SYM_MAX * 2];
+    size_t raw_len = 0;
+    size_t off = 0;
+    while (off < len && raw_len < sizeof(raw)) {
+        int32_t cp;
+        size_t n = tby__utf8_decode(exact + off, len - off, &cp);
+        if (n == 0)
+            break;
+        off += n;
+        uint8_t cls = arabic_class(cp);
+        /* A word-initial alef carries whatever vowel starts the word (أحمد, إبراهيم, أسامة). */
+        if (cls == 'A' && raw_len == 0)
+            cls = '@';
+        if (cls)
+            raw[raw_len++] = cls;
+    }
+    /*
+     * و and ي are consonants (W, Y) at the start of a word and next to alef or another long
+     * vowel; between consonants they are the long vowels U and I (محمود M H M U D).
+     */
+    size_t count = 0;
+    for (size_t i = 0; i < raw_len; i++) {
+        uint8_t sym = raw[i];
+        if (sym == 'W' || sym == 'Y') {
+            bool start = i == 0;
+            bool next_vowel = i + 1 < raw_len && (raw[i + 1] == 'A' || raw[i + 1] == 'E');
+            bool prev_vowel = i > 0 && (raw[i - 1] == 'A' || raw[i - 1] == '@');
+            if (!start && !next_vowel && !prev_vowel)
+                sym = sym == 'W' ? 'U' : 'I';
+        }
+        phon_emit(out, cap, &count, sym);
+    }
+    return count;
+}
+
+/*
+ * Arabic letter codes: the fold form's letters numbered in Unicode order (U+0621..U+064A
+ * become 1..42), so two Arabic spellings compare letter by letter.
+ */
+size_t tby__arabic_codes(uint8_t *out, size_t cap, const char *fold, size_t len)
+{
+    size_t count = 0;
+    size_t off = 0;
+    while (off < len && count < cap) {
+        int32_t cp;
+        size_t n = tby__utf8_decode(fold + off, len - off, &cp);
+        if (n == 0)
+            break;
+        off += n;
+        if (cp >= 0x0621 && cp <= 0x064A)
+            out[count++] = (uint8_t)(cp - 0x0620);
+        else if (cp >= 0x0671 && cp <= 0x06FF)
+            out[count++] = (uint8_t)(64 + (cp & 0x3F)); /* rare extended letters */
+    }
+    return count;
+}
+
+/* ===== Costs ===== */
+
+/*
+ * Cost tables, built once. cost_sub[x][y] is the cost of reading symbol x as y; cost_del[x]
+ * the cost of a symbol with no counterpart. Cross-script tables differ only in the cost of
+ * Latin vowels with no counterpart. Values were set from the equivalence classes of
+ * arabic-names.md 3.2 and then tuned on the development evaluation (tools/eval).
+ */
+typedef struct phon_costs {
+    float sub[128][128];
+    float del_latin[128];
+    float del_cross[128];
+    float weight[128]; /* contribution of a symbol to a key's length */
+} phon_costs;
+
+static phon_costs costs;
+static pthread_once_t costs_once = PTHREAD_ONCE_INIT;
+
+static void cost_pair(uint8_t x, uint8_t y, float value)
+{
+    costs.sub[x][y] = value;
+    costs.sub[y][x] = value;
+}
+
+static void costs_build(void)
+{
+    static const char consonants[] = "BPFVTOJHXDZRSCGQKLMNWY3'";
+    static const char vowels[] = "aeiouAUIE";
+    for (int x = 0; x < 128; x++) {
+        for (int y = 0; y < 128; y++)
+            costs.sub[x][y] = x == y ? 0.0f : 1.0f;
+        costs.del_latin[x] = 1.0f;
+        costs.del_cross[x] = 1.0f;
+        costs.weight[x] = 1.0f;
+    }
+    (void)consonants;
+    /* Latin vowels among themselves. */
+    cost_pair('a', 'e', 0.2f);
+    cost_pair('e', 'i', 0.2f);
+    cost_pair('o', 'u', 0.12f);
+    cost_pair('a', 'o', 0.35f);
+    cost_pair('a', 'u', 0.3f);
+    cost_pair('a', 'i', 0.35f);
+    cost_pair('e', 'o', 0.35f);
+    cost_pair('e', 'u', 0.35f);
+    cost_pair('i', 'u', 0.35f);
+    cost_pair('i', 'o', 0.4f);
+    /* Arabic long vowels against Latin vowels and glides. */
+    cost_pair('A', 'a', 0.0f);
+    cost_pair('A', 'e', 0.1f);
+    cost_pair('A', 'o', 0.3f);
+    cost_pair('A', 'i', 0.5f);
+    cost_pair('A', 'u', 0.5f);
+    cost_pair('U', 'u', 0.0f);
+    cost_pair('U', 'o', 0.0f);
+    cost_pair('U', 'W', 0.05f);
+    cost_pair('U', 'a', 0.5f);
+    cost_pair('U', 'i', 0.5f);
+    cost_pair('U', 'e', 0.5f);
+    cost_pair('I', 'i', 0.0f);
+    cost_pair('I', 'e', 0.05f);
+    cost_pair('I', 'Y', 0.05f);
+    cost_pair('I', 'a', 0.5f);
+    cost_pair('I', 'u', 0.5f);
+    cost_pair('I', 'o', 0.5f);
+    cost_pair('E', 'a', 0.0f);
+    cost_pair('E', 'e', 0.0f);
+    cost_pair('E', 'A', 0.1f);
+    cost_pair('E', 'i', 0.3f);
+    cost_pair('E', 'H', 0.2f);
+    cost_pair('E', 'T', 0.4f);
+    cost_pair('A', 'U', 0.6f);
+    cost_pair('A', 'I', 0.6f);
+    cost_pair('U', 'I', 0.6f);
+    /* Initial alef and the weak final h. */
+    for (const char *v = "aeiouAUIE"; *v; v++)
+        cost_pair('@', (uint8_t)*v, 0.05f);
+    cost_pair('h', 'H', 0.1f);
+    cost_pair('h', 'E', 0.1f);
+    /* Glides against vowels, in Latin. */
+    cost_pair('W', 'u', 0.15f);
+    cost_pair('W', 'o', 0.2f);
+    cost_pair('Y', 'i', 0.15f);
+    cost_pair('Y', 'e', 0.3f);
+    cost_pair('W', 'V', 0.3f);
+    /* Ayn and hamza: often unwritten, or written as the vowel they carry. */
+    cost_pair('3', '\'', 0.05f);
+    for (const char *v = vowels; *v; v++) {
+        cost_pair('3', (uint8_t)*v, 0.05f);
+        cost_pair('\'', (uint8_t)*v, 0.05f);
+    }
+    /* Consonant classes that transliteration systems and dialects interchange. */
+    cost_pair('Q', 'K', 0.15f);
+    cost_pair('Q', 'G', 0.3f);
+    cost_pair('K', 'G', 0.4f);
+    cost_pair('J', 'G', 0.3f);
+    cost_pair('J', 'Y', 0.35f);
+    cost_pair('G', 'H', 0.5f);
+    cost_pair('J', 'S', 0.6f);
+    cost_pair('J', 'Z', 0.6f);
+    cost_pair('O', 'T', 0.3f);
+    cost_pair('O', 'S', 0.3f);
+    cost_pair('O', 'Z', 0.3f);
+    cost_pair('Z', 'D', 0.3f);
+    cost_pair('Z', 'S', 0.5f);
+    cost_pair('S', 'C', 0.5f);
+    cost_pair('H', 'X', 0.4f);
+    cost_pair('X', 'K', 0.4f);
+    cost_pair('X', 'G', 0.5f);
+    cost_pair('X', 'C', 0.5f);
+    cost_pair('X', 'J', 0.6f);
+    cost_pair('B', 'P', 0.2f);
+    cost_pair('F', 'V', 0.2f);
+    cost_pair('B', 'V', 0.4f);
+    cost_pair('D', 'T', 0.35f);
+    cost_pair('H', '3', 0.6f);
+    cost_pair('C', 'K', 0.5f);
+
+    /* Symbols with no counterpart. */
+    for (const char *v = "aeiou"; *v; v++) {
+        costs.del_latin[(uint8_t)*v] = 0.25f;
+        costs.del_cross[(uint8_t)*v] = 0.05f;
+        costs.weight[(uint8_t)*v] = 0.5f;
+    }
+    for (const char *v = "AUI"; *v; v++) {
+        costs.del_latin[(uint8_t)*v] = 0.35f;
+        costs.del_cross[(uint8_t)*v] = 0.35f;
+        costs.weight[(uint8_t)*v] = 0.7f;
+    }
+    costs.del_latin['@'] = costs.del_cross['@'] = 0.35f;
+    costs.weight['@'] = 0.5f;
+    costs.del_latin['h'] = costs.del_cross['h'] = 0.1f;
+    costs.weight['h'] = 0.3f;
+    costs.del_latin['E'] = costs.del_cross['E'] = 0.15f;
+    costs.weight['E'] = 0.3f;
+    costs.del_latin['3'] = costs.del_cross['3'] = 0.12f;
+    costs.weight['3'] = 0.3f;
+    costs.del_latin['\''] = costs.del_cross['\''] = 0.05f;
+    costs.weight['\''] = 0.1f;
+    costs.del_latin['H'] = costs.del_cross['H'] = 0.6f;
+    costs.del_latin['W'] = costs.del_cross['W'] = 0.7f;
+    costs.del_latin['Y'] = costs.del_cross['Y'] = 0.7f;
+}
+
+static const phon_costs *costs_get(void)
+{
+    pthread_once(&costs_once, costs_build);
+    return &costs;
+}
+
+/*
+ * Cost of reading one symbol as two: a Latin digraph is ambiguous (Ishaq is s+h, not sh;
+ * Adham is d+h, Fathi is t+h), and x is k+s in most languages but kh in Kurdish. Returns
+ * a large value when the three symbols are not such a pair.
+ */
+static float pair_cost(uint8_t x, uint8_t y1, uint8_t y2)
+{
+    if (y2 == 'H') {
+        if ((x == 'C' && y1 == 'S') || (x == 'O' && y1 == 'T') || (x == 'X' && y1 == 'K'))
+            return 0.1f;
+        if (x == 'Z' && y1 == 'D')
+            return 0.15f;
+        return 9.0f;
+    }
+    if (y2 == 'S' && x == 'X' && y1 == 'K')
+        return 0.15f;
+    return 9.0f;
+}
+
+double tby__phon_distance(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len,
+                          bool cross, double *len_out)
+{
+    const phon_costs *pc = costs_get();
+    const float *del = cross ? pc->del_cross : pc->del_latin;
+    float rows[3][TBY__SYM_MAX + 1];
+    float *prev2 = rows[0], *prev = rows[1], *cur = rows[2];
+    if (a_len > TBY__SYM_MAX)
+        a_len = TBY__SYM_MAX;
+    if (b_len > TBY__SYM_MAX)
+        b_len = TBY__SYM_MAX;
+    float len_a = 0.0f;
+    float len_b = 0.0f;
+    for (size_t i = 0; i < a_len; i++)
+        len_a += pc->weight[a[i] & 0x7F];
+    prev[0] = 0.0f;
+    for (size_t j = 0; j < b_len; j++) {
+        len_b += pc->weight[b[j] & 0x7F];
+        prev[j + 1] = prev[j] + del[b[j] & 0x7F];
+    }
+    for (size_t i = 0; i < a_len; i++) {
+        uint8_t x = a[i] & 0x7F;
+        cur[0] = prev[0] + del[x];
+        const float *row = pc->sub[x];
+        for (size_t j = 0; j < b_len; j++) {
+            uint8_t y = b[j] & 0x7F;
+            float best = prev[j] + row[y];
+            float up = prev[j + 1] + del[x];
+            float left = cur[j] + del[y];
+            if (up < best)
+                best = up;
+            if (left < best)
+                best = left;
+            if (i > 0) {
+                float two = prev2[j] + pair_cost(y, a[i - 1] & 0x7F, x);
+                if (two < best)
+                    best = two;
+            }
+            if (j > 0) {
+                float two = prev[j - 1] + pair_cost(x, b[j - 1] & 0x7F, y);
+                if (two < best)
+                    best = two;
+            }
+            cur[j + 1] = best;
+        }
+        float *spare = prev2;
+        prev2 = prev;
+        prev = cur;
+        cur = spare;
+    }
+    if (len_out)
+        *len_out = len_a > len_b ? len_a : len_b;
+    return prev[b_len];
+}
+
+/* ===== Arabic letter distance ===== */
+
+/* Letter codes (tby__arabic_codes) of the letters the costs below mention. */
+enum {
+    AR_ALEF = 0x0627 - 0x0620,
+    AR_TEH = 0x062A - 0x0620,
+    AR_THEH = 0x062B - 0x0620,
+    AR_HAH = 0x062D - 0x0620,
+    AR_DAL = 0x062F - 0x0620,
+    AR_THAL = 0x0630 - 0x0620,
+    AR_ZAIN = 0x0632 - 0x0620,
+    AR_SEEN = 0x0633 - 0x0620,
+    AR_SAD = 0x0635 - 0x0620,
+    AR_DAD = 0x0636 - 0x0620,
+    AR_TAH = 0x0637 - 0x0620,
+    AR_ZAH = 0x0638 - 0x0620,
+    AR_AIN = 0x0639 - 0x0620,
+    AR_QAF = 0x0642 - 0x0620,
+    AR_KAF = 0x0643 - 0x0620,
+    AR_HEH = 0x0647 - 0x0620,
+    AR_WAW = 0x0648 - 0x0620,
+    AR_YEH = 0x064A - 0x0620,
+};
+
+/*
+ * Two Arabic spellings keep every consonant distinction (arabic-names.md 2.4): a different
+ * letter costs 1, except the phonetic neighbours of 2.5 (K2), which cost 0.4, and a long
+ * vowel letter written or left out, which costs 0.5.
+ */
+static float arabic_sub(uint8_t x, uint8_t y)
+{
+    if (x == y)
+        return 0.0f;
+    if (x > y) {
+        uint8_t t = x;
+        x = y;
+        y = t;
+    }
+#define AR_PAIR(p, q) (x == (p) && y == (q))
+    if (AR_PAIR(AR_TEH, AR_THEH) || AR_PAIR(AR_THEH, AR_SEEN) || AR_PAIR(AR_SEEN, AR_SAD) ||
+        AR_PAIR(AR_TEH, AR_TAH) || AR_PAIR(AR_DAL, AR_DAD) || AR_PAIR(AR_THAL, AR_ZAIN) ||
+        AR_PAIR(AR_THAL, AR_ZAH) || AR_PAIR(AR_DAD, AR_ZAH) || AR_PAIR(AR_ZAIN, AR_ZAH) ||
+        AR_PAIR(AR_QAF, AR_KAF) || AR_PAIR(AR_HAH, AR_HEH) || AR_PAIR(AR_ALEF, AR_AIN))
+        return 0.4f;
+#undef AR_PAIR
+    return 1.0f;
+}
+
+static float arabic_del(uint8_t x)
+{
+    return (x == AR_ALEF || x == AR_WAW || x == AR_YEH) ? 0.5f : 1.0f;
+}
+
+double tby__arabic_distance(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len,
+                            double *len_out)
+{
+    float prev[TBY__SYM_MAX + 1];
+    float cur[TBY__SYM_MAX + 1];
+    if (a_len > TBY__SYM_MAX)
+        a_len = TBY__SYM_MAX;
+    if (b_len > TBY__SYM_MAX)
+        b_len = TBY__SYM_MAX;
+    prev[0] = 0.0f;
+    for (size_t j = 0; j < b_len; j++)
+        prev[j + 1] = prev[j] + arabic_del(b[j]);
+    for (size_t i = 0; i < a_len; i++) {
+        cur[0] = prev[0] + arabic_del(a[i]);
+        for (size_t j = 0; j < b_len; j++) {
+            float best = prev[j] + arabic_sub(a[i], b[j]);
+            float up = prev[j + 1] + arabic_del(a[i]);
+            float left = cur[j] + arabic_del(b[j]);
+            if (up < best)
+                best = up;
+            if (left < best)
+                best = left;
+            cur[j + 1] = best;
+        }
+        memcpy(prev, cur, (b_len + 1) * sizeof(float));
+    }
+    if (len_out)
+        *len_out = (double)(a_len > b_len ? a_len : b_len);
+    return prev[b_len];
+}
