@@ -223,9 +223,11 @@ static uint8_t arabic_class(int32_t cp)
     case 0x0649: /* ى */
         return 'A';
     case 0x0621: /* ء */
-    case 0x0624: /* ؤ */
-    case 0x0626: /* ئ */
         return '\'';
+    case 0x0624: /* ؤ: hamza carrying u (مؤيد Mu'ayyad) */
+        return 'U';
+    case 0x0626: /* ئ: hamza carrying i (رائد Ra'id, عائشة 'A'isha) */
+        return 'I';
     case 0x0628:
         return 'B';
     case 0x067E: /* پ */
@@ -612,7 +614,8 @@ enum {
 /*
  * Two Arabic spellings keep every consonant distinction (arabic-names.md 2.4): a different
  * letter costs 1, except the phonetic neighbours of 2.5 (K2), which cost 0.4, and a long
- * vowel letter written or left out, which costs 0.5.
+ * vowel letter written or left out, which costs 0.7 (حسن Hasan and حسين Husayn differ by
+ * one ي and are different names).
  */
 static float arabic_sub(uint8_t x, uint8_t y)
 {
@@ -635,7 +638,7 @@ static float arabic_sub(uint8_t x, uint8_t y)
 
 static float arabic_del(uint8_t x)
 {
-    return (x == AR_ALEF || x == AR_WAW || x == AR_YEH) ? 0.5f : 1.0f;
+    return (x == AR_ALEF || x == AR_WAW || x == AR_YEH) ? 0.7f : 1.0f;
 }
 
 double tby__arabic_distance(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len,
