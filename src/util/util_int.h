@@ -144,9 +144,11 @@ size_t tby__utf8_validate(const char *s, size_t len);
  *   line 2 -> skipped, empty_count = 1
  *   line 3 -> 2 fields  "Ali" "1970"
  *
- * Every call consumes exactly one line, even when that line is rejected, so after a per-line
- * error (TBY_ETOOLARGE, TBY_EUTF8, TBY_EINVALID, TBY_ENOMEM) the caller chooses to stop or to
- * call tby__tsv_next again for the following line. Only TBY_EIO is sticky.
+ * Every call consumes one non-empty line (and the empty lines before it) even when it rejects
+ * that line, so after a per-line error (TBY_ETOOLARGE, TBY_EUTF8, TBY_EINVALID, TBY_ENOMEM) the
+ * caller chooses to stop or to call tby__tsv_next again for the following line. The exceptions:
+ * TBY_ENOMEM for the FILE read buffer consumes nothing (the next call retries), and TBY_EIO is
+ * sticky.
  */
 
 #define TBY__TSV_LINE_CAP_DEFAULT  (64 * 1024) /* bytes per line, terminator excluded */
@@ -203,7 +205,7 @@ void tby__tsv_init_mem(tby_tsv *tsv, const char *data, size_t len, const tby_tsv
  *   TBY_ETOOLARGE  the line is longer than line_cap, or has more than field_cap fields
  *   TBY_EUTF8      invalid UTF-8 (the message gives line and 1-based byte column)
  *   TBY_EINVALID   a NUL byte (message gives line and byte column)
- *   TBY_ENOMEM     out of memory (the line is skipped all the same)
+ *   TBY_ENOMEM     out of memory (the line is skipped, unless nothing had been read yet)
  *   TBY_EIO        the FILE reported a read error (sticky)
  * Byte columns count from the first byte of the line as stored, so a BOM counts on line 1.
  */
