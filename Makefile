@@ -5,8 +5,9 @@
 JOBS ?= $(shell nproc)
 BUILD ?= build
 TEST_BUILD ?= build-test
+VALGRIND_BUILD ?= build-valgrind
 
-.PHONY: all build run test format format-check bench clean
+.PHONY: all build run test valgrind fuzz format format-check lint bench clean
 
 all: build
 
@@ -22,14 +23,32 @@ test:
 	cmake --build $(TEST_BUILD) -j $(JOBS)
 	cd $(TEST_BUILD) && ctest --output-on-failure -j $(JOBS)
 
+# The unit tests under valgrind memcheck, in a build without sanitizers (they cannot be combined)
+# and with TBY_ARENA_MALLOC so that every arena allocation is a block valgrind can track. Not
+# part of CI (time budget): ASan+UBSan there catch the same classes of bug much faster.
+valgrind:
+	@command -v valgrind >/dev/null || { echo "make valgrind: valgrind is not installed (apt-get install valgrind)" >&2; exit 1; }
+	cmake -S . -B $(VALGRIND_BUILD) -DCMAKE_BUILD_TYPE=Debug -DTBY_SANITIZER= -DTBY_ENABLE_VALGRIND=ON \
+	  -DTBY_BUILD_BENCH=OFF -DCMAKE_C_FLAGS=-DTBY_ARENA_MALLOC >/dev/null
+	cmake --build $(VALGRIND_BUILD) -j $(JOBS)
+	cd $(VALGRIND_BUILD) && ctest --output-on-failure -j $(JOBS) -L unit
+
+# Every fuzz target for SECONDS each (clang + libFuzzer), merging new coverage into fuzz/corpora.
+SECONDS ?= 60
+fuzz:
+	bash tools/fuzz-all.sh $(SECONDS)
+
 format:
 	git ls-files '*.c' '*.h' | xargs clang-format -i
 
 format-check:
 	git ls-files '*.c' '*.h' | xargs clang-format --dry-run --Werror
 
+lint:
+	bash tools/lint.sh
+
 bench: build
 	bash bench/run.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(TEST_BUILD)
+	rm -rf $(BUILD) $(TEST_BUILD) $(VALGRIND_BUILD) build-fuzz

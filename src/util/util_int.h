@@ -132,4 +132,86 @@ size_t tby__utf8_encode(int32_t cp, char *out);
 /* Returns the offset of the first invalid byte, or len when s is valid UTF-8. */
 size_t tby__utf8_validate(const char *s, size_t len);
 
+/* ===== TSV reader ===== */
+
+/*
+ * A streaming reader of tab-separated lines, one record per call, from a FILE or from a
+ * memory buffer (the fuzzer and the tests). It knows nothing about columns or headers: the
+ * caller treats the first record as a header if its format has one.
+ *
+ *   input  "\xEF\xBB\xBFname\tdob\r\n\r\nAli\t1970\n"
+ *   line 1 -> 2 fields  "name" "dob"       (BOM and CR removed)
+ *   line 2 -> skipped, empty_count = 1
+ *   line 3 -> 2 fields  "Ali" "1970"
+ *
+ * Every call consumes one non-empty line (and the empty lines before it) even when it rejects
+ * that line, so after a per-line error (TBY_ETOOLARGE, TBY_EUTF8, TBY_EINVALID, TBY_ENOMEM) the
+ * caller chooses to stop or to call tby__tsv_next again for the following line. The exceptions:
+ * TBY_ENOMEM for the FILE read buffer consumes nothing (the next call retries), and TBY_EIO is
+ * sticky.
+ */
+
+#define TBY__TSV_LINE_CAP_DEFAULT  (64 * 1024) /* bytes per line, terminator excluded */
+#define TBY__TSV_FIELD_CAP_DEFAULT 1024        /* fields per line */
+#define TBY__TSV_READ_SIZE_DEFAULT (64 * 1024) /* bytes per fread */
+
+/* Return values of tby__tsv_next besides the negative error codes. */
+#define TBY__TSV_END    0 /* no more lines */
+#define TBY__TSV_RECORD 1 /* tsv->fields holds the next record */
+
+typedef struct tby_tsv_options {
+    size_t line_cap;  /* longest accepted line in bytes without LF/CRLF; 0 = default */
+    size_t field_cap; /* most fields in one line; 0 = default */
+    size_t read_size; /* bytes fetched per read (tests use 1 to split every token); 0 = default */
+} tby_tsv_options;
+
+typedef struct tby_tsv_field {
+    const char *ptr; /* into the reader's line buffer, NUL-terminated, valid until next call */
+    size_t len;      /* bytes, without the NUL */
+} tby_tsv_field;
+
+typedef struct tby_tsv {
+    FILE *file;            /* source when reading a stream, else NULL; not owned */
+    const char *mem;       /* source when reading memory, else NULL; not owned */
+    size_t mem_len;        /* bytes at mem */
+    size_t mem_off;        /* bytes of mem already handed to the window */
+    char *chunk;           /* fread buffer (file mode), allocated on first use */
+    const char *win;       /* unread input: chunk or a slice of mem */
+    size_t win_len;        /* bytes at win */
+    size_t win_off;        /* bytes of win already consumed */
+    tby_buf line;          /* current line, capped at line_cap + 4 (CR and BOM) */
+    tby_tsv_field *fields; /* fields of the current record */
+    size_t field_count;    /* entries of fields in use */
+    size_t field_asize;    /* entries of fields allocated */
+    tby_tsv_options opts;  /* with defaults filled in */
+    int64_t line_no;       /* 1-based number of the line last consumed, 0 before the first */
+    int64_t empty_count;   /* empty lines skipped so far */
+    int64_t offset;        /* bytes of input consumed so far */
+    bool is_eof;           /* the source has nothing left */
+    bool is_io_error;      /* a read failed; every later call returns TBY_EIO */
+} tby_tsv;
+
+/* Sets up a reader over `file` (not closed by the reader). opts may be NULL. */
+void tby__tsv_init_file(tby_tsv *tsv, FILE *file, const tby_tsv_options *opts);
+
+/* Sets up a reader over data[0..len), which must outlive the reader. opts may be NULL. */
+void tby__tsv_init_mem(tby_tsv *tsv, const char *data, size_t len, const tby_tsv_options *opts);
+
+/*
+ * Reads the next non-empty line and splits it at tabs into tsv->fields (at least one field;
+ * a line "a\t" has two, the second empty). Removes a trailing CR, and a UTF-8 BOM at the
+ * start of line 1. Returns TBY__TSV_RECORD, TBY__TSV_END, or, with tsv->line_no naming the
+ * rejected line and err->line/offset set:
+ *   TBY_ETOOLARGE  the line is longer than line_cap, or has more than field_cap fields
+ *   TBY_EUTF8      invalid UTF-8 (the message gives line and 1-based byte column)
+ *   TBY_EINVALID   a NUL byte (message gives line and byte column)
+ *   TBY_ENOMEM     out of memory (the line is skipped, unless nothing had been read yet)
+ *   TBY_EIO        the FILE reported a read error (sticky)
+ * Byte columns count from the first byte of the line as stored, so a BOM counts on line 1.
+ */
+int tby__tsv_next(tby_tsv *tsv, tby_error *err);
+
+/* Frees the reader's buffers; the FILE or memory stays the caller's. Accepts a zeroed struct. */
+void tby__tsv_dispose(tby_tsv *tsv);
+
 #endif
