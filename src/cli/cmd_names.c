@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // `tabayyun normalize` and `tabayyun compare`: the name engine from the command line.
-#define _POSIX_C_SOURCE 200809L
 #include <errno.h>
-#include <stdlib.h>
 #include <math.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "util/util_int.h"
 
 static const char normalize_help[] =
     "usage: tabayyun normalize NAME...\n"
@@ -177,8 +176,8 @@ static int compare_two(const char *text_a, const char *text_b)
         print_side(a, l->a_first, l->a_count);
         print_side(b, l->b_first, l->b_count);
         const char *how = l->a_count && l->b_count ? tby_tier_name(l->tier)
-                          : l->a_count           ? "only in A"
-                                                 : "only in B";
+                          : l->a_count             ? "only in A"
+                                                   : "only in B";
         printf("%-16s %6.2f %7.2f\n", how, l->similarity, l->weight);
     }
     tby_name_free(a);
@@ -255,62 +254,58 @@ static int compare_pairs(const char *path)
         fprintf(stderr, "tabayyun: cannot open '%s': %s\n", path, strerror(errno));
         return CLI_BADINPUT;
     }
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t got;
-    long lineno = 0, bad = 0, pairs = 0;
-    while ((got = getline(&line, &cap, in)) >= 0) {
-        lineno++;
-        size_t len = (size_t)got;
-        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-            len--;
-        line[len] = '\0';
-        if (lineno == 1 && len >= 3 && !memcmp(line, "\xef\xbb\xbf", 3)) {
-            memmove(line, line + 3, len - 2);
-            len -= 3;
+    tby_tsv tsv;
+    tby__tsv_init_file(&tsv, in, NULL);
+    long bad = 0, pairs = 0;
+    int status = CLI_OK;
+    for (;;) {
+        tby_error err;
+        tby_error_clear(&err);
+        int rc = tby__tsv_next(&tsv, &err);
+        if (rc == TBY__TSV_END)
+            break;
+        long lineno = (long)tsv.line_no;
+        if (rc == TBY_EIO || rc == TBY_ENOMEM) {
+            fprintf(stderr, "tabayyun: %s:%ld: %s\n", path, lineno, err.message);
+            status = CLI_INTERNAL;
+            break;
         }
-        if (lineno == 1 && !strcmp(line, "name_a\tname_b"))
+        if (rc < 0) {
+            /* Keep the output aligned with the input: one line per input line. */
+            fprintf(stderr, "tabayyun: %s: %s\n", path, err.message);
+            printf("nan\t\t\n");
+            pairs++, bad++;
             continue;
-        if (len == 0)
+        }
+        const tby_tsv_field *f = tsv.fields;
+        if (lineno == 1 && tsv.field_count == 2 && !strcmp(f[0].ptr, "name_a") &&
+            !strcmp(f[1].ptr, "name_b"))
             continue;
-        char *tab = memchr(line, '\t', len);
         pairs++;
-        if (!tab) {
+        if (tsv.field_count < 2) {
             fprintf(stderr, "tabayyun: %s:%ld: expected name_a<TAB>name_b\n", path, lineno);
-            printf("nan\t%s\t\n", line);
+            printf("nan\t%s\t\n", f[0].ptr);
             bad++;
             continue;
         }
-        size_t len_a = (size_t)(tab - line);
-        const char *text_b = tab + 1;
-        size_t len_b = len - len_a - 1;
-        char *tab2 = memchr(text_b, '\t', len_b);
-        if (tab2)
-            len_b = (size_t)(tab2 - text_b); /* extra columns are ignored */
         tby_name *a[PAIRS_MAX_ALTERNATIVES], *b[PAIRS_MAX_ALTERNATIVES];
-        size_t a_count = pairs_parse(a, path, lineno, "name_a", line, len_a);
-        size_t b_count = a_count ? pairs_parse(b, path, lineno, "name_b", text_b, len_b) : 0;
+        size_t a_count = pairs_parse(a, path, lineno, "name_a", f[0].ptr, f[0].len);
+        size_t b_count = a_count ? pairs_parse(b, path, lineno, "name_b", f[1].ptr, f[1].len) : 0;
         if (a_count && b_count)
-            printf("%.4f\t%.*s\t%.*s\n", pairs_best(a, a_count, b, b_count), (int)len_a, line,
-                   (int)len_b, text_b);
+            printf("%.4f\t%s\t%s\n", pairs_best(a, a_count, b, b_count), f[0].ptr, f[1].ptr);
         else
-            printf("nan\t%.*s\t%.*s\n", (int)len_a, line, (int)len_b, text_b), bad++;
+            printf("nan\t%s\t%s\n", f[0].ptr, f[1].ptr), bad++;
         pairs_free(a, a_count);
         pairs_free(b, b_count);
     }
-    int io_error = ferror(in);
-    free(line);
+    tby__tsv_dispose(&tsv);
     if (in != stdin)
         fclose(in);
-    if (io_error) {
-        fprintf(stderr, "tabayyun: read error on '%s'\n", path);
-        return CLI_INTERNAL;
-    }
-    if (bad) {
+    if (status == CLI_OK && bad) {
         fprintf(stderr, "tabayyun: %ld of %ld pairs could not be compared\n", bad, pairs);
-        return CLI_BADINPUT;
+        status = CLI_BADINPUT;
     }
-    return CLI_OK;
+    return status;
 }
 
 int cmd_compare(int argc, char **argv)

@@ -134,8 +134,8 @@ double tby_name_part_compare(const tby_name_part *a, const tby_name_part *b, tby
         return 0.0;
     }
     /* tby_name_part is the first member of tby__part, so the cast recovers the whole part. */
-    double sim = part_compare((const tby__part *)(const void *)a,
-                              (const tby__part *)(const void *)b, &tier);
+    double sim =
+        part_compare((const tby__part *)(const void *)a, (const tby__part *)(const void *)b, &tier);
     if (sim <= 0.0)
         tier = TBY_TIER_NONE;
     if (tier_out)
@@ -151,8 +151,7 @@ static double role_factor(tby_role x, tby_role y)
     if (x == TBY_ROLE_KUNYA || y == TBY_ROLE_KUNYA)
         return 0.8;
     /* A family name or nisba moves freely (front of a Latin list entry, end of a chain). */
-    if (x == TBY_ROLE_FAMILY || y == TBY_ROLE_FAMILY || x == TBY_ROLE_NISBA ||
-        y == TBY_ROLE_NISBA)
+    if (x == TBY_ROLE_FAMILY || y == TBY_ROLE_FAMILY || x == TBY_ROLE_NISBA || y == TBY_ROLE_NISBA)
         return 0.95;
     /* A chain with a generation left out shifts the later names by one position. */
     if ((x == TBY_ROLE_GRANDFATHER && y == TBY_ROLE_ANCESTOR) ||
@@ -234,8 +233,8 @@ double tby_name_compare(const tby_name *a, const tby_name *b, tby_name_match *ma
                 continue;
             cand *c = &cands[count++];
             c->sim = sim;
-            c->value = sim * role_factor(pa->pub.role, pb->pub.role) *
-                       (pa->weight + pb->weight) * 0.5;
+            c->value =
+                sim * role_factor(pa->pub.role, pb->pub.role) * (pa->weight + pb->weight) * 0.5;
             c->i = (uint8_t)i;
             c->j = (uint8_t)j;
             c->i_count = c->j_count = 1;
@@ -253,8 +252,8 @@ double tby_name_compare(const tby_name *a, const tby_name *b, tby_name_match *ma
                 if (best_two[j] >= MERGE_BELOW && best_two[j + 1] >= MERGE_BELOW)
                     continue;
                 tby_tier tier;
-                double sim = part_compare_merged(&one->parts[i], &two->parts[j],
-                                                 &two->parts[j + 1], &tier);
+                double sim =
+                    part_compare_merged(&one->parts[i], &two->parts[j], &two->parts[j + 1], &tier);
                 if (sim < MERGE_MIN_SIM)
                     continue;
                 const tby__part *p1 = &one->parts[i];

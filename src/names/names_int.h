@@ -25,24 +25,24 @@
  * letter without the Latin-level merging of distinct consonants.
  */
 typedef struct tby__part {
-    tby_name_part pub;          /* public view; strings point into the name's string area */
-    uint8_t sym[TBY__SYM_MAX];  /* phonetic symbols (printable ASCII), not NUL-terminated */
-    uint8_t sym_len;            /* symbols used in sym */
-    uint8_t ar[TBY__SYM_MAX];   /* Arabic letter codes of the fold form, 0 for Latin */
-    uint8_t ar_len;             /* letters used in ar */
-    uint8_t art_skip;           /* symbols of a leading unhyphenated "al"/"el" in sym, else 0 */
-    uint8_t comp_count;         /* components in a compound (1 for a simple part) */
+    tby_name_part pub;         /* public view; strings point into the name's string area */
+    uint8_t sym[TBY__SYM_MAX]; /* phonetic symbols (printable ASCII), not NUL-terminated */
+    uint8_t sym_len;           /* symbols used in sym */
+    uint8_t ar[TBY__SYM_MAX];  /* Arabic letter codes of the fold form, 0 for Latin */
+    uint8_t ar_len;            /* letters used in ar */
+    uint8_t art_skip;          /* symbols of a leading unhyphenated "al"/"el" in sym, else 0 */
+    uint8_t comp_count;        /* components in a compound (1 for a simple part) */
     uint8_t comp_end[TBY__COMP_MAX]; /* end offset in sym of each component */
-    float weight;               /* prior informativeness of the part (role, commonness) */
-    uint64_t key_hash;          /* FNV-1a of pub.key: equal keys, equal hashes */
-    uint64_t sym_hash;          /* FNV-1a of sym */
+    float weight;                    /* prior informativeness of the part (role, commonness) */
+    uint64_t key_hash;               /* FNV-1a of pub.key: equal keys, equal hashes */
+    uint64_t sym_hash;               /* FNV-1a of sym */
 } tby__part;
 
 struct tby_name {
     size_t part_count;
-    unsigned flags;             /* TBY_NORM_* */
-    const char *normalized;     /* parts' forms joined by spaces */
-    tby__part parts[];          /* part_count parts, then the string area */
+    unsigned flags;         /* TBY_NORM_* */
+    const char *normalized; /* parts' forms joined by spaces */
+    tby__part parts[];      /* part_count parts, then the string area */
 };
 
 /* ===== phonetic.c ===== */

@@ -42,7 +42,7 @@ typedef struct word {
     uint8_t script;
     char sep_before;
     uint16_t tok_flags;
-    bool list_last;  /* came before the comma of "LAST, First" */
+    bool list_last; /* came before the comma of "LAST, First" */
     word_kind kind;
 } word;
 
@@ -66,41 +66,38 @@ static bool fold_in(const word *w, const char *const *list)
     return false;
 }
 
-static const char *const latin_articles[] = {"al", "el", "il", "ul", "ad", "ar", "as", "an",
+static const char *const latin_articles[] = {"al", "el", "il",  "ul",  "ad",  "ar", "as", "an",
                                              "at", "az", "ash", "adh", "ath", "ud", "ed", "ag",
-                                             "ak", "ay", "ez", "es", "er", "et", "en", NULL};
-static const char *const latin_lineage[] = {"bin", "ibn", "ben", "ould", "wuld", "walad", "bn",
-                                            "ibnu", NULL};
-static const char *const latin_abd[] = {"abd",  "abdul", "abdel", "abdal", "abdol", "abdil",
-                                        "abdu", "abdur", "abdus", "abdor", "abdes", "abder",
-                                        "abdet", "abduh", "'abd", "abd'", "3abd", "abdoul",
-                                        "abdelh", NULL};
-static const char *const latin_abu[] = {"abu", "abou", "abo", "abi", "ebu", "umm", "um", "oum",
-                                        "om", "ummu", "oumm", "abul", "abou'l", NULL};
-static const char *const latin_din[] = {"din",    "deen",   "dine",   "ddin",  "ddine", "eddin",
-                                        "eddine", "eldin",  "aldin",  "uddin", "addin", "iddin",
-                                        "eddeen", "uddeen", "eldine", "ud'din", "ettin", "eddin'",
-                                        NULL};
-static const char *const latin_allah[] = {"allah", "ullah", "alla", "ulla", "illah", "ellah",
-                                          "ollah", "allahi", NULL};
+                                             "ak", "ay", "ez",  "es",  "er",  "et", "en", NULL};
+static const char *const latin_lineage[] = {"bin",   "ibn", "ben",  "ould", "wuld",
+                                            "walad", "bn",  "ibnu", NULL};
+static const char *const latin_abd[] = {
+    "abd",   "abdul", "abdel", "abdal", "abdol", "abdil", "abdu", "abdur",  "abdus",  "abdor",
+    "abdes", "abder", "abdet", "abduh", "'abd",  "abd'",  "3abd", "abdoul", "abdelh", NULL};
+static const char *const latin_abu[] = {"abu", "abou", "abo",  "abi",  "ebu",  "umm",    "um",
+                                        "oum", "om",   "ummu", "oumm", "abul", "abou'l", NULL};
+static const char *const latin_din[] = {
+    "din",   "deen",  "dine",   "ddin",   "ddine",  "eddin",  "eddine", "eldin",  "aldin", "uddin",
+    "addin", "iddin", "eddeen", "uddeen", "eldine", "ud'din", "ettin",  "eddin'", NULL};
+static const char *const latin_allah[] = {"allah", "ullah", "alla",   "ulla", "illah",
+                                          "ellah", "ollah", "allahi", NULL};
 static const char *const latin_titles[] = {
-    "hajj", "haji",    "hajji",  "hadji",   "alhaj",   "alhajj", "sheikh", "shaykh", "sheik",
-    "shaikh", "shaikha", "cheikh", "sayyid", "sayyed", "syed",   "dr",     "doctor", "mullah",
-    "mulla",  "mullah'", "maulvi", "mawlawi", "maulana", "mawlana", "mawlawi", "qari", "ustadh",
-    "ustaz",  "imam",   "mr",     "mrs",     "ms",      "prof",   "professor", "general",
-    "gen",    "colonel", "col",    "brigadier", "major", "captain", "capt", "emir", "amir'",
-    "mufti",  "hafiz",  "sharif'", NULL};
+    "hajj",    "haji",      "hajji",   "hadji",   "alhaj",   "alhajj",  "sheikh",    "shaykh",
+    "sheik",   "shaikh",    "shaikha", "cheikh",  "sayyid",  "sayyed",  "syed",      "dr",
+    "doctor",  "mullah",    "mulla",   "mullah'", "maulvi",  "mawlawi", "maulana",   "mawlana",
+    "mawlawi", "qari",      "ustadh",  "ustaz",   "imam",    "mr",      "mrs",       "ms",
+    "prof",    "professor", "general", "gen",     "colonel", "col",     "brigadier", "major",
+    "captain", "capt",      "emir",    "amir'",   "mufti",   "hafiz",   "sharif'",   NULL};
 
 /* Arabic words, compared on the fold form (alef forms folded, ة as ه, ى as ي). */
 static const char *const arabic_lineage[] = {"بن", "ابن", "ولد", NULL};
-static const char *const arabic_titles[] = {"الحاج", "حاج", "الحاجه", "الشيخ", "شيخ", "السيد",
-                                            "سيد",   "د",   "الدكتور", "دكتور", "ملا", "الملا",
-                                            "المولوي", "مولوي", "الامام", "امام", "المفتي",
-                                            NULL};
+static const char *const arabic_titles[] = {
+    "الحاج", "حاج", "الحاجه", "الشيخ",   "شيخ",   "السيد",  "سيد",  "د",      "الدكتور",
+    "دكتور", "ملا", "الملا",  "المولوي", "مولوي", "الامام", "امام", "المفتي", NULL};
 static const char *const arabic_abu[] = {"ابو", "ابي", "ام", "ابا", NULL};
 /* Given names that begin with the letters ا ل without being the article. */
-static const char *const arabic_al_names[] = {"الياس", "الهام", "الطاف", "الفت", "اليسع",
-                                              "الماس", NULL};
+static const char *const arabic_al_names[] = {"الياس", "الهام", "الطاف", "الفت",
+                                              "اليسع", "الماس", NULL};
 
 static word_kind word_classify(const word *w, bool has_next)
 {
@@ -151,7 +148,14 @@ static bool word_is_title(const word *w)
 
 /* ===== Parts under construction ===== */
 
-typedef enum comp_kind { COMP_TEXT = 0, COMP_ABD, COMP_ABU, COMP_UMM, COMP_DIN, COMP_ALLAH } comp_kind;
+typedef enum comp_kind {
+    COMP_TEXT = 0,
+    COMP_ABD,
+    COMP_ABU,
+    COMP_UMM,
+    COMP_DIN,
+    COMP_ALLAH
+} comp_kind;
 
 typedef struct comp {
     comp_kind kind;
@@ -263,8 +267,9 @@ static bool str_ends(const char *s, uint32_t len, const char *suffix, uint32_t *
 
 static bool latin_rest_is_allah(const char *s, uint32_t len)
 {
-    static const char *const forms[] = {"allah", "ullah", "llah", "lah", "alla", "ulla", "lla",
-                                        "allahi", "ullahi", "illah", "ellah", "ollah", NULL};
+    static const char *const forms[] = {"allah", "ullah", "llah",   "lah",    "alla",
+                                        "ulla",  "lla",   "allahi", "ullahi", "illah",
+                                        "ellah", "ollah", NULL};
     for (const char *const *f = forms; *f; f++) {
         if (strlen(*f) == len && memcmp(*f, s, len) == 0)
             return true;
@@ -281,27 +286,27 @@ static bool latin_rest_is_allah(const char *s, uint32_t len)
  * this prior with frequencies measured from the loaded data.
  */
 static const char *const common_skeletons[] = {
-    "MHMD", /* Muhammad, Mahmud */
-    "HMD",  /* Ahmad, Hamid, Hamad */
-    "L",    /* Ali */
-    "HSN",  /* Hasan */
-    "HSYN", /* Husayn */
-    "MR",   /* Umar */
-    "BRHM", /* Ibrahim */
-    "XLD",  /* Khalid */
-    "YSF",  /* Yusuf */
-    "MSTF", /* Mustafa */
-    "BDLH", /* Abd Allah */
+    "MHMD",   /* Muhammad, Mahmud */
+    "HMD",    /* Ahmad, Hamid, Hamad */
+    "L",      /* Ali */
+    "HSN",    /* Hasan */
+    "HSYN",   /* Husayn */
+    "MR",     /* Umar */
+    "BRHM",   /* Ibrahim */
+    "XLD",    /* Khalid */
+    "YSF",    /* Yusuf */
+    "MSTF",   /* Mustafa */
+    "BDLH",   /* Abd Allah */
     "BDRHMN", /* Abd al-Rahman */
-    "JSM",  /* Jasim */
-    "SLH",  /* Salih */
-    "BS",   /* Abbas */
-    "FTM",  /* Fatima */
-    "YC",   /* A'isha */
-    "ZYNB", /* Zaynab */
-    "MRYM", /* Maryam */
-    "XDJ",  /* Khadija */
-    "MN",   /* Amina */
+    "JSM",    /* Jasim */
+    "SLH",    /* Salih */
+    "BS",     /* Abbas */
+    "FTM",    /* Fatima */
+    "YC",     /* A'isha */
+    "ZYNB",   /* Zaynab */
+    "MRYM",   /* Maryam */
+    "XDJ",    /* Khadija */
+    "MN",     /* Amina */
     NULL,
 };
 
@@ -418,8 +423,8 @@ static bool draft_fused(draft *d, const word *w)
                 draft_add(d, COMP_TEXT, w, at);
             return true;
         }
-        static const char *const din_suffixes[] = {"uddin", "eddine", "eddin", "uddine", "addin",
-                                                   "iddin", "eldin",  "aldin", "ettin",  "attin",
+        static const char *const din_suffixes[] = {"uddin", "eddine", "eddin",  "uddine", "addin",
+                                                   "iddin", "eldin",  "aldin",  "ettin",  "attin",
                                                    "uttin", "uddeen", "eddeen", NULL};
         for (const char *const *sfx = din_suffixes; *sfx; sfx++) {
             if (str_ends(w->fold, w->fold_len, *sfx, &pre) && pre >= 2) {
@@ -502,6 +507,7 @@ static bool is_bakr(const word *w)
 static int parse_drafts(parse_ctx *ctx, tby_error *err)
 {
     bool after_bin = false, feminine = false, article = false, al_family = false;
+    uint32_t article_at = 0; /* index of the pending article word */
     word *words = ctx->words;
     uint32_t n = ctx->word_count;
     for (uint32_t i = 0; i < n; i++) {
@@ -527,6 +533,7 @@ static int parse_drafts(parse_ctx *ctx, tby_error *err)
                 continue;
             }
             article = true;
+            article_at = i;
             continue;
         case WORD_DIN:
         case WORD_ALLAH:
@@ -581,8 +588,12 @@ static int parse_drafts(parse_ctx *ctx, tby_error *err)
             if (!draft_fused(d, w))
                 draft_add_content(d, w);
         }
-        if (article && d->comp_count == 1 && !d->kunya)
+        if (article && d->comp_count == 1 && !d->kunya) {
             d->flags |= TBY_PART_ARTICLE;
+            /* The part's text starts at its article, so its form reads "al-jubouri". */
+            d->word_count += d->word_first - article_at;
+            d->word_first = article_at;
+        }
         if (al_family)
             d->flags |= TBY_PART_AL_FAMILY;
         if (after_bin)
@@ -617,8 +628,8 @@ static void parse_roles(const parse_ctx *ctx, tby_role *roles)
     uint32_t family_from = n;
     while (family_from > 1) {
         const draft *d = &ctx->drafts[family_from - 1];
-        bool family_like = !d->kunya && d->comp_count == 1 &&
-                           (d->flags & (TBY_PART_ARTICLE | TBY_PART_AL_FAMILY));
+        bool family_like =
+            !d->kunya && d->comp_count == 1 && (d->flags & (TBY_PART_ARTICLE | TBY_PART_AL_FAMILY));
         if (!family_like && !d->list_last)
             break;
         family_from--;
@@ -632,8 +643,7 @@ static void parse_roles(const parse_ctx *ctx, tby_role *roles)
             roles[i] = (d->flags & TBY_PART_ARTICLE) && draft_ends_like_nisba(d) ? TBY_ROLE_NISBA
                                                                                  : TBY_ROLE_FAMILY;
         } else {
-            static const tby_role chain[] = {TBY_ROLE_GIVEN, TBY_ROLE_FATHER,
-                                             TBY_ROLE_GRANDFATHER};
+            static const tby_role chain[] = {TBY_ROLE_GIVEN, TBY_ROLE_FATHER, TBY_ROLE_GRANDFATHER};
             roles[i] = position < 3 ? chain[position] : TBY_ROLE_ANCESTOR;
             position++;
         }
@@ -731,9 +741,8 @@ static void part_build(tby__part *part, part_offsets *off, const parse_ctx *ctx,
             added = arabic ? tby__phon_arabic(sym, room, cp->exact, cp->exact_len)
                            : tby__phon_latin(sym, room, cp->text, cp->text_len);
             if (arabic)
-                part->ar_len += (uint8_t)tby__arabic_codes(part->ar + part->ar_len,
-                                                           TBY__SYM_MAX - part->ar_len, cp->text,
-                                                           cp->text_len);
+                part->ar_len += (uint8_t)tby__arabic_codes(
+                    part->ar + part->ar_len, TBY__SYM_MAX - part->ar_len, cp->text, cp->text_len);
         } else {
             const char *fixed = comp_fixed_key(cp->kind, arabic);
             sb_put(sb, fixed, strlen(fixed));
@@ -743,9 +752,8 @@ static void part_build(tby__part *part, part_offsets *off, const parse_ctx *ctx,
                 added = room;
             memcpy(sym, tmp, added);
             if (arabic)
-                part->ar_len += (uint8_t)tby__arabic_codes(part->ar + part->ar_len,
-                                                           TBY__SYM_MAX - part->ar_len, fixed,
-                                                           strlen(fixed));
+                part->ar_len += (uint8_t)tby__arabic_codes(
+                    part->ar + part->ar_len, TBY__SYM_MAX - part->ar_len, fixed, strlen(fixed));
         }
         part->sym_len += (uint8_t)added;
         part->comp_end[c] = part->sym_len;
