@@ -25,6 +25,16 @@
 /* Parts whose similarity is below this are not aligned at all. */
 #define ALIGN_MIN_SIM 0.45
 
+/* The largest distance that still gives a similarity of at least `floor`. */
+static double budget_for(double floor, double length)
+{
+    if (floor <= 0.0)
+        return HUGE_VAL;
+    if (length < 2.0)
+        length = 2.0;
+    return length * (1.0 - sqrt(floor)) + 1e-6;
+}
+
 static double sim_from_distance(double distance, double length)
 {
     if (length < 2.0)
@@ -74,7 +84,7 @@ static double key_distance(const char *a, const char *b, double *len_out)
     return prev[nb];
 }
 
-static double part_compare(const tby__part *a, const tby__part *b, tby_tier *tier_out)
+static double part_compare(const tby__part *a, const tby__part *b, double floor, tby_tier *tier_out)
 {
     bool a_ar = a->pub.script == TBY_SCRIPT_ARABIC;
     bool b_ar = b->pub.script == TBY_SCRIPT_ARABIC;
@@ -83,8 +93,19 @@ static double part_compare(const tby__part *a, const tby__part *b, tby_tier *tie
         return 1.0;
     }
     double len;
+    if (floor > 0.0 && a->sym_len && b->sym_len) {
+        double longer = a->sym_weight > b->sym_weight ? a->sym_weight : b->sym_weight;
+        if (a_ar && b_ar)
+            longer = a->ar_len > b->ar_len ? a->ar_len : b->ar_len;
+        if (tby__phon_lmnr_bound(a->lmnr, b->lmnr) > budget_for(floor, longer)) {
+            *tier_out = TBY_TIER_NONE;
+            return 0.0;
+        }
+    }
     if (a_ar && b_ar && a->ar_len && b->ar_len) {
-        double d = tby__arabic_distance(a->ar, a->ar_len, b->ar, b->ar_len, &len);
+        double longer = a->ar_len > b->ar_len ? a->ar_len : b->ar_len;
+        double d = tby__arabic_distance(a->ar, a->ar_len, b->ar, b->ar_len,
+                                        budget_for(floor, longer), &len);
         double sim = sim_from_distance(d, len);
         *tier_out = d <= 0.5 ? TBY_TIER_SPELLING : TBY_TIER_EDIT;
         return sim;
@@ -100,20 +121,23 @@ static double part_compare(const tby__part *a, const tby__part *b, tby_tier *tie
         *tier_out = cross ? TBY_TIER_TRANSLIT : TBY_TIER_SPELLING;
         return 1.0;
     }
-    double d = tby__phon_distance(a->sym, a->sym_len, b->sym, b->sym_len, cross, &len);
+    double longer = a->sym_weight > b->sym_weight ? a->sym_weight : b->sym_weight;
+    double d = tby__phon_distance(a->sym, a->sym_len, b->sym, b->sym_len, cross,
+                                  budget_for(floor, longer), &len);
     double sim = sim_from_distance(d, len);
     /* Try without a fused article on either side (Aljubouri against al-Jubouri). */
     if (a->art_skip && !b->art_skip) {
         double l2;
         double d2 = tby__phon_distance(a->sym + a->art_skip, a->sym_len - a->art_skip, b->sym,
-                                       b->sym_len, cross, &l2);
+                                       b->sym_len, cross, budget_for(floor, longer), &l2);
         double s2 = sim_from_distance(d2, l2);
         if (s2 > sim)
             sim = s2, d = d2;
     } else if (b->art_skip && !a->art_skip) {
         double l2;
-        double d2 = tby__phon_distance(a->sym, a->sym_len, b->sym + b->art_skip,
-                                       b->sym_len - b->art_skip, cross, &l2);
+        double d2 =
+            tby__phon_distance(a->sym, a->sym_len, b->sym + b->art_skip, b->sym_len - b->art_skip,
+                               cross, budget_for(floor, longer), &l2);
         double s2 = sim_from_distance(d2, l2);
         if (s2 > sim)
             sim = s2, d = d2;
@@ -134,8 +158,8 @@ double tby_name_part_compare(const tby_name_part *a, const tby_name_part *b, tby
         return 0.0;
     }
     /* tby_name_part is the first member of tby__part, so the cast recovers the whole part. */
-    double sim =
-        part_compare((const tby__part *)(const void *)a, (const tby__part *)(const void *)b, &tier);
+    double sim = part_compare((const tby__part *)(const void *)a,
+                              (const tby__part *)(const void *)b, 0.0, &tier);
     if (sim <= 0.0)
         tier = TBY_TIER_NONE;
     if (tier_out)
@@ -194,16 +218,27 @@ static double part_compare_merged(const tby__part *one, const tby__part *first,
         memcpy(joined, first->ar, n);
         memcpy(joined + n, second->ar, second->ar_len);
         n += second->ar_len;
-        d = tby__arabic_distance(one->ar, one->ar_len, joined, n > TBY__SYM_MAX ? TBY__SYM_MAX : n,
-                                 &len);
+        n = n > TBY__SYM_MAX ? TBY__SYM_MAX : n;
+        d = tby__arabic_distance(
+            one->ar, one->ar_len, joined, n,
+            budget_for(MERGE_MIN_SIM, (double)(n > one->ar_len ? n : one->ar_len)), &len);
     } else {
         uint8_t joined[TBY__SYM_MAX * 2];
         size_t n = first->sym_len;
         memcpy(joined, first->sym, n);
         memcpy(joined + n, second->sym, second->sym_len);
         n += second->sym_len;
-        d = tby__phon_distance(one->sym, one->sym_len, joined, n > TBY__SYM_MAX ? TBY__SYM_MAX : n,
-                               one_ar != two_ar, &len);
+        n = n > TBY__SYM_MAX ? TBY__SYM_MAX : n;
+        double joined_weight = first->sym_weight + second->sym_weight;
+        /* Reading two words as one only makes sense when the lengths are alike. */
+        if (one->sym_weight < 0.6 * joined_weight || joined_weight < 0.6 * one->sym_weight)
+            return 0.0;
+        double longer = one->sym_weight > joined_weight ? one->sym_weight : joined_weight;
+        uint16_t lmnr = tby__phon_lmnr(joined, n);
+        if (tby__phon_lmnr_bound(one->lmnr, lmnr) > budget_for(MERGE_MIN_SIM, longer))
+            return 0.0;
+        d = tby__phon_distance(one->sym, one->sym_len, joined, n, one_ar != two_ar,
+                               budget_for(MERGE_MIN_SIM, longer), &len);
     }
     *tier = one_ar != two_ar ? TBY_TIER_TRANSLIT : TBY_TIER_EDIT;
     return sim_from_distance(d, len);
@@ -224,7 +259,7 @@ double tby_name_compare(const tby_name *a, const tby_name *b, tby_name_match *ma
         for (size_t j = 0; j < m; j++) {
             const tby__part *pb = &b->parts[j];
             tby_tier tier;
-            double sim = part_compare(pa, pb, &tier);
+            double sim = part_compare(pa, pb, ALIGN_MIN_SIM, &tier);
             if (sim > best_a[i])
                 best_a[i] = sim;
             if (sim > best_b[j])

@@ -34,6 +34,8 @@ typedef struct tby__part {
     uint8_t comp_count;        /* components in a compound (1 for a simple part) */
     uint8_t comp_end[TBY__COMP_MAX]; /* end offset in sym of each component */
     float weight;                    /* prior informativeness of the part (role, commonness) */
+    float sym_weight;                /* tby__phon_length of sym */
+    uint16_t lmnr;                   /* counts of L, M, N, R in sym, 4 bits each (lower bound) */
     uint64_t key_hash;               /* FNV-1a of pub.key: equal keys, equal hashes */
     uint64_t sym_hash;               /* FNV-1a of sym */
 } tby__part;
@@ -60,13 +62,29 @@ size_t tby__arabic_codes(uint8_t *out, size_t cap, const char *fold, size_t len)
  * Weighted edit distance between two symbol strings. `cross` selects the cross-script costs
  * (short vowels are not written in Arabic, so inserting a Latin vowel is almost free).
  * *len_out receives the normalising length (weighted symbol count of the longer side).
+ * The computation stops early and returns a value above `budget` as soon as the distance
+ * must exceed `budget` (pass HUGE_VAL for the exact distance).
  */
 double tby__phon_distance(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len,
-                          bool cross, double *len_out);
+                          bool cross, double budget, double *len_out);
 
-/* Weighted edit distance between two Arabic letter-code strings (see tby__arabic_codes). */
+/*
+ * Counts of the symbols L, M, N and R, 4 bits each. These letters only ever match
+ * themselves (every other reading costs 1), so the difference of two such counts is a lower
+ * bound on any distance above and lets unrelated words skip the edit distance entirely.
+ */
+uint16_t tby__phon_lmnr(const uint8_t *sym, size_t len);
+
+/* Lower bound on the distance of two keys from their tby__phon_lmnr counts. */
+double tby__phon_lmnr_bound(uint16_t a, uint16_t b);
+
+/* Weighted symbol count of a key: the length tby__phon_distance normalises by. */
+double tby__phon_length(const uint8_t *sym, size_t len);
+
+/* Weighted edit distance between two Arabic letter-code strings (see tby__arabic_codes),
+ * with the same early stop as tby__phon_distance. */
 double tby__arabic_distance(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len,
-                            double *len_out);
+                            double budget, double *len_out);
 
 /* ===== parse.c ===== */
 

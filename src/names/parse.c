@@ -770,6 +770,8 @@ static void part_build(tby__part *part, part_offsets *off, const parse_ctx *ctx,
     }
     sb_end(sb);
     part->sym_hash = tby__fnv1a(part->sym, part->sym_len);
+    part->sym_weight = (float)tby__phon_length(part->sym, part->sym_len);
+    part->lmnr = tby__phon_lmnr(part->sym, part->sym_len);
     /* An unhyphenated article fused to a Latin word (Aljubouri, Elsayed). */
     part->art_skip = 0;
     if (!arabic && d->comp_count == 1 && !(d->flags & TBY_PART_ARTICLE) &&

@@ -532,8 +532,42 @@ static float pair_cost(uint8_t x, uint8_t y1, uint8_t y2)
     return 9.0f;
 }
 
+uint16_t tby__phon_lmnr(const uint8_t *sym, size_t len)
+{
+    unsigned counts[4] = {0, 0, 0, 0};
+    for (size_t i = 0; i < len; i++) {
+        int k = sym[i] == 'L' ? 0 : sym[i] == 'M' ? 1 : sym[i] == 'N' ? 2 : sym[i] == 'R' ? 3 : -1;
+        if (k >= 0 && counts[k] < 15)
+            counts[k]++;
+    }
+    return (uint16_t)(counts[0] | counts[1] << 4 | counts[2] << 8 | counts[3] << 12);
+}
+
+double tby__phon_lmnr_bound(uint16_t a, uint16_t b)
+{
+    int excess_a = 0, excess_b = 0;
+    for (int shift = 0; shift < 16; shift += 4) {
+        int ca = (a >> shift) & 15, cb = (b >> shift) & 15;
+        if (ca > cb)
+            excess_a += ca - cb;
+        else
+            excess_b += cb - ca;
+    }
+    /* One substitution can settle one excess letter on each side. */
+    return (double)(excess_a > excess_b ? excess_a : excess_b);
+}
+
+double tby__phon_length(const uint8_t *sym, size_t len)
+{
+    const phon_costs *pc = costs_get();
+    float total = 0.0f;
+    for (size_t i = 0; i < len; i++)
+        total += pc->weight[sym[i] & 0x7F];
+    return total;
+}
+
 double tby__phon_distance(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len,
-                          bool cross, double *len_out)
+                          bool cross, double budget, double *len_out)
 {
     const phon_costs *pc = costs_get();
     const float *del = cross ? pc->del_cross : pc->del_latin;
@@ -545,6 +579,7 @@ double tby__phon_distance(const uint8_t *a, size_t a_len, const uint8_t *b, size
         b_len = TBY__SYM_MAX;
     float len_a = 0.0f;
     float len_b = 0.0f;
+    float prev_min = 0.0f;
     for (size_t i = 0; i < a_len; i++)
         len_a += pc->weight[a[i] & 0x7F];
     prev[0] = 0.0f;
@@ -552,9 +587,12 @@ double tby__phon_distance(const uint8_t *a, size_t a_len, const uint8_t *b, size
         len_b += pc->weight[b[j] & 0x7F];
         prev[j + 1] = prev[j] + del[b[j] & 0x7F];
     }
+    if (len_out)
+        *len_out = len_a > len_b ? len_a : len_b;
     for (size_t i = 0; i < a_len; i++) {
         uint8_t x = a[i] & 0x7F;
         cur[0] = prev[0] + del[x];
+        float row_min = cur[0];
         const float *row = pc->sub[x];
         for (size_t j = 0; j < b_len; j++) {
             uint8_t y = b[j] & 0x7F;
@@ -576,14 +614,19 @@ double tby__phon_distance(const uint8_t *a, size_t a_len, const uint8_t *b, size
                     best = two;
             }
             cur[j + 1] = best;
+            if (best < row_min)
+                row_min = best;
         }
+        /* Every path to the end crosses this row or the previous one (a two-symbol step
+         * skips one row), so once both exceed the budget the distance does too. */
+        if (row_min > budget && i > 0 && prev_min > budget)
+            return budget + 1.0;
+        prev_min = row_min;
         float *spare = prev2;
         prev2 = prev;
         prev = cur;
         cur = spare;
     }
-    if (len_out)
-        *len_out = len_a > len_b ? len_a : len_b;
     return prev[b_len];
 }
 
@@ -617,7 +660,7 @@ enum {
  * vowel letter written or left out, which costs 0.7 (حسن Hasan and حسين Husayn differ by
  * one ي and are different names).
  */
-static float arabic_sub(uint8_t x, uint8_t y)
+static float arabic_sub_compute(uint8_t x, uint8_t y)
 {
     if (x == y)
         return 0.0f;
@@ -641,9 +684,22 @@ static float arabic_del(uint8_t x)
     return (x == AR_ALEF || x == AR_WAW || x == AR_YEH) ? 0.7f : 1.0f;
 }
 
-double tby__arabic_distance(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len,
-                            double *len_out)
+/* Letter-pair costs as a table (codes are below 128), built once. */
+static float arabic_sub_table[128][128];
+static pthread_once_t arabic_once = PTHREAD_ONCE_INIT;
+
+static void arabic_table_build(void)
 {
+    for (int x = 0; x < 128; x++) {
+        for (int y = 0; y < 128; y++)
+            arabic_sub_table[x][y] = arabic_sub_compute((uint8_t)x, (uint8_t)y);
+    }
+}
+
+double tby__arabic_distance(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len,
+                            double budget, double *len_out)
+{
+    pthread_once(&arabic_once, arabic_table_build);
     float prev[TBY__SYM_MAX + 1];
     float cur[TBY__SYM_MAX + 1];
     if (a_len > TBY__SYM_MAX)
@@ -653,21 +709,28 @@ double tby__arabic_distance(const uint8_t *a, size_t a_len, const uint8_t *b, si
     prev[0] = 0.0f;
     for (size_t j = 0; j < b_len; j++)
         prev[j + 1] = prev[j] + arabic_del(b[j]);
+    if (len_out)
+        *len_out = (double)(a_len > b_len ? a_len : b_len);
     for (size_t i = 0; i < a_len; i++) {
-        cur[0] = prev[0] + arabic_del(a[i]);
+        const float *row = arabic_sub_table[a[i] & 0x7F];
+        float del_a = arabic_del(a[i]);
+        cur[0] = prev[0] + del_a;
+        float row_min = cur[0];
         for (size_t j = 0; j < b_len; j++) {
-            float best = prev[j] + arabic_sub(a[i], b[j]);
-            float up = prev[j + 1] + arabic_del(a[i]);
+            float best = prev[j] + row[b[j] & 0x7F];
+            float up = prev[j + 1] + del_a;
             float left = cur[j] + arabic_del(b[j]);
             if (up < best)
                 best = up;
             if (left < best)
                 best = left;
             cur[j + 1] = best;
+            if (best < row_min)
+                row_min = best;
         }
+        if (row_min > budget)
+            return budget + 1.0;
         memcpy(prev, cur, (b_len + 1) * sizeof(float));
     }
-    if (len_out)
-        *len_out = (double)(a_len > b_len ? a_len : b_len);
     return prev[b_len];
 }
