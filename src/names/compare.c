@@ -183,6 +183,10 @@ static double role_factor(tby_role x, tby_role y)
         (x == TBY_ROLE_FATHER && y == TBY_ROLE_GRANDFATHER) ||
         (y == TBY_ROLE_FATHER && x == TBY_ROLE_GRANDFATHER))
         return 0.95;
+    /* A given name two or more generations away reverses the chain: another person. */
+    if ((x == TBY_ROLE_GIVEN && (y == TBY_ROLE_GRANDFATHER || y == TBY_ROLE_ANCESTOR)) ||
+        (y == TBY_ROLE_GIVEN && (x == TBY_ROLE_GRANDFATHER || x == TBY_ROLE_ANCESTOR)))
+        return 0.6;
     return 0.85;
 }
 
