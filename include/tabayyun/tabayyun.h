@@ -5,5 +5,6 @@
 
 #include "tby_common.h"
 #include "tby_names.h"
+#include "tby_record.h"
 
 #endif
