@@ -6,5 +6,6 @@
 #include "tby_common.h"
 #include "tby_names.h"
 #include "tby_record.h"
+#include "tby_io.h"
 
 #endif
