@@ -181,6 +181,26 @@ static void test_io_record_reader__good_jsonl(void)
     tby_record_set_free(set);
 }
 
+/* The sample data of examples/ must always load without a single rejection. */
+static void test_io_record_reader__examples_load_cleanly(void)
+{
+    const char *paths[] = {"examples/registry.csv", "examples/watchlist.csv"};
+    const size_t counts[] = {40, 20};
+    for (size_t i = 0; i < 2; i++) {
+        rejects list = {0};
+        tby_error err;
+        int rc;
+        tby_record_set *set = load(paths[i], true, &list, &rc, &err);
+        TEST_INT_EQ(rc, 0);
+        TEST_INT_EQ(list.count, 0);
+        if (list.count)
+            TEST__FAIL("%s line %lld: %s", paths[i], (long long)list.errors[0].line,
+                       list.errors[0].message);
+        TEST_INT_EQ(tby_record_set_count(set), counts[i]);
+        tby_record_set_free(set);
+    }
+}
+
 /* ===== Header errors ===== */
 
 static void test_io_record_reader__unknown_column_is_named(void)
@@ -562,6 +582,7 @@ static void test_io_record_reader__out_of_memory(void)
 TEST_LIST = {
     TEST(test_io_record_reader__good_csv),
     TEST(test_io_record_reader__good_jsonl),
+    TEST(test_io_record_reader__examples_load_cleanly),
     TEST(test_io_record_reader__unknown_column_is_named),
     TEST(test_io_record_reader__bad_headers),
     TEST(test_io_record_reader__bad_values_lenient),
