@@ -7,6 +7,12 @@
  *   tby_reader_options opts = TBY_READER_OPTIONS_INIT;
  *   opts.on_reject = print_reject;               (lenient: keep going, report each bad row)
  *   rc = tby_record_read_file("registry.csv", &opts, on_record, state, &err);
+ *
+ * Memory: the reader builds each row in one arena that it resets before the next row, so the
+ * record passed to on_record is borrowed for that call only. JSON parsing goes through
+ * jansson, whose allocations use jansson's own allocator, not tby_set_allocator (setting
+ * jansson's is process-wide and would change it for the host program too).
+ * Thread-safety: readers share no state; run as many in parallel as you like.
  */
 #ifndef TBY_IO_H
 #define TBY_IO_H
