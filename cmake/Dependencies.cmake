@@ -4,3 +4,4 @@
 find_package(PkgConfig REQUIRED)
 find_package(Threads REQUIRED)
 pkg_check_modules(UTF8PROC REQUIRED IMPORTED_TARGET libutf8proc)
+pkg_check_modules(JANSSON REQUIRED IMPORTED_TARGET jansson)

@@ -5,5 +5,7 @@
 
 #include "tby_common.h"
 #include "tby_names.h"
+#include "tby_record.h"
+#include "tby_io.h"
 
 #endif
