@@ -409,10 +409,32 @@ static void draft_add_content(draft *d, const word *w)
     draft_add(d, COMP_TEXT, w, 0);
 }
 
+/*
+ * When the word ends in one of `suffixes` after at least `min_prefix` bytes, makes it two
+ * components: the prefix as text and the fixed component `kind` (Nur|eddin, نصر|الله).
+ */
+static bool draft_split_suffix(draft *d, const word *w, const char *const *suffixes,
+                               uint32_t min_prefix, comp_kind kind)
+{
+    uint32_t pre;
+    for (const char *const *sfx = suffixes; *sfx; sfx++) {
+        if (str_ends(w->fold, w->fold_len, *sfx, &pre) && pre >= min_prefix) {
+            comp *c = &d->comps[d->comp_count++];
+            comp_text(c, w, 0);
+            c->text_len = pre;
+            /* The suffixes hold no letter that folding changes, so exact ends alike. */
+            if (c->exact_len > pre)
+                c->exact_len = pre;
+            draft_add(d, kind, NULL, 0);
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Splits fused one-word compounds: Abdulrahman, عبدالرحمن, Nureddin, Nasrallah, Abubakr. */
 static bool draft_fused(draft *d, const word *w)
 {
-    uint32_t pre;
     if (w->script == TBY_SCRIPT_LATIN) {
         uint32_t at = latin_abd_split(w->fold, w->fold_len);
         if (at) {
@@ -426,25 +448,10 @@ static bool draft_fused(draft *d, const word *w)
         static const char *const din_suffixes[] = {"uddin", "eddine", "eddin",  "uddine", "addin",
                                                    "iddin", "eldin",  "aldin",  "ettin",  "attin",
                                                    "uttin", "uddeen", "eddeen", NULL};
-        for (const char *const *sfx = din_suffixes; *sfx; sfx++) {
-            if (str_ends(w->fold, w->fold_len, *sfx, &pre) && pre >= 2) {
-                comp *c = &d->comps[d->comp_count++];
-                comp_text(c, w, 0);
-                c->text_len = pre;
-                draft_add(d, COMP_DIN, NULL, 0);
-                return true;
-            }
-        }
         static const char *const allah_suffixes[] = {"allah", "ullah", "ollah", "ellah", NULL};
-        for (const char *const *sfx = allah_suffixes; *sfx; sfx++) {
-            if (str_ends(w->fold, w->fold_len, *sfx, &pre) && pre >= 2) {
-                comp *c = &d->comps[d->comp_count++];
-                comp_text(c, w, 0);
-                c->text_len = pre;
-                draft_add(d, COMP_ALLAH, NULL, 0);
-                return true;
-            }
-        }
+        if (draft_split_suffix(d, w, din_suffixes, 2, COMP_DIN) ||
+            draft_split_suffix(d, w, allah_suffixes, 2, COMP_ALLAH))
+            return true;
         static const char *const abu_prefixes[] = {"abu", "abou", "ebu", "abo", NULL};
         for (const char *const *pfx = abu_prefixes; *pfx; pfx++) {
             size_t n = strlen(*pfx);
@@ -476,25 +483,11 @@ static bool draft_fused(draft *d, const word *w)
         d->flags &= ~TBY_PART_ARTICLE;
         return true;
     }
-    static const char din[] = "\xd8\xa7\xd9\x84\xd8\xaf\xd9\x8a\xd9\x86"; /* الدين */
-    static const char allah[] = "\xd8\xa7\xd9\x84\xd9\x84\xd9\x87";       /* الله */
-    if (str_ends(w->fold, w->fold_len, din, &pre) && pre >= 4) {
-        comp *c = &d->comps[d->comp_count++];
-        comp_text(c, w, 0);
-        c->text_len = pre;
-        c->exact_len = pre <= c->exact_len ? pre : c->exact_len;
-        draft_add(d, COMP_DIN, NULL, 0);
-        return true;
-    }
-    if (str_ends(w->fold, w->fold_len, allah, &pre) && pre >= 4) {
-        comp *c = &d->comps[d->comp_count++];
-        comp_text(c, w, 0);
-        c->text_len = pre;
-        c->exact_len = pre <= c->exact_len ? pre : c->exact_len;
-        draft_add(d, COMP_ALLAH, NULL, 0);
-        return true;
-    }
-    return false;
+    static const char *const din[] = {"الدين", NULL};
+    static const char *const allah[] = {"الله", NULL};
+    /* At least two Arabic letters (4 bytes) before the suffix. */
+    return draft_split_suffix(d, w, din, 4, COMP_DIN) ||
+           draft_split_suffix(d, w, allah, 4, COMP_ALLAH);
 }
 
 static bool is_bakr(const word *w)
