@@ -26,13 +26,14 @@
 #include "names/norm.h"
 
 #include <string.h>
+#include <threads.h>
 #include <utf8proc.h>
 
 /* ===== Limits (Private) ===== */
 
 /*
- * Code points after NFC/NFKC. Canonical decomposition adds at most 1.5 code points per
- * input byte (U+01D5 is 2 bytes and 3 code points) and the presentation forms we expand
+ * Code points of one cluster after decomposition. Canonical decomposition adds at most 1.5 code
+ * points per input byte (U+01D5 is 2 bytes and 3 code points) and the presentation forms we expand
  * add at most 4 per 3 bytes (U+FDF2), so 2 per byte bounds every valid input; the checks
  * against this limit are defensive and report TBY_ETOOLARGE rather than truncate.
  */
@@ -188,11 +189,6 @@ static const char ascii_sep[128] = {
     ['>'] = ' ',  ['?'] = ' ',  ['@'] = ' ',  ['['] = '(',  ['\\'] = '/', [']'] = ')',
     ['^'] = ' ',  ['_'] = ' ',  ['{'] = '(',  ['|'] = ' ',  ['}'] = ')',  ['~'] = ' ',
 };
-
-static inline bool is_ascii_letter(int32_t cp)
-{
-    return (cp | 0x20) >= 'a' && (cp | 0x20) <= 'z';
-}
 
 /* C0 controls except the white-space ones, and DEL: removed and flagged. */
 static inline bool is_ascii_control(int32_t cp)
@@ -374,8 +370,9 @@ static int classify(int32_t cp, const utf8proc_property_t *prop, char *sep)
 /* One code point with the byte span of the (possibly repaired) input it came from. */
 typedef struct norm_cp {
     int32_t cp;
-    uint16_t off; /* first byte */
-    uint16_t end; /* one past the last byte */
+    uint32_t off;                    /* first byte */
+    uint32_t end;                    /* one past the last byte */
+    const utf8proc_property_t *prop; /* NULL for ASCII */
 } norm_cp;
 
 typedef struct norm_state {
@@ -403,7 +400,7 @@ typedef struct norm_state {
 
 static void put_byte(norm_state *st, char *buf, uint32_t *pos, char c)
 {
-    if (*pos + 2 > TBY__NORM_OUT_CAP) { /* keep room for the terminating NUL */
+    if (*pos > TBY__NORM_OUT_CAP - 2) { /* keep room for the terminating NUL */
         st->overflow = true;
         return;
     }
@@ -416,8 +413,15 @@ static void put_cp(norm_state *st, char *buf, uint32_t *pos, int32_t cp)
         put_byte(st, buf, pos, (char)cp);
         return;
     }
-    if (*pos + 5 > TBY__NORM_OUT_CAP) {
+    if (*pos > TBY__NORM_OUT_CAP - 5) {
         st->overflow = true;
+        return;
+    }
+    unsigned char *u = (unsigned char *)buf + *pos;
+    if (cp < 0x800) {
+        u[0] = (unsigned char)(0xC0 | (cp >> 6));
+        u[1] = (unsigned char)(0x80 | (cp & 0x3F));
+        *pos += 2;
         return;
     }
     *pos += (uint32_t)tby__utf8_encode(cp, buf + *pos);
@@ -594,76 +598,161 @@ static int fold_latin_special(int32_t cp, int32_t out[2])
     }
 }
 
-static void put_fold_latin_cp(norm_state *st, int32_t cp)
+/* Appends the fold of one code point of a decomposed letter to out; returns the count. */
+static int fold_piece(int32_t cp, int32_t *out)
 {
-    int32_t special[2];
     if (cp < 0x80) {
-        put_fold(st, cp);
-        return;
+        out[0] = cp;
+        return 1;
     }
     if (is_apostrophe(cp)) {
-        put_fold(st, '\'');
-        return;
+        out[0] = '\'';
+        return 1;
     }
-    int n = fold_latin_special(cp, special);
-    if (n > 0) {
-        for (int i = 0; i < n; i++)
-            put_fold(st, special[i]);
-        return;
-    }
+    int n = fold_latin_special(cp, out);
+    if (n > 0)
+        return n;
     const utf8proc_property_t *prop = utf8proc_get_property(cp);
     if (prop->category == UTF8PROC_CATEGORY_MN || prop->category == UTF8PROC_CATEGORY_ME ||
         prop->category == UTF8PROC_CATEGORY_MC) {
-        if (!is_generic_diacritic(cp))
-            put_fold(st, cp);
-        return;
+        if (is_generic_diacritic(cp))
+            return 0;
+        out[0] = cp;
+        return 1;
     }
     /* Only letters and digits survive; a compatibility decomposition may carry spaces. */
     if (prop->category > UTF8PROC_CATEGORY_LO && prop->category != UTF8PROC_CATEGORY_ND)
-        return;
-    put_fold(st, cp);
+        return 0;
+    out[0] = cp;
+    return 1;
 }
 
 /*
- * A letter of any script but Arabic: exact is its case fold (Turkish İ and ı both to i),
- * fold is the case fold decomposed (compatibility included) with diacritics dropped.
+ * Exact form of a letter of any script but Arabic: its case fold, Turkish İ and ı both to
+ * i (utf8proc would leave i + U+0307 for İ), recomposed. Writes at most NORM_DECOMP_MAX
+ * code points to out; returns the count.
  */
-static void put_other_letter(norm_state *st, int32_t cp, const utf8proc_property_t *prop)
+static int exact_other(int32_t cp, const utf8proc_property_t *prop, int32_t *out)
 {
-    int32_t buf[NORM_DECOMP_MAX];
     if (cp == 0x0130 || cp == 0x0131) {
-        put_exact(st, 'i');
-        put_fold(st, 'i');
-        return;
+        out[0] = 'i';
+        return 1;
     }
-    /* exact */
     if (prop->casefold_seqindex == UINT16_MAX) {
-        put_exact(st, is_apostrophe(cp) ? '\'' : cp);
-    } else {
-        utf8proc_ssize_t n =
-            utf8proc_decompose_char(cp, buf, NORM_DECOMP_MAX, UTF8PROC_CASEFOLD, NULL);
-        if (n > 1 && n <= NORM_DECOMP_MAX)
-            n = utf8proc_normalize_utf32(buf, n, UTF8PROC_COMPOSE | UTF8PROC_STABLE);
-        if (n < 1 || n > NORM_DECOMP_MAX) {
-            put_exact(st, cp);
-        } else {
-            for (utf8proc_ssize_t i = 0; i < n; i++)
-                put_exact(st, is_apostrophe(buf[i]) ? '\'' : buf[i]);
-        }
+        out[0] = cp;
+        return 1;
     }
-    /* fold */
-    if (prop->casefold_seqindex == UINT16_MAX && prop->decomp_seqindex == UINT16_MAX) {
-        put_fold_latin_cp(st, cp);
-        return;
-    }
-    utf8proc_ssize_t n = utf8proc_decompose_char(
-        cp, buf, NORM_DECOMP_MAX, UTF8PROC_CASEFOLD | UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT, NULL);
+    utf8proc_ssize_t n = utf8proc_decompose_char(cp, out, NORM_DECOMP_MAX, UTF8PROC_CASEFOLD, NULL);
+    if (n > 1 && n <= NORM_DECOMP_MAX)
+        n = utf8proc_normalize_utf32(out, n, UTF8PROC_COMPOSE | UTF8PROC_STABLE);
     if (n < 1 || n > NORM_DECOMP_MAX) {
-        put_fold_latin_cp(st, cp);
-        return;
+        out[0] = cp;
+        return 1;
     }
     for (utf8proc_ssize_t i = 0; i < n; i++)
-        put_fold_latin_cp(st, buf[i]);
+        if (is_apostrophe(out[i]))
+            out[i] = '\'';
+    return (int)n;
+}
+
+/*
+ * Fold form of a letter of any script but Arabic: the case fold decomposed (compatibility
+ * included), generic diacritics dropped, and the few letters Unicode gives no base letter
+ * (ø ł đ ə ...) mapped by hand. Writes at most 2 * NORM_DECOMP_MAX code points to out;
+ * returns the count.
+ */
+static int fold_other(int32_t cp, const utf8proc_property_t *prop, int32_t *out)
+{
+    int32_t buf[NORM_DECOMP_MAX];
+    utf8proc_ssize_t n = 1;
+    buf[0] = cp;
+    if (cp == 0x0130 || cp == 0x0131) {
+        buf[0] = 'i';
+    } else if (prop->casefold_seqindex != UINT16_MAX || prop->decomp_seqindex != UINT16_MAX) {
+        n = utf8proc_decompose_char(cp, buf, NORM_DECOMP_MAX,
+                                    UTF8PROC_CASEFOLD | UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT, NULL);
+        if (n < 1 || n > NORM_DECOMP_MAX) {
+            n = 1;
+            buf[0] = cp;
+        }
+    }
+    int count = 0;
+    for (utf8proc_ssize_t i = 0; i < n; i++)
+        count += fold_piece(buf[i], out + count);
+    return count;
+}
+
+/* ===== Latin table (Private) ===== */
+
+/*
+ * exact_other and fold_other of the precomposed Latin letters (U+00C0-024F, U+1E00-1EFF),
+ * computed once, so that the accented letters of Turkish, French or ALA-LC names (ç é ş ü
+ * ḥ ā ...) cost a table read instead of two utf8proc decompositions each.
+ */
+#define LATIN1_LO   0x00C0
+#define LATIN1_HI   0x024F
+#define LATIN2_LO   0x1E00
+#define LATIN2_HI   0x1EFF
+#define LATIN_COUNT ((LATIN1_HI - LATIN1_LO + 1) + (LATIN2_HI - LATIN2_LO + 1))
+
+typedef struct latin_entry {
+    uint16_t exact; /* the exact form when it is one code point, else 0 (ß -> ss) */
+    char fold[3];   /* the fold form when it is 1-2 ASCII bytes, else "" */
+} latin_entry;
+
+static latin_entry latin_table[LATIN_COUNT];
+static once_flag latin_once = ONCE_FLAG_INIT;
+
+static void latin_table_build(void)
+{
+    int32_t forms[2 * NORM_DECOMP_MAX];
+    for (int i = 0; i < LATIN_COUNT; i++) {
+        int32_t cp = i <= LATIN1_HI - LATIN1_LO ? LATIN1_LO + i
+                                                : LATIN2_LO + (i - (LATIN1_HI - LATIN1_LO + 1));
+        const utf8proc_property_t *prop = utf8proc_get_property(cp);
+        latin_entry *entry = &latin_table[i];
+        if (exact_other(cp, prop, forms) == 1 && forms[0] <= 0xFFFF)
+            entry->exact = (uint16_t)forms[0];
+        int n = fold_other(cp, prop, forms);
+        if (n >= 1 && n <= 2 && forms[0] < 0x80 && forms[n - 1] < 0x80) {
+            entry->fold[0] = (char)forms[0];
+            entry->fold[1] = n == 2 ? (char)forms[1] : '\0';
+        }
+    }
+}
+
+static const latin_entry *latin_lookup(int32_t cp)
+{
+    int index;
+    if (in_range(cp, LATIN1_LO, LATIN1_HI))
+        index = cp - LATIN1_LO;
+    else if (in_range(cp, LATIN2_LO, LATIN2_HI))
+        index = (LATIN1_HI - LATIN1_LO + 1) + (cp - LATIN2_LO);
+    else
+        return NULL;
+    call_once(&latin_once, latin_table_build);
+    const latin_entry *entry = &latin_table[index];
+    return entry->exact && entry->fold[0] ? entry : NULL;
+}
+
+/* Writes both forms of a letter of any script but Arabic. */
+static void put_other_letter(norm_state *st, int32_t cp, const utf8proc_property_t *prop)
+{
+    const latin_entry *entry = latin_lookup(cp);
+    if (entry) {
+        put_exact(st, entry->exact);
+        put_fold(st, entry->fold[0]);
+        if (entry->fold[1])
+            put_fold(st, entry->fold[1]);
+        return;
+    }
+    int32_t forms[2 * NORM_DECOMP_MAX];
+    int n = exact_other(cp, prop, forms);
+    for (int i = 0; i < n; i++)
+        put_exact(st, forms[i]);
+    n = fold_other(cp, prop, forms);
+    for (int i = 0; i < n; i++)
+        put_fold(st, forms[i]);
 }
 
 static bool is_hamza_form(int32_t cp)
@@ -691,7 +780,13 @@ static bool is_hamza_form(int32_t cp)
 /* An Arabic-script letter: exact as written (NFC), fold per arabic_fold. */
 static void put_arabic_letter(norm_state *st, int32_t cp, bool initial)
 {
-    put_exact(st, cp);
+    if (cp < 0x800 && st->exact_len <= TBY__NORM_OUT_CAP - 3) {
+        /* Two-byte UTF-8 written in place: the hot path for Arabic names. */
+        st->norm->exact[st->exact_len++] = (char)(0xC0 | (cp >> 6));
+        st->norm->exact[st->exact_len++] = (char)(0x80 | (cp & 0x3F));
+    } else {
+        put_exact(st, cp);
+    }
     if (is_hamza_form(cp))
         st->tok_flags |= TBY__TOK_HAMZA;
     if (!in_range(cp, 0x0600, 0x06FF)) {
@@ -714,47 +809,153 @@ static void put_arabic_letter(norm_state *st, int32_t cp, bool initial)
 
 /* ===== Stage C: one code point (Private) ===== */
 
-static void step(norm_state *st, int32_t cp, uint32_t off, uint32_t end)
+static inline bool is_ascii_alpha(int32_t cp)
+{
+    return (uint32_t)((cp | 0x20) - 'a') < 26u;
+}
+
+/* The Arabic letters ء..ي without tatweel: the common case, which needs no lookup. */
+static inline bool is_basic_arabic_letter(int32_t cp)
+{
+    return in_range(cp, 0x0621, 0x064A) && cp != 0x0640;
+}
+
+/*
+ * Starts a letter of script sc at [off, end): cuts the word first when it changes between
+ * Arabic and another script (RTL/LTR), then opens or extends the token. Returns whether
+ * the letter is the token's first.
+ */
+static inline bool letter_begin(norm_state *st, unsigned sc, uint32_t off, uint32_t end)
+{
+    if (st->open && st->tok_letter && ((sc == SC_ARABIC) != (st->tok_last_sc == SC_ARABIC))) {
+        tok_close(st);
+        note_sep(st, CLS_SEP_SPACE, ' ');
+    }
+    tok_touch(st, off, end);
+    bool initial = !st->tok_letter;
+    st->tok_letter = true;
+    st->tok_scripts |= sc;
+    st->tok_last_sc = sc;
+    return initial;
+}
+
+/*
+ * Stage C for a run of ASCII letters text[off..end): the fast path that keeps Latin names
+ * cheap. Same result as calling step() once per letter.
+ */
+static void ascii_letters(norm_state *st, const char *text, uint32_t off, uint32_t end)
+{
+    bool initial = letter_begin(st, SC_LATIN, off, end);
+    uint32_t count = end - off;
+    if (st->exact_len + count + 1 > TBY__NORM_OUT_CAP ||
+        st->fold_len + count + 1 > TBY__NORM_OUT_CAP) {
+        st->overflow = true;
+        return;
+    }
+    char *exact = st->norm->exact + st->exact_len;
+    char *fold = st->norm->fold + st->fold_len;
+    unsigned upper = 0;
+    for (uint32_t i = 0; i < count; i++) {
+        char c = text[off + i];
+        upper += c <= 'Z';
+        exact[i] = fold[i] = (char)(c | 0x20);
+    }
+    if (initial && text[off] <= 'Z')
+        st->tok_flags |= TBY__TOK_CAPITAL;
+    st->tok_cased += count;
+    st->tok_upper += upper;
+    st->tok_last_letter = (unsigned char)text[end - 1];
+    st->exact_len += count;
+    st->fold_len += count;
+}
+
+/* Is u[0..1] the UTF-8 of a basic Arabic letter (ء..ي without tatweel)? */
+static inline bool is_basic_arabic_bytes(const unsigned char *u)
+{
+    return (u[0] == 0xD8 && u[1] >= 0xA1 && u[1] <= 0xBF) ||
+           (u[0] == 0xD9 && u[1] >= 0x81 && u[1] <= 0x8A);
+}
+
+/*
+ * Stage C for text[off..end), a run of basic Arabic letters each followed by another one
+ * (so no combining mark can attach and each is its own NFC): the fast path for Arabic
+ * names. Same result as calling step() once per letter.
+ */
+static void arabic_letters(norm_state *st, const char *text, uint32_t off, uint32_t end)
+{
+    bool initial = letter_begin(st, SC_ARABIC, off, end);
+    uint32_t bytes = end - off;
+    if (st->exact_len > TBY__NORM_OUT_CAP - 1 - bytes ||
+        st->fold_len > TBY__NORM_OUT_CAP - 1 - bytes) {
+        st->overflow = true;
+        return;
+    }
+    memcpy(st->norm->exact + st->exact_len, text + off, bytes);
+    st->exact_len += bytes;
+    char *fold = st->norm->fold;
+    const unsigned char *u = (const unsigned char *)text;
+    int32_t cp = 0;
+    for (uint32_t at = off; at < end; at += 2) {
+        cp = ((u[at] & 0x1F) << 6) | (u[at + 1] & 0x3F);
+        if (is_hamza_form(cp))
+            st->tok_flags |= TBY__TOK_HAMZA;
+        int32_t folded = arabic_fold[cp - 0x600];
+        if (cp == 0x0626 && initial)
+            folded = 0x0627; /* see put_arabic_letter */
+        initial = false;
+        if (folded == FOLD_DROP)
+            continue;
+        if (folded == 0)
+            folded = cp;
+        fold[st->fold_len++] = (char)(0xC0 | (folded >> 6));
+        fold[st->fold_len++] = (char)(0x80 | (folded & 0x3F));
+    }
+    st->tok_last_letter = cp;
+}
+
+/* Stage C for one code point; prop may be NULL (looked up here when needed). */
+static void step(norm_state *st, int32_t cp, const utf8proc_property_t *prop, uint32_t off,
+                 uint32_t end)
 {
     char sep = 0;
     int cls;
-    const utf8proc_property_t *prop = NULL;
 
+    if (cp < 0x80 && is_ascii_alpha(cp)) {
+        bool initial = letter_begin(st, SC_LATIN, off, end);
+        st->tok_last_letter = cp;
+        st->tok_cased++;
+        if (cp <= 'Z') {
+            st->tok_upper++;
+            if (initial)
+                st->tok_flags |= TBY__TOK_CAPITAL;
+        }
+        put_exact(st, cp | 0x20);
+        put_fold(st, cp | 0x20);
+        return;
+    }
+    if (is_basic_arabic_letter(cp)) {
+        bool initial = letter_begin(st, SC_ARABIC, off, end);
+        st->tok_last_letter = cp;
+        put_arabic_letter(st, cp, initial);
+        return;
+    }
     if (cp < 0x80) {
         cls = ascii_class[cp];
         sep = ascii_sep[cp];
         if (is_ascii_control(cp))
             cls = CLS_DROP;
     } else {
-        prop = utf8proc_get_property(cp);
+        if (!prop)
+            prop = utf8proc_get_property(cp);
         cls = classify(cp, prop, &sep);
     }
 
     switch (cls) {
     case CLS_LETTER: {
         unsigned sc = script_of(cp);
-        /* A change between Arabic and any other script inside a word cuts it (RTL/LTR). */
-        if (st->open && st->tok_letter && ((sc == SC_ARABIC) != (st->tok_last_sc == SC_ARABIC))) {
-            tok_close(st);
-            note_sep(st, CLS_SEP_SPACE, ' ');
-        }
-        tok_touch(st, off, end);
-        bool initial = !st->tok_letter;
-        st->tok_letter = true;
-        st->tok_scripts |= sc;
-        st->tok_last_sc = sc;
+        bool initial = letter_begin(st, sc, off, end);
         st->tok_last_letter = cp;
-        if (cp < 0x80) {
-            bool upper = cp <= 'Z';
-            st->tok_cased++;
-            if (upper) {
-                st->tok_upper++;
-                if (initial)
-                    st->tok_flags |= TBY__TOK_CAPITAL;
-            }
-            put_exact(st, cp | 0x20);
-            put_fold(st, cp | 0x20);
-        } else if (sc == SC_ARABIC) {
+        if (sc == SC_ARABIC) { /* ASCII letters never get here: see the top of step() */
             put_arabic_letter(st, cp, initial);
         } else {
             bool upper =
@@ -828,6 +1029,8 @@ static int byte_cp1252(int32_t cp)
 {
     if (cp < 0x100)
         return (int)cp; /* ASCII, Latin-1 and the C1 controls of a Latin-1 reading */
+    if (cp > 0x2122 || in_range(cp, 0x02DD, 0x2012))
+        return -1; /* outside every value of cp1252_high: Arabic text stops here */
     for (int i = 0; i < 32; i++)
         if (cp1252_high[i] == cp)
             return 0x80 + i;
@@ -839,6 +1042,20 @@ static int byte_cp1256(int32_t cp)
 {
     if (cp < 0x80)
         return (int)cp;
+    /*
+     * The basic Arabic letters sit in runs (ء..ض at 0xC1, ط..غ at 0xD8, ف..ك at 0xDD, ل at
+     * 0xE1, م..و at 0xE3, ى ي at 0xEC): try that guess first. It is checked against the
+     * table, so the table stays the only source; a miss just scans.
+     */
+    int guess = in_range(cp, 0x0621, 0x0636)   ? 0xC1 + (cp - 0x0621)
+                : in_range(cp, 0x0637, 0x063A) ? 0xD8 + (cp - 0x0637)
+                : in_range(cp, 0x0641, 0x0643) ? 0xDD + (cp - 0x0641)
+                : cp == 0x0644                 ? 0xE1
+                : in_range(cp, 0x0645, 0x0648) ? 0xE3 + (cp - 0x0645)
+                : in_range(cp, 0x0649, 0x064A) ? 0xEC + (cp - 0x0649)
+                                               : 0;
+    if (guess && cp1256_high[guess - 0x80] == cp)
+        return guess;
     for (int i = 0; i < 128; i++)
         if (cp1256_high[i] == cp)
             return 0x80 + i;
@@ -925,17 +1142,17 @@ static int try_repair(const char *text, size_t len, int (*to_byte)(int32_t), cha
 /*
  * Repairs UTF-8 Arabic that was read as CP1252/Latin-1 ("Ù…Ø­Ù…Ø¯") or as CP1256
  * ("ظ…ط­ظ…ط¯") and written back as UTF-8. On repair norm->repaired holds the text and
- * *src and *src_len point at it. A CP1252 reading can contain no Arabic letter, so that test
- * comes first and real Arabic text goes straight to the CP1256 test, which fails within
- * the first few characters because Arabic letters are lead bytes there.
+ * *src and *src_len point at it. A CP1252 reading contains no Arabic letter and a CP1256
+ * reading of Arabic always does (ط ظ from the lead bytes), so one test is enough; on real
+ * text it fails within a character or two. Invalid UTF-8 is never repaired.
  */
 static int repair_mojibake(tby__norm *norm, const char **src, size_t *src_len)
 {
     char *fixed = NULL;
     size_t fixed_len = 0;
-    int rc = try_repair(*src, *src_len, byte_cp1252, &fixed, &fixed_len);
-    if (rc == 0)
-        rc = try_repair(*src, *src_len, byte_cp1256, &fixed, &fixed_len);
+    /* Lead bytes 0xD8 0xD9 start U+0600-067F, where every basic Arabic letter is. */
+    bool has_arabic = memchr(*src, 0xD8, *src_len) || memchr(*src, 0xD9, *src_len);
+    int rc = try_repair(*src, *src_len, has_arabic ? byte_cp1256 : byte_cp1252, &fixed, &fixed_len);
     if (rc <= 0)
         return rc;
     norm->repaired = fixed;
@@ -947,32 +1164,48 @@ static int repair_mojibake(tby__norm *norm, const char **src, size_t *src_len)
 
 /* ===== Stages A and B (Private) ===== */
 
-/* Stage A: decodes valid UTF-8, dropping controls, format characters and tatweel. */
-static size_t decode_clean(tby__norm *norm, const char *text, size_t len, norm_cp *out)
+/*
+ * Stage A: decodes the next code point of `text` that survives cleaning, with its span and
+ * properties (looked up once here and reused by the later stages; NULL for ASCII and the
+ * basic Arabic letters, which need none). Controls, format and default-ignorable characters
+ * and tatweel are dropped and flagged. Returns 1, 0 at the end of the text, or -1 for
+ * invalid UTF-8 with *pos at the first bad byte (validation happens here, in the same pass).
+ */
+static int read_clean(tby__norm *norm, const char *text, size_t len, size_t *pos, norm_cp *out)
 {
-    size_t count = 0;
-    size_t pos = 0;
-    while (pos < len) {
-        int32_t cp;
-        size_t n = 1;
-        cp = (unsigned char)text[pos];
-        if (cp >= 0x80)
-            n = tby__utf8_decode(text + pos, len - pos, &cp); /* validated: n > 0 */
-        size_t off = pos;
-        pos += n;
+    const unsigned char *u = (const unsigned char *)text;
+    while (*pos < len) {
+        size_t off = *pos;
+        int32_t cp = u[off];
+        const utf8proc_property_t *prop = NULL;
         if (cp < 0x80) {
+            *pos += 1;
             if (is_ascii_control(cp)) {
                 norm->flags |= TBY_NORM_CONTROL;
                 continue;
             }
-        } else if (cp < 0xA0) {
-            norm->flags |= TBY_NORM_CONTROL; /* C1 */
-            continue;
-        } else if (cp == 0x0640) {
-            norm->flags |= TBY_NORM_TATWEEL;
-            continue;
         } else {
-            const utf8proc_property_t *prop = utf8proc_get_property(cp);
+            size_t n;
+            if (cp >= 0xC2 && cp <= 0xDF && off + 1 < len && (u[off + 1] & 0xC0) == 0x80) {
+                cp = ((cp & 0x1F) << 6) | (u[off + 1] & 0x3F); /* two bytes: Arabic, Latin */
+                n = 2;
+            } else {
+                n = tby__utf8_decode(text + off, len - off, &cp);
+                if (n == 0)
+                    return -1;
+            }
+            *pos += n;
+            if (cp < 0xA0) {
+                norm->flags |= TBY_NORM_CONTROL; /* C1 */
+                continue;
+            }
+            if (cp == 0x0640) {
+                norm->flags |= TBY_NORM_TATWEEL;
+                continue;
+            }
+            if (is_basic_arabic_letter(cp))
+                goto keep; /* a starter without decomposition issues: no lookup needed */
+            prop = utf8proc_get_property(cp);
             if (prop->category == UTF8PROC_CATEGORY_CF || prop->ignorable) {
                 norm->flags |= TBY_NORM_INVISIBLE;
                 if (is_bidi_control(cp))
@@ -984,115 +1217,158 @@ static size_t decode_clean(tby__norm *norm, const char *text, size_t len, norm_c
                 continue;
             }
         }
-        out[count].cp = cp;
-        out[count].off = (uint16_t)off;
-        out[count].end = (uint16_t)pos;
-        count++;
+    keep:
+        out->cp = cp;
+        out->off = (uint32_t)off;
+        out->end = (uint32_t)*pos;
+        out->prop = prop;
+        return 1;
     }
-    return count;
+    return 0;
 }
 
-static int ccc_of(int32_t cp)
+static inline int ccc_of(const norm_cp *c)
 {
-    return cp < 0x300 ? 0 : utf8proc_get_property(cp)->combining_class;
+    return c->prop ? c->prop->combining_class : 0;
 }
 
-/* Does a lone code point need stage B's slow path (it is not its own NFC)? */
-static bool needs_normalising(int32_t cp)
+/* Is a code point not followed by combining marks already its own NFC (or NFKC)? */
+static bool is_normal_alone(const norm_cp *c)
 {
-    if (cp < 0xC0)
-        return false;
-    if (is_presentation(cp))
+    if (c->cp < 0xC0)
         return true;
-    const utf8proc_property_t *prop = utf8proc_get_property(cp);
-    /* Only canonical decompositions matter to NFC; compatibility ones are kept. */
-    return prop->decomp_seqindex != UINT16_MAX && prop->decomp_type == 0;
+    /*
+     * Every code point of Latin-1 Supplement to Latin Extended-B, Latin Extended Additional,
+     * Cyrillic and the Arabic block is its own NFC (test_names_norm__nfc_stable_ranges checks
+     * this against utf8proc), so the precomposed letters names are full of skip the
+     * decompose-and-recompose round trip.
+     */
+    if (c->cp <= 0x024F || in_range(c->cp, 0x0400, 0x04FF) || in_range(c->cp, 0x0600, 0x06FF) ||
+        in_range(c->cp, 0x1E00, 0x1EFF))
+        return true;
+    if (is_presentation(c->cp))
+        return false;
+    /* Only canonical decompositions (type 0) matter to NFC; compatibility ones stay. */
+    return c->prop->decomp_seqindex == UINT16_MAX || c->prop->decomp_type != 0;
 }
 
 /*
- * Stage B: NFC, one cluster (a starter and the combining marks after it) at a time, with
- * compatibility decomposition for Arabic presentation forms only. Each output code point
- * gets the span of its whole cluster. Returns the count, or -1 when NORM_MAX_CPS is hit.
+ * Appends the canonical decomposition of c to tmp[*count] (compatibility decomposition for
+ * Arabic presentation forms; nothing for honorific ligatures). Returns false when tmp
+ * (NORM_MAX_CPS) is full.
  */
-static long compose_clusters(tby__norm *norm, const norm_cp *in, size_t in_count, norm_cp *out)
+static bool decompose_into(tby__norm *norm, int32_t cp, int32_t *tmp, size_t *count)
 {
-    int32_t tmp[NORM_MAX_CPS];
-    size_t count = 0;
-    size_t i = 0;
-    while (i < in_count) {
-        size_t j = i + 1;
-        while (j < in_count && in[j].cp >= 0x300 && ccc_of(in[j].cp) != 0)
-            j++;
-        if (j == i + 1 && !needs_normalising(in[i].cp)) {
-            if (count >= NORM_MAX_CPS)
-                return -1;
-            out[count++] = in[i];
-            i = j;
-            continue;
-        }
-        size_t t = 0;
-        for (size_t k = i; k < j; k++) {
-            int32_t cp = in[k].cp;
-            if (is_honorific(cp)) {
-                norm->flags |= TBY_NORM_PRESENTATION | TBY_NORM_TITLES;
+    if (is_honorific(cp)) {
+        norm->flags |= TBY_NORM_PRESENTATION | TBY_NORM_TITLES;
+        return true;
+    }
+    bool compat = is_presentation(cp);
+    int32_t *dst = tmp + *count;
+    size_t room = NORM_MAX_CPS - *count;
+    utf8proc_ssize_t n = utf8proc_decompose_char(
+        cp, dst, (utf8proc_ssize_t)room,
+        compat ? UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT : UTF8PROC_DECOMPOSE, NULL);
+    if (n < 0 || (size_t)n > room)
+        return false;
+    if (compat && (n != 1 || dst[0] != cp)) {
+        norm->flags |= TBY_NORM_PRESENTATION;
+        /*
+         * Isolated and medial forms of harakat decompose to a space or a tatweel carrying
+         * the mark; the carrier is not text.
+         */
+        size_t kept = 0;
+        for (utf8proc_ssize_t d = 0; d < n; d++) {
+            if (dst[d] == 0x20)
+                continue;
+            if (dst[d] == 0x0640) {
+                norm->flags |= TBY_NORM_TATWEEL;
                 continue;
             }
-            bool compat = is_presentation(cp);
-            utf8proc_ssize_t n = utf8proc_decompose_char(
-                cp, tmp + t, (utf8proc_ssize_t)(NORM_MAX_CPS - t),
-                compat ? UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT : UTF8PROC_DECOMPOSE, NULL);
-            if (n < 0 || (size_t)n > NORM_MAX_CPS - t)
-                return -1;
-            if (compat && (n != 1 || tmp[t] != cp)) {
-                norm->flags |= TBY_NORM_PRESENTATION;
-                /*
-                 * Isolated and medial forms of harakat decompose to a space or a tatweel
-                 * carrying the mark; the carrier is not text.
-                 */
-                size_t kept = 0;
-                for (utf8proc_ssize_t d = 0; d < n; d++) {
-                    if (tmp[t + (size_t)d] == 0x20)
-                        continue;
-                    if (tmp[t + (size_t)d] == 0x0640) {
-                        norm->flags |= TBY_NORM_TATWEEL;
-                        continue;
-                    }
-                    tmp[t + kept++] = tmp[t + (size_t)d];
-                }
-                n = (utf8proc_ssize_t)kept;
-            }
-            t += (size_t)n;
+            dst[kept++] = dst[d];
         }
-        /* Canonical ordering: stable sort of each run of non-starters by class. */
-        for (size_t a = 1; a < t; a++) {
+        n = (utf8proc_ssize_t)kept;
+    }
+    *count += (size_t)n;
+    return true;
+}
+
+/*
+ * Stages A to C for non-ASCII text: NFC one cluster (a starter and the combining marks
+ * after it) at a time, with compatibility decomposition for Arabic presentation forms only.
+ * A code point that is alone and already normal - nearly all of them - goes straight to
+ * stage C; the others are decomposed, put in canonical order and recomposed, and each
+ * result gets the span of its whole cluster. Starter-starter compositions (Hangul jamo
+ * sequences, a few Indic vowel signs) are not made; both passes agree, so the output is
+ * still stable. Returns 0, TBY_EUTF8 with *bad the offset of the first invalid byte, or
+ * TBY_ETOOLARGE when a cluster outgrows NORM_MAX_CPS.
+ */
+static int run_unicode(norm_state *st, const char *text, size_t len, size_t *bad)
+{
+    int32_t tmp[NORM_MAX_CPS];
+    size_t pos = 0;
+    norm_cp cur, next;
+    const unsigned char *u = (const unsigned char *)text;
+    int have = read_clean(st->norm, text, len, &pos, &cur);
+    while (have > 0) {
+        if (cur.prop == NULL && is_basic_arabic_letter(cur.cp)) {
+            /* cur and the basic letters after it, but the last (marks may follow that one). */
+            size_t run_end = pos;
+            while (run_end + 1 < len && is_basic_arabic_bytes(u + run_end))
+                run_end += 2;
+            if (run_end > pos) {
+                arabic_letters(st, text, cur.off, (uint32_t)run_end - 2);
+                pos = run_end - 2;
+                have = read_clean(st->norm, text, len, &pos, &cur);
+                continue;
+            }
+        }
+        int have_next = read_clean(st->norm, text, len, &pos, &next);
+        if ((have_next <= 0 || ccc_of(&next) == 0) && is_normal_alone(&cur)) {
+            step(st, cur.cp, cur.prop, cur.off, cur.end);
+            cur = next;
+            have = have_next;
+            continue;
+        }
+        size_t count = 0;
+        uint32_t end = cur.end;
+        if (!decompose_into(st->norm, cur.cp, tmp, &count))
+            return TBY_ETOOLARGE;
+        while (have_next > 0 && ccc_of(&next) != 0) {
+            if (!decompose_into(st->norm, next.cp, tmp, &count))
+                return TBY_ETOOLARGE;
+            end = next.end;
+            have_next = read_clean(st->norm, text, len, &pos, &next);
+        }
+        /* Canonical ordering: stable insertion sort of each run of non-starters by class. */
+        for (size_t a = 1; a < count; a++) {
             int32_t cp = tmp[a];
-            int cc = ccc_of(cp);
+            int cc = utf8proc_get_property(cp)->combining_class;
             if (cc == 0)
                 continue;
             size_t b = a;
-            while (b > 0 && ccc_of(tmp[b - 1]) > cc) {
+            while (b > 0 && utf8proc_get_property(tmp[b - 1])->combining_class > cc) {
                 tmp[b] = tmp[b - 1];
                 b--;
             }
             tmp[b] = cp;
         }
         utf8proc_ssize_t composed =
-            t == 0 ? 0
-                   : utf8proc_normalize_utf32(tmp, (utf8proc_ssize_t)t,
-                                              UTF8PROC_COMPOSE | UTF8PROC_STABLE);
+            count == 0 ? 0
+                       : utf8proc_normalize_utf32(tmp, (utf8proc_ssize_t)count,
+                                                  UTF8PROC_COMPOSE | UTF8PROC_STABLE);
         if (composed < 0)
-            return -1;
-        for (utf8proc_ssize_t k = 0; k < composed; k++) {
-            if (count >= NORM_MAX_CPS)
-                return -1;
-            out[count].cp = tmp[k];
-            out[count].off = in[i].off;
-            out[count].end = in[j - 1].end;
-            count++;
-        }
-        i = j;
+            return TBY_ETOOLARGE;
+        for (utf8proc_ssize_t k = 0; k < composed; k++)
+            step(st, tmp[k], NULL, cur.off, end);
+        cur = next;
+        have = have_next;
     }
-    return (long)count;
+    if (have < 0) {
+        *bad = pos;
+        return TBY_EUTF8;
+    }
+    return 0;
 }
 
 /* ===== Public ===== */
@@ -1147,15 +1423,18 @@ int tby__norm_run(tby__norm *norm, const char *text, size_t len, tby_error *err)
 
     if (all_ascii(text, len)) {
         /* Fast path: nothing to decode, compose or repair. */
-        for (size_t i = 0; i < len; i++)
-            step(&st, (unsigned char)text[i], (uint32_t)i, (uint32_t)i + 1);
-    } else {
-        size_t bad = tby__utf8_validate(text, len);
-        if (bad < len) {
-            rc = tby__error(err, TBY_EUTF8, (int64_t)bad, "invalid UTF-8 byte 0x%02x at offset %zu",
-                            (unsigned char)text[bad], bad);
-            goto out;
+        for (size_t i = 0; i < len;) {
+            size_t j = i + 1;
+            if (is_ascii_alpha((unsigned char)text[i])) {
+                while (j < len && is_ascii_alpha((unsigned char)text[j]))
+                    j++;
+                ascii_letters(&st, text, (uint32_t)i, (uint32_t)j);
+            } else {
+                step(&st, (unsigned char)text[i], NULL, (uint32_t)i, (uint32_t)j);
+            }
+            i = j;
         }
+    } else {
         const char *src = text;
         size_t src_len = len;
         rc = repair_mojibake(norm, &src, &src_len);
@@ -1163,17 +1442,18 @@ int tby__norm_run(tby__norm *norm, const char *text, size_t len, tby_error *err)
             rc = tby__error(err, rc, -1, "out of memory repairing mojibake");
             goto out;
         }
-        norm_cp raw[TBY_NAME_MAX_BYTES];
-        norm_cp nfc[NORM_MAX_CPS];
-        size_t raw_count = decode_clean(norm, src, src_len, raw);
-        long nfc_count = compose_clusters(norm, raw, raw_count, nfc);
-        if (nfc_count < 0) {
+        size_t bad = 0;
+        rc = run_unicode(&st, src, src_len, &bad);
+        if (rc == TBY_EUTF8) {
+            rc = tby__error(err, TBY_EUTF8, (int64_t)bad, "invalid UTF-8 byte 0x%02x at offset %zu",
+                            (unsigned char)src[bad], bad);
+            goto out;
+        }
+        if (rc < 0) {
             rc = tby__error(err, TBY_ETOOLARGE, -1, "name expands to more than %d characters",
                             NORM_MAX_CPS);
             goto out;
         }
-        for (long i = 0; i < nfc_count; i++)
-            step(&st, nfc[i].cp, nfc[i].off, nfc[i].end);
     }
     tok_close(&st);
 
