@@ -5,17 +5,19 @@
 //
 // The pipeline, for one call:
 //
-//   bytes --(1) size limit, UTF-8 validation ------------------------------------------+
-//         --(2) mojibake repair (CP1252/Latin-1 or CP1256 read of UTF-8 Arabic)         |
-//         --(A) decode; drop controls, format/ignorable characters, tatweel --> raw[]  |
-//         --(B) NFC per cluster (starter + following combining marks); NFKC only for   |
-//               Arabic presentation forms; honorific ligatures stripped   --> nfc[]    |
-//         --(C) per code point: classify, cut tokens, write exact and fold forms  <----+
+//   bytes --(1) size limit
+//         --(2) mojibake repair (CP1252/Latin-1 or CP1256 read of UTF-8 Arabic)
+//         --(A) decode and validate; drop controls, format/ignorable characters, tatweel
+//         --(B) NFC per cluster (starter + following combining marks); NFKC only for
+//               Arabic presentation forms; honorific ligatures stripped
+//         --(C) per code point: classify, cut tokens, write exact and fold forms
 //
-// Pure ASCII input skips (2), (A)'s decoding and (B): every byte goes straight to (C),
-// which is what keeps a typical Latin name well under a microsecond. Stages A and B keep,
-// for every code point, the byte span of the input it came from, so a token can report
-// where it was written (orig_off/orig_len) even after composition or repair.
+// A and B stream: one code point of lookahead tells whether a mark follows, and only
+// clusters that are not already normal go through utf8proc's decompose/compose. Pure
+// ASCII input skips (2), (A) and (B); runs of ASCII letters and of basic Arabic letters
+// are copied in tight loops. Every code point carries the byte span of the input it came
+// from, so a token can report where it was written (orig_off/orig_len) even after
+// composition or repair. No heap memory is used except for the repaired text.
 //
 // Worked example, "AL-JUBOURI, Mohammed  أحمـــد":
 //   tokens  exact      fold      sep_before  flags
