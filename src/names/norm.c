@@ -5,17 +5,19 @@
 //
 // The pipeline, for one call:
 //
-//   bytes --(1) size limit, UTF-8 validation ------------------------------------------+
-//         --(2) mojibake repair (CP1252/Latin-1 or CP1256 read of UTF-8 Arabic)         |
-//         --(A) decode; drop controls, format/ignorable characters, tatweel --> raw[]  |
-//         --(B) NFC per cluster (starter + following combining marks); NFKC only for   |
-//               Arabic presentation forms; honorific ligatures stripped   --> nfc[]    |
-//         --(C) per code point: classify, cut tokens, write exact and fold forms  <----+
+//   bytes --(1) size limit
+//         --(2) mojibake repair (CP1252/Latin-1 or CP1256 read of UTF-8 Arabic)
+//         --(A) decode and validate; drop controls, format/ignorable characters, tatweel
+//         --(B) NFC per cluster (starter + following combining marks); NFKC only for
+//               Arabic presentation forms; honorific ligatures stripped
+//         --(C) per code point: classify, cut tokens, write exact and fold forms
 //
-// Pure ASCII input skips (2), (A)'s decoding and (B): every byte goes straight to (C),
-// which is what keeps a typical Latin name well under a microsecond. Stages A and B keep,
-// for every code point, the byte span of the input it came from, so a token can report
-// where it was written (orig_off/orig_len) even after composition or repair.
+// A and B stream: one code point of lookahead tells whether a mark follows, and only
+// clusters that are not already normal go through utf8proc's decompose/compose. Pure
+// ASCII input skips (2), (A) and (B); runs of ASCII letters and of basic Arabic letters
+// are copied in tight loops. Every code point carries the byte span of the input it came
+// from, so a token can report where it was written (orig_off/orig_len) even after
+// composition or repair. No heap memory is used except for the repaired text.
 //
 // Worked example, "AL-JUBOURI, Mohammed  أحمـــد":
 //   tokens  exact      fold      sep_before  flags
@@ -194,6 +196,11 @@ static const char ascii_sep[128] = {
 static inline bool is_ascii_control(int32_t cp)
 {
     return (cp < 0x20 && !(cp >= '\t' && cp <= '\r')) || cp == 0x7F;
+}
+
+static inline bool is_ascii_alpha(int32_t cp)
+{
+    return (uint32_t)((cp | 0x20) - 'a') < 26u;
 }
 
 static inline bool in_range(int32_t cp, int32_t lo, int32_t hi)
@@ -602,7 +609,10 @@ static int fold_latin_special(int32_t cp, int32_t out[2])
 static int fold_piece(int32_t cp, int32_t *out)
 {
     if (cp < 0x80) {
-        out[0] = cp;
+        /* Compatibility decompositions may carry spaces (ͺ is a space + U+0345). */
+        if (!is_ascii_alpha(cp) && !(cp >= '0' && cp <= '9') && cp != '\'' && cp != '`')
+            return 0;
+        out[0] = cp == '`' ? '\'' : (cp | (is_ascii_alpha(cp) ? 0x20 : 0));
         return 1;
     }
     if (is_apostrophe(cp)) {
@@ -808,11 +818,6 @@ static void put_arabic_letter(norm_state *st, int32_t cp, bool initial)
 }
 
 /* ===== Stage C: one code point (Private) ===== */
-
-static inline bool is_ascii_alpha(int32_t cp)
-{
-    return (uint32_t)((cp | 0x20) - 'a') < 26u;
-}
 
 /* The Arabic letters ء..ي without tatweel: the common case, which needs no lookup. */
 static inline bool is_basic_arabic_letter(int32_t cp)
@@ -1084,12 +1089,12 @@ static bool looks_like_garbage(int32_t cp)
 
 /*
  * Tries to read `text` as UTF-8 that went through `to_byte`'s code page. Returns 1 and a
- * heap copy of the bytes in *out when every code point maps back, the bytes are valid
- * UTF-8, they contain an Arabic letter and the original shows garbage; 0 when not;
- * TBY_ENOMEM.
+ * heap copy of the bytes in *out (C0 controls left out, *dropped_control set) when every
+ * code point maps back, the bytes are valid UTF-8, they contain an Arabic letter and the
+ * original shows garbage; 0 when not; TBY_ENOMEM.
  */
 static int try_repair(const char *text, size_t len, int (*to_byte)(int32_t), char **out,
-                      size_t *out_len)
+                      size_t *out_len, bool *dropped_control)
 {
     unsigned char bytes[TBY_NAME_MAX_BYTES];
     size_t count = 0;
@@ -1102,6 +1107,15 @@ static int try_repair(const char *text, size_t len, int (*to_byte)(int32_t), cha
         int byte = cp_len ? to_byte(cp) : -1;
         if (byte < 0)
             return 0;
+        pos += cp_len;
+        /*
+         * C0 controls are left out of the repaired text, as stage A would drop them anyway:
+         * that keeps norm->repaired a plain C string whose length strlen() gives.
+         */
+        if (byte < 0x80 && is_ascii_control(byte)) {
+            *dropped_control = true;
+            continue;
+        }
         /* Fail early on structure: real text stops looking like UTF-8 within a letter. */
         if (pending > 0) {
             if ((byte & 0xC0) != 0x80)
@@ -1118,7 +1132,6 @@ static int try_repair(const char *text, size_t len, int (*to_byte)(int32_t), cha
         }
         garbage |= looks_like_garbage(cp);
         bytes[count++] = (unsigned char)byte;
-        pos += cp_len;
     }
     if (!garbage || tby__utf8_validate((const char *)bytes, count) != count)
         return 0;
@@ -1152,9 +1165,13 @@ static int repair_mojibake(tby__norm *norm, const char **src, size_t *src_len)
     size_t fixed_len = 0;
     /* Lead bytes 0xD8 0xD9 start U+0600-067F, where every basic Arabic letter is. */
     bool has_arabic = memchr(*src, 0xD8, *src_len) || memchr(*src, 0xD9, *src_len);
-    int rc = try_repair(*src, *src_len, has_arabic ? byte_cp1256 : byte_cp1252, &fixed, &fixed_len);
+    bool dropped_control = false;
+    int rc = try_repair(*src, *src_len, has_arabic ? byte_cp1256 : byte_cp1252, &fixed, &fixed_len,
+                        &dropped_control);
     if (rc <= 0)
         return rc;
+    if (dropped_control)
+        norm->flags |= TBY_NORM_CONTROL;
     norm->repaired = fixed;
     norm->flags |= TBY_NORM_MOJIBAKE;
     *src = fixed;

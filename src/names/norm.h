@@ -9,10 +9,13 @@
  *          case-folded (Turkish I rules) but Latin diacritics kept; Arabic letters as written
  *          (أ ة ى kept). Apostrophe-like marks (' ` ´ ʿ ʾ ‘ ’) become ASCII '.
  *   fold   the orthographic tier: Arabic alef forms to ا, ى ی ې ے to ي, ة ۃ to ه, ک ڪ to ك,
- *          ہ ھ ۀ to ه, ؤ to و, ئ to ي, lone ء dropped, Kurdish/Persian letters to their Arabic
- *          counterparts; Latin diacritics stripped (ç to c, ş to s, ḥ to h, ü to u ...),
- *          letters only plus ' for ayn/hamza marks. Arabic-Indic digits become ASCII.
- * Both forms are NUL-separated strings inside the tby__norm buffers.
+ *          ہ ھ ۀ to ه, ؤ to و, ئ to ي (word-initially to ا: Kurdish writes ئەحمەد for
+ *          أحمد), lone ء dropped, Kurdish/Persian letters to their Arabic counterparts (ە
+ *          dropped as a vowel letter); Latin diacritics stripped (ç to c, ş to s, ḥ to h, ü
+ *          to u, ø to o, ß to ss ...), letters only plus ' for ayn/hamza marks.
+ * In both forms Arabic-Indic digits become ASCII and Arabic diacritics are gone (TBY__TOK_
+ * SHADDA / TBY__TOK_HARAKAT keep a hint). Both forms are NUL-separated strings inside the
+ * tby__norm buffers.
  */
 #ifndef TBY_NAMES_NORM_H
 #define TBY_NAMES_NORM_H
@@ -37,14 +40,14 @@ enum {
 };
 
 typedef struct tby__ntoken {
-    uint32_t orig_off;  /* byte offset of the token in the caller's input */
-    uint32_t orig_len;  /* byte length in the caller's input */
+    uint32_t orig_off;  /* byte offset of the token in the caller's input, or in     */
+    uint32_t orig_len;  /* norm->repaired when TBY_NORM_MOJIBAKE is set; byte length */
     uint32_t exact_off; /* offset of the NUL-terminated exact form in norm->exact */
     uint32_t exact_len; /* its byte length */
     uint32_t fold_off;  /* offset of the NUL-terminated fold form in norm->fold */
     uint32_t fold_len;  /* its byte length */
     uint8_t script;     /* tby_script of the token's letters */
-    char sep_before;    /* separator before the token: 0 at start, ' ', '-', ',', '.', '/', '(' */
+    char sep_before;    /* separator before the token (see tby__norm_run) */
     uint16_t flags;     /* TBY__TOK_* */
 } tby__ntoken;
 
@@ -54,16 +57,33 @@ typedef struct tby__norm {
     tby__ntoken tokens[TBY_NAME_MAX_PARTS * 2]; /* in input order */
     uint32_t token_count;
     uint32_t flags; /* TBY_NORM_* (public, tby_names.h) for the whole name */
-    char *repaired; /* the input after mojibake repair (heap), NULL if none */
+    char *repaired; /* the input after mojibake repair (heap, NUL-terminated, C0 controls
+                       left out), NULL if none; valid until the next run or dispose */
 } tby__norm;
 
 /*
  * Normalises `len` bytes of `text` into `norm` (caller storage, reused across calls;
  * tby__norm_dispose frees its heap part).
  *
- * Token boundaries: white space (any Unicode Zs, tabs, NBSP), hyphens and dashes, commas,
- * full stops, slashes, parentheses, Arabic comma; a boundary character is recorded in the
- * next token's sep_before. Tokens that fold to nothing are dropped.
+ * Token boundaries: white space (any Unicode Zs, tabs, newlines, NBSP), hyphens and dashes
+ * (any Pd; tatweel is not one), commas, full stops, slashes, brackets, semicolons, colons,
+ * quotes, other punctuation and symbols, and a change between Arabic and another script
+ * inside a word ("محمدAli"). Removed characters (controls, ZWJ, soft hyphen ...) are not
+ * boundaries. A letter run mixing Latin with Cyrillic/Greek stays one TBY_SCRIPT_MIXED
+ * token (TBY_NORM_MIXED_SCRIPT). Tokens with no letter or digit, or whose fold form is
+ * empty, are dropped.
+ *
+ * sep_before is the strongest boundary since the previous token: ',' (also ، ٬) beats '-'
+ * (any dash) beats '(' ')' '.' '/' ';' ':' '"' (first seen) beats ' ' (white space, other
+ * punctuation, script change). It is 0 for the first token when only white space (or
+ * nothing) precedes it.
+ *
+ * norm->flags: TBY_NORM_BIDI only for embeddings, overrides and isolates (LRM, RLM and ALM
+ * are just TBY_NORM_INVISIBLE); TBY_NORM_TITLES when an honorific ligature (ﷺ ﷻ ﷽) was
+ * stripped. TBY_NORM_LIST_STYLE is left to the parser.
+ *
+ * The Unicode tables are utf8proc's; a small Latin table is built on first use (call_once),
+ * so concurrent calls on different tby__norm are safe. Only the mojibake repair allocates.
  *
  * Returns 0, or:
  *   TBY_EUTF8     invalid UTF-8 (err->offset = first bad byte) that is not repairable

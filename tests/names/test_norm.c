@@ -447,6 +447,14 @@ static void test_names_norm__mojibake(void)
     TEST_CHECK(norm_buf.flags & TBY_NORM_MOJIBAKE);
     TEST_STR_EQ(norm_buf.repaired, "محمد");
 
+    /* Fuzz regression: controls inside mojibake stay out of the repaired C string. */
+    TEST_INT_EQ(tby__norm_run(&norm_buf, "@\0#\xc3\x98\xc2\xa3@", 8, NULL), 0);
+    TEST_CHECK(norm_buf.flags & TBY_NORM_MOJIBAKE);
+    TEST_CHECK(norm_buf.flags & TBY_NORM_CONTROL);
+    TEST_STR_EQ(norm_buf.repaired, "@#أ@");
+    TEST_INT_EQ(norm_buf.tokens[0].orig_off, 2);
+    TEST_INT_EQ(norm_buf.tokens[0].orig_len, 2);
+
     /* The next run forgets the repair. */
     TEST_INT_EQ(run("محمد"), 0);
     TEST_CHECK(norm_buf.repaired == NULL);
