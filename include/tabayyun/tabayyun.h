@@ -7,5 +7,6 @@
 #include "tby_names.h"
 #include "tby_record.h"
 #include "tby_io.h"
+#include "tby_screen.h"
 
 #endif

@@ -11,6 +11,8 @@
 static const cli_command cli_commands[] = {
     {"normalize", "show a name's normalised forms, parts with roles, and keys", cmd_normalize},
     {"compare", "compare two names, or the pairs of a TSV file", cmd_compare},
+    {"screen", "screen a person or a registry against a list", cmd_screen},
+    {"model", "show the evidence model fitted to a list and registry", cmd_model},
     {"version", "print the version", cmd_version},
 };
 

@@ -56,6 +56,20 @@ static inline bool tby__mul_overflow(size_t a, size_t b, size_t *out)
     return __builtin_mul_overflow(a, b, out);
 }
 
+/* ===== Hashing ===== */
+
+/* FNV-1a, 64 bits: small keys (name skeletons, identifiers) in hash tables. */
+static inline uint64_t tby__hash64(const void *data, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)data;
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < len; i++) {
+        h ^= p[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
 /* ===== Errors ===== */
 
 /*

@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Screening: finding, for a registered person, the list entries that may be the same person,
+ * with a calibrated score, a grade and an explanation a reviewer can check.
+ *
+ *   tby_screener_new()   load a list: parse every name once, build the candidate index
+ *   tby_screener_fit()   learn name frequencies and evidence weights from list + registry
+ *   tby_screen_record()  one person -> alerts, best first
+ *   tby_screen_batch()   a registry on several threads -> alerts through a callback
+ *
+ * The engine ranks and explains; people decide. A name alone never grades above
+ * TBY_GRADE_IDENTIFIER_CHECK, and a weak alias (kunya, nom de guerre) only corroborates.
+ */
+#ifndef TBY_SCREEN_H
+#define TBY_SCREEN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "tby_common.h"
+#include "tby_names.h"
+#include "tby_record.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** What a reviewer is asked to do with an alert. */
+typedef enum tby_grade {
+    TBY_GRADE_NONE = 0,         /* below the threshold: no alert */
+    TBY_GRADE_IDENTIFIER_CHECK, /* names agree, nothing else corroborates: check identifiers */
+    TBY_GRADE_PROBABLE          /* names and identifiers agree: human review */
+} tby_grade;
+
+/** The fields compared between a record and a list entry. */
+typedef enum tby_evidence_field {
+    TBY_EVIDENCE_NAME = 0,
+    TBY_EVIDENCE_BIRTH_DATE,
+    TBY_EVIDENCE_SEX,
+    TBY_EVIDENCE_MOTHER,
+    TBY_EVIDENCE_BIRTH_PLACE,
+    TBY_EVIDENCE_NATIONALITY,
+    TBY_EVIDENCE_DOCUMENT,
+    TBY_EVIDENCE_COUNT
+} tby_evidence_field;
+
+/** Most comparison levels one field has (level 0 is always "missing"). */
+#define TBY_LEVEL_MAX 8
+
+/** How one field compared and how much it counted. */
+typedef struct tby_evidence {
+    int level;              /* 0 missing (no evidence either way), else a field level */
+    const char *level_name; /* "missing", "exact", "year", "disagree" ... (static) */
+    double bits;            /* log2 likelihood ratio this field added (0 when missing) */
+} tby_evidence;
+
+/**
+ * One alert. Every pointer is borrowed and valid only during the callback that receives it
+ * (or, for tby_screen_record, until the next call with the same screener and thread).
+ */
+typedef struct tby_alert {
+    const tby_record *record; /* the screened person */
+    const tby_record *entry;  /* the list entry */
+    size_t entry_index;       /* position of the entry in the list */
+    double score;             /* calibrated probability that both are the same person */
+    tby_grade grade;
+    const char *record_name;       /* the record's name that matched */
+    const char *matched_name;      /* the list name or alias that matched best */
+    const tby_name *record_parsed; /* both names parsed, for the part-by-part explanation */
+    const tby_name *entry_parsed;
+    tby_name_match name_match;  /* the alignment of the two names */
+    double name_frequency_bits; /* rarity adjustment of the agreeing name parts */
+    double prior_bits;          /* log2 prior odds of a match */
+    bool weak_alias_agrees;     /* an entry's weak alias also matches the record */
+    tby_evidence fields[TBY_EVIDENCE_COUNT];
+} tby_alert;
+
+/** Printable names of enum values; never NULL. */
+TBY_API const char *tby_grade_name(tby_grade grade);
+TBY_API const char *tby_evidence_field_name(tby_evidence_field field);
+
+/**
+ * Writes the alert's explanation as one line of compact text (parts as aligned with tier and
+ * similarity, each field with its level and bits, the final score). Free with tby_free.
+ */
+TBY_API int tby_alert_explain(char **out, const tby_alert *alert);
+
+typedef struct tby_screener tby_screener;
+
+/**
+ * Loads a list: parses every entry's names once and builds the candidate index. Entries whose
+ * names all fail to parse are skipped and counted (tby_screener_skipped). The record set must
+ * outlive the screener.
+ * @return 0, TBY_ENOMEM, TBY_EINVALID (NULL arguments), TBY_EEMPTY (no usable entry).
+ */
+TBY_API int tby_screener_new(tby_screener **out, const tby_record_set *list, tby_error *err);
+
+/** Frees a screener; NULL is allowed. */
+TBY_API void tby_screener_free(tby_screener *screener);
+
+/** Entries of the list that could not be used (no name parsed). */
+TBY_API size_t tby_screener_skipped(const tby_screener *screener);
+
+/**
+ * Learns from the data: counts how common each name is in each role over the list and the
+ * registry, and estimates the evidence weights (m and u of every field level) by
+ * expectation-maximisation over candidate pairs, with u measured on random pairs. Without
+ * this call the screener uses list frequencies and documented prior weights. `registry` may
+ * be NULL. Not thread-safe; call before screening.
+ */
+TBY_API int tby_screener_fit(tby_screener *screener, const tby_record_set *registry,
+                             tby_error *err);
+
+/** Writes a readable description of the model (levels, m, u, weights, prior). */
+TBY_API int tby_screener_describe(char **out, const tby_screener *screener);
+
+/** The threshold the project recommends for use (score of an alert). */
+#define TBY_SCREEN_DEFAULT_THRESHOLD 0.5
+
+#define TBY_SCREEN_OPTIONS_VERSION 1
+typedef struct tby_screen_options {
+    unsigned version;      /* TBY_SCREEN_OPTIONS_VERSION */
+    double threshold;      /* alerts need score >= threshold; default 0.5 */
+    unsigned threads;      /* batch only; 0 = number of online CPUs */
+    size_t max_candidates; /* candidates scored per name; 0 = default (400) */
+} tby_screen_options;
+
+#define TBY_SCREEN_OPTIONS_INIT                                                                    \
+    {                                                                                              \
+        TBY_SCREEN_OPTIONS_VERSION, TBY_SCREEN_DEFAULT_THRESHOLD, 0, 0                             \
+    }
+
+/** Receives one alert; return non-zero to stop screening (that value is returned). */
+typedef int (*tby_alert_cb)(const tby_alert *alert, void *payload);
+
+/** Reports batch progress: records done out of total. Called from one thread at a time. */
+typedef void (*tby_progress_cb)(size_t done, size_t total, void *payload);
+
+/**
+ * Screens one person against the list. Alerts are delivered best first.
+ * @return 0, TBY_EEMPTY (no name of the record parses; err says why), TBY_ENOMEM, or the
+ *         callback's non-zero value. Thread-safe: screeners are read-only once fitted.
+ */
+TBY_API int tby_screen_record(const tby_screener *screener, const tby_record *record,
+                              const tby_screen_options *opts, tby_alert_cb on_alert, void *payload,
+                              tby_error *err);
+
+/** Counters of a batch run. */
+typedef struct tby_screen_stats {
+    size_t records;    /* records screened */
+    size_t skipped;    /* records with no usable name */
+    size_t candidates; /* candidate pairs scored */
+    size_t alerts[3];  /* alerts by tby_grade */
+} tby_screen_stats;
+
+/**
+ * Screens every record of `registry` on opts->threads threads. on_alert is called from the
+ * worker threads one at a time (serialised), in no particular order; every alert of one
+ * record arrives in one run, best first. Records with no usable name are counted and
+ * skipped. `stats` and `progress` may be NULL.
+ */
+TBY_API int tby_screen_batch(const tby_screener *screener, const tby_record_set *registry,
+                             const tby_screen_options *opts, tby_alert_cb on_alert, void *payload,
+                             tby_progress_cb progress, void *progress_payload,
+                             tby_screen_stats *stats, tby_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: Apache-2.0
+// The candidate index (design in index.h).
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "index/index.h"
+#include "names/keys.h"
+#include "util/util_int.h"
+
+/* Keys of different kinds never collide: the kind is mixed into the hash. */
+#define KIND_PART 0x9E3779B97F4A7C15ull
+#define KIND_PAIR 0xC2B2AE3D27D4EB4Full
+#define KIND_DOC  0x165667B19E3779F9ull
+
+/* Postings one query may read before it stops taking further keys. */
+#define QUERY_POSTINGS_BUDGET 6000
+/* Keys a query always takes, however common, so that every query finds something. */
+#define QUERY_MIN_KEYS 2
+#define MAX_QUERY_KEYS 512
+
+static uint64_t mix(uint64_t key, uint64_t kind)
+{
+    uint64_t h = (key ^ kind) * 0xFF51AFD7ED558CCDull;
+    h ^= h >> 33;
+    return h ? h : 1;
+}
+
+typedef struct key_entry {
+    uint64_t key;
+    uint32_t entry;
+} key_entry;
+
+/* The keys of one person, deduplicated; returns the count written (at most cap). */
+static size_t person_keys(const tby__person *p, uint64_t *out, size_t cap)
+{
+    size_t n = 0;
+    for (uint8_t k = 0; k < p->name_count; k++) {
+        const tby_name *name = p->names[k];
+        size_t parts = tby_name_part_count(name);
+        uint64_t part_keys[TBY_NAME_MAX_PARTS];
+        size_t used = 0;
+        for (size_t i = 0; i < parts; i++) {
+            const tby_name_part *part = tby_name_part_at(name, i);
+            if (part->role == TBY_ROLE_KUNYA)
+                continue; /* a kunya is a weak alias: it never finds a candidate alone */
+            char skel[TBY__SKELETON_MAX];
+            size_t len = tby__part_skeleton(part, skel);
+            if (len)
+                part_keys[used++] = tby__skeleton_hash(skel, len);
+        }
+        for (size_t i = 0; i < used && n < cap; i++)
+            out[n++] = mix(part_keys[i], KIND_PART);
+        for (size_t i = 0; i < used; i++) {
+            for (size_t j = i + 1; j < used && n < cap; j++) {
+                uint64_t lo = part_keys[i] < part_keys[j] ? part_keys[i] : part_keys[j];
+                uint64_t hi = part_keys[i] ^ part_keys[j] ^ lo;
+                out[n++] = mix(lo * 31 + hi, KIND_PAIR);
+            }
+        }
+    }
+    for (size_t d = 0; d < p->record->document_count && n < cap; d++) {
+        const tby_document *doc = &p->record->documents[d];
+        uint64_t h = tby__hash64(doc->type, strlen(doc->type));
+        h ^= tby__hash64(doc->number, strlen(doc->number)) * 3;
+        out[n++] = mix(h, KIND_DOC);
+    }
+    /* Deduplicate (small n: insertion sort, then unique). */
+    for (size_t i = 1; i < n; i++) {
+        uint64_t v = out[i];
+        size_t j = i;
+        while (j > 0 && out[j - 1] > v) {
+            out[j] = out[j - 1];
+            j--;
+        }
+        out[j] = v;
+    }
+    size_t unique = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!unique || out[unique - 1] != out[i])
+            out[unique++] = out[i];
+    }
+    return unique;
+}
+
+static bool is_document_key(const tby__person *p, uint64_t key)
+{
+    for (size_t d = 0; d < p->record->document_count; d++) {
+        const tby_document *doc = &p->record->documents[d];
+        uint64_t h = tby__hash64(doc->type, strlen(doc->type));
+        h ^= tby__hash64(doc->number, strlen(doc->number)) * 3;
+        if (mix(h, KIND_DOC) == key)
+            return true;
+    }
+    return false;
+}
+
+static int key_entry_cmp(const void *x, const void *y)
+{
+    const key_entry *a = x, *b = y;
+    if (a->key != b->key)
+        return a->key < b->key ? -1 : 1;
+    return a->entry < b->entry ? -1 : a->entry > b->entry;
+}
+
+static size_t table_slot(const tby__index *index, uint64_t key)
+{
+    size_t at = (size_t)(key & (index->cap - 1));
+    while (index->keys[at] && index->keys[at] != key)
+        at = (at + 1) & (index->cap - 1);
+    return at;
+}
+
+int tby__index_build(tby__index *index, const tby__person *entries, size_t count)
+{
+    memset(index, 0, sizeof(*index));
+    int rc = TBY_OK;
+    size_t cap_pairs = 0, used = 0;
+    key_entry *pairs = NULL;
+    uint64_t keys[MAX_QUERY_KEYS];
+    for (size_t e = 0; e < count; e++) {
+        size_t n = person_keys(&entries[e], keys, MAX_QUERY_KEYS);
+        if (used + n > cap_pairs) {
+            size_t want = cap_pairs ? cap_pairs * 2 : 4096;
+            while (want < used + n)
+                want *= 2;
+            key_entry *grown = tby__realloc(pairs, want * sizeof(*pairs));
+            if (!grown) {
+                rc = TBY_ENOMEM;
+                goto out;
+            }
+            pairs = grown;
+            cap_pairs = want;
+        }
+        for (size_t k = 0; k < n; k++)
+            pairs[used++] = (key_entry){keys[k], (uint32_t)e};
+    }
+    qsort(pairs, used, sizeof(*pairs), key_entry_cmp);
+    size_t distinct = 0;
+    for (size_t i = 0; i < used; i++)
+        distinct += !i || pairs[i].key != pairs[i - 1].key;
+    index->cap = 16;
+    while (index->cap < distinct * 2)
+        index->cap *= 2;
+    index->keys = tby__calloc(index->cap, sizeof(*index->keys));
+    index->starts = tby__calloc(index->cap, sizeof(*index->starts));
+    index->counts = tby__calloc(index->cap, sizeof(*index->counts));
+    index->postings = tby__malloc((used ? used : 1) * sizeof(*index->postings));
+    if (!index->keys || !index->starts || !index->counts || !index->postings) {
+        rc = TBY_ENOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < used;) {
+        size_t j = i;
+        size_t slot = table_slot(index, pairs[i].key);
+        index->keys[slot] = pairs[i].key;
+        index->starts[slot] = (uint32_t)index->posting_count;
+        while (j < used && pairs[j].key == pairs[i].key) {
+            if (j == i || pairs[j].entry != pairs[j - 1].entry)
+                index->postings[index->posting_count++] = pairs[j].entry;
+            j++;
+        }
+        index->counts[slot] = (uint32_t)(index->posting_count - index->starts[slot]);
+        i = j;
+    }
+    index->entry_count = count;
+out:
+    tby__free(pairs);
+    if (rc)
+        tby__index_dispose(index);
+    return rc;
+}
+
+void tby__index_dispose(tby__index *index)
+{
+    tby__free(index->keys);
+    tby__free(index->starts);
+    tby__free(index->counts);
+    tby__free(index->postings);
+    memset(index, 0, sizeof(*index));
+}
+
+size_t tby__index_bytes(const tby__index *index)
+{
+    return index->cap * (sizeof(uint64_t) + 2 * sizeof(uint32_t)) +
+           index->posting_count * sizeof(uint32_t);
+}
+
+int tby__index_scratch_init(tby__index_scratch *scratch, const tby__index *index)
+{
+    size_t n = index->entry_count ? index->entry_count : 1;
+    scratch->score = tby__calloc(n, sizeof(float));
+    scratch->touched = tby__malloc(n * sizeof(uint32_t));
+    scratch->via_document = tby__calloc(n, 1);
+    scratch->touched_count = 0;
+    if (!scratch->score || !scratch->touched || !scratch->via_document) {
+        tby__index_scratch_dispose(scratch);
+        return TBY_ENOMEM;
+    }
+    return TBY_OK;
+}
+
+void tby__index_scratch_dispose(tby__index_scratch *scratch)
+{
+    tby__free(scratch->score);
+    tby__free(scratch->touched);
+    tby__free(scratch->via_document);
+    memset(scratch, 0, sizeof(*scratch));
+}
+
+typedef struct query_key {
+    uint32_t start, count;
+    uint64_t key;
+} query_key;
+
+static int query_key_cmp(const void *x, const void *y)
+{
+    const query_key *a = x, *b = y;
+    return a->count < b->count ? -1 : a->count > b->count;
+}
+
+static int candidate_cmp(const void *x, const void *y)
+{
+    const tby__candidate *a = x, *b = y;
+    if (a->via_document != b->via_document)
+        return a->via_document ? -1 : 1;
+    if (a->score != b->score)
+        return a->score > b->score ? -1 : 1;
+    return a->entry < b->entry ? -1 : a->entry > b->entry;
+}
+
+size_t tby__index_query(const tby__index *index, tby__index_scratch *scratch,
+                        const tby__person *query, tby__candidate *out, size_t max)
+{
+    if (!index->entry_count || !max)
+        return 0;
+    uint64_t keys[MAX_QUERY_KEYS];
+    size_t n = person_keys(query, keys, MAX_QUERY_KEYS);
+    query_key found[MAX_QUERY_KEYS];
+    size_t found_count = 0;
+    for (size_t k = 0; k < n; k++) {
+        size_t slot = table_slot(index, keys[k]);
+        if (!index->keys[slot])
+            continue;
+        found[found_count++] =
+            (query_key){index->starts[slot], index->counts[slot], index->keys[slot]};
+    }
+    qsort(found, found_count, sizeof(*found), query_key_cmp);
+    double entries = (double)index->entry_count;
+    size_t read = 0;
+    for (size_t k = 0; k < found_count; k++) {
+        const query_key *qk = &found[k];
+        bool document = is_document_key(query, qk->key);
+        if (!document && k >= QUERY_MIN_KEYS && read + qk->count > QUERY_POSTINGS_BUDGET)
+            break;
+        read += qk->count;
+        /* Information of the key: a key shared by few entries says more. */
+        float info = (float)log2((entries + 1.0) / (double)qk->count);
+        const uint32_t *post = index->postings + qk->start;
+        for (uint32_t i = 0; i < qk->count; i++) {
+            uint32_t e = post[i];
+            if (scratch->score[e] == 0.0f)
+                scratch->touched[scratch->touched_count++] = e;
+            scratch->score[e] += info + 0.01f;
+            if (document)
+                scratch->via_document[e] = 1;
+        }
+    }
+    size_t count = scratch->touched_count;
+    tby__candidate *all = out;
+    size_t kept = 0;
+    /* Keep the best `max`: collect into out while it has room, else replace the worst. */
+    for (size_t i = 0; i < count; i++) {
+        uint32_t e = scratch->touched[i];
+        tby__candidate c = {e, scratch->score[e], scratch->via_document[e] != 0};
+        scratch->score[e] = 0.0f;
+        scratch->via_document[e] = 0;
+        if (kept < max) {
+            all[kept++] = c;
+            continue;
+        }
+        size_t worst = 0;
+        for (size_t j = 1; j < kept; j++) {
+            if (candidate_cmp(&all[j], &all[worst]) > 0)
+                worst = j;
+        }
+        if (candidate_cmp(&c, &all[worst]) < 0)
+            all[worst] = c;
+    }
+    scratch->touched_count = 0;
+    qsort(all, kept, sizeof(*all), candidate_cmp);
+    return kept;
+}

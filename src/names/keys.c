@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: Apache-2.0
+// Consonant skeletons of name parts for blocking and frequency counting (keys.h).
+//
+// From the phonetic key, vowels, ayn, hamza and weak final h are dropped, and the classes
+// that transliterations interchange most are merged, so the key survives spelling:
+//
+//   Qasim Q a S i M -> KSM     Kasim K a S i M -> KSM     Gasim G a S i M -> KSM
+//   Uthman u O M a N -> SMN    Osman o S M a N -> SMN     عثمان 3 O M A N -> SMN
+//   Mehmet M e H M e T -> MHMT  محمد M H M D -> MHMT     (d and t merge: Turkish devoicing)
+//
+// Glides stay (Hasan HSN, Husayn HSYN), because the key would otherwise pull in every
+// Hasan for every Husayn; the candidate list is meant to be short.
+#include <string.h>
+
+#include "names/keys.h"
+
+static char skeleton_class(char sym)
+{
+    switch (sym) {
+    case 'Q':
+    case 'K':
+    case 'G':
+        return 'K';
+    case 'O':
+    case 'S':
+        return 'S';
+    case 'D':
+    case 'T':
+        return 'T';
+    case 'P':
+    case 'B':
+        return 'B';
+    case 'V':
+    case 'F':
+        return 'F';
+    case 'J':
+    case 'Z':
+    case 'C':
+    case 'H':
+    case 'X':
+    case 'R':
+    case 'L':
+    case 'M':
+    case 'N':
+    case 'W':
+    case 'Y':
+        return sym;
+    default:
+        return 0; /* vowels, ayn, hamza, weak h, component separators */
+    }
+}
+
+uint64_t tby__skeleton_hash(const char *skeleton, size_t len)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)skeleton[i];
+        h *= 1099511628211ull;
+    }
+    return h ? h : 1;
+}
+
+size_t tby__part_skeleton(const tby_name_part *part, char out[TBY__SKELETON_MAX])
+{
+    size_t n = 0;
+    const char *src = part->phonetic;
+    if (!src || !*src) {
+        /* No phonetic key (another script): the orthographic key stands in. */
+        size_t len = strlen(part->key);
+        if (len >= TBY__SKELETON_MAX)
+            len = TBY__SKELETON_MAX - 1;
+        memcpy(out, part->key, len);
+        out[len] = '\0';
+        return len;
+    }
+    for (; *src && n + 1 < TBY__SKELETON_MAX; src++) {
+        char c = skeleton_class(*src);
+        if (c && (n == 0 || out[n - 1] != c))
+            out[n++] = c;
+    }
+    out[n] = '\0';
+    return n;
+}

@@ -1,0 +1,490 @@
+// SPDX-License-Identifier: Apache-2.0
+// The evidence model: two persons -> field levels -> calibrated score and grade.
+//
+// Fellegi-Sunter: every field of a pair falls into one level (birth date exact, year, one
+// year apart, disagree ...). A level l of field f has m = P(l | same person) and
+// u = P(l | different persons), and adds log2(m / u) bits; a missing field adds nothing.
+//
+//   bits  = log2(lambda / (1 - lambda))                    prior: share of true pairs
+//         + sum over fields of log2(m[f][level] / u[f][level])
+//         + rarity bits of the agreeing name parts         (Winkler's frequency adjustment)
+//   score = 1 / (1 + 2^-bits)
+//
+// u is measured on random pairs of the loaded data, m and lambda by EM over candidate pairs
+// (docs/internals/evidence.md). The name level says how alike the names are; the rarity bits
+// say how much that agreement proves: a shared "Muhammad" carries about 3.5 bits of
+// information, a rare given name 15, and the adjustment is measured against the average part
+// (half of the difference, capped, because the parts of one chain are not independent).
+#include <math.h>
+#include <string.h>
+
+#include "names/keys.h"
+#include "records/evidence.h"
+#include "util/util_int.h"
+
+/* ===== Frequencies ===== */
+
+void tby__freq_init(tby__freq *freq)
+{
+    memset(freq, 0, sizeof(*freq));
+}
+
+void tby__freq_dispose(tby__freq *freq)
+{
+    tby__free(freq->keys);
+    tby__free(freq->counts);
+    memset(freq, 0, sizeof(*freq));
+}
+
+static int freq_grow(tby__freq *freq)
+{
+    size_t cap = freq->cap ? freq->cap * 2 : 1024;
+    uint64_t *keys = tby__calloc(cap, sizeof(*keys));
+    uint32_t *counts = tby__calloc(cap, sizeof(*counts));
+    if (!keys || !counts) {
+        tby__free(keys);
+        tby__free(counts);
+        return TBY_ENOMEM;
+    }
+    for (size_t i = 0; i < freq->cap; i++) {
+        if (!freq->keys[i])
+            continue;
+        size_t at = freq->keys[i] & (cap - 1);
+        while (keys[at])
+            at = (at + 1) & (cap - 1);
+        keys[at] = freq->keys[i];
+        counts[at] = freq->counts[i];
+    }
+    tby__free(freq->keys);
+    tby__free(freq->counts);
+    freq->keys = keys;
+    freq->counts = counts;
+    freq->cap = cap;
+    return TBY_OK;
+}
+
+static size_t freq_slot(const tby__freq *freq, uint64_t key)
+{
+    size_t at = key & (freq->cap - 1);
+    while (freq->keys[at] && freq->keys[at] != key)
+        at = (at + 1) & (freq->cap - 1);
+    return at;
+}
+
+int tby__freq_add_name(tby__freq *freq, const tby_name *name)
+{
+    for (size_t i = 0; i < tby_name_part_count(name); i++) {
+        char skel[TBY__SKELETON_MAX];
+        size_t len = tby__part_skeleton(tby_name_part_at(name, i), skel);
+        if (!len)
+            continue;
+        if ((freq->used + 1) * 2 > freq->cap && freq_grow(freq))
+            return TBY_ENOMEM;
+        uint64_t key = tby__skeleton_hash(skel, len);
+        size_t at = freq_slot(freq, key);
+        if (!freq->keys[at]) {
+            freq->keys[at] = key;
+            freq->used++;
+        }
+        if (freq->counts[at] < UINT32_MAX)
+            freq->counts[at]++;
+        freq->total++;
+    }
+    return TBY_OK;
+}
+
+void tby__freq_finish(tby__freq *freq)
+{
+    double h = 0.0;
+    for (size_t i = 0; i < freq->cap; i++) {
+        if (!freq->keys[i])
+            continue;
+        double p = (double)freq->counts[i] / (double)freq->total;
+        h -= p * log2(p);
+    }
+    freq->entropy_bits = h;
+}
+
+uint32_t tby__freq_count(const tby__freq *freq, uint64_t key)
+{
+    if (!freq->cap)
+        return 0;
+    size_t at = freq_slot(freq, key);
+    return freq->keys[at] ? freq->counts[at] : 0;
+}
+
+double tby__freq_share(const tby__freq *freq, uint64_t key)
+{
+    if (!freq->total)
+        return 0.0;
+    uint32_t count = tby__freq_count(freq, key);
+    return (double)(count ? count : 1) / (double)freq->total;
+}
+
+/* ===== Levels ===== */
+
+static const char *const name_levels[] = {"missing", "strong", "close", "partial", "weak"};
+static const char *const date_levels[] = {"missing", "exact",        "month",  "year",
+                                          "swapped", "one year off", "window", "disagree"};
+static const char *const sex_levels[] = {"missing", "agree", "disagree"};
+static const char *const mother_levels[] = {"missing", "agree", "partial", "disagree"};
+static const char *const place_levels[] = {"missing", "agree", "disagree"};
+static const char *const nationality_levels[] = {"missing", "agree", "disagree"};
+static const char *const document_levels[] = {"missing", "agree", "disagree"};
+
+static const char *const *const level_names[TBY_EVIDENCE_COUNT] = {
+    name_levels,  date_levels,        sex_levels,     mother_levels,
+    place_levels, nationality_levels, document_levels};
+static const int level_counts[TBY_EVIDENCE_COUNT] = {5, 8, 3, 4, 3, 3, 3};
+
+int tby__level_count(tby_evidence_field field)
+{
+    return (unsigned)field < TBY_EVIDENCE_COUNT ? level_counts[field] : 0;
+}
+
+const char *tby__level_name(tby_evidence_field field, int level)
+{
+    if ((unsigned)field >= TBY_EVIDENCE_COUNT || level < 0 || level >= level_counts[field])
+        return "missing";
+    return level_names[field][level];
+}
+
+/* ===== Comparison ===== */
+
+/* Name levels: how alike the best pair of names is. */
+static uint8_t name_level(double score)
+{
+    return score >= 0.95 ? 1 : score >= 0.85 ? 2 : score >= 0.70 ? 3 : 4;
+}
+
+static double best_name(const tby__person *a, const tby__person *b, uint8_t *ia, uint8_t *ib,
+                        tby_name_match *match)
+{
+    double best = -1.0;
+    for (uint8_t i = 0; i < a->name_count; i++) {
+        for (uint8_t j = 0; j < b->name_count; j++) {
+            double s = tby_name_compare(a->names[i], b->names[j], NULL);
+            if (s > best) {
+                best = s;
+                *ia = i;
+                *ib = j;
+            }
+        }
+    }
+    tby_name_compare(a->names[*ia], b->names[*ib], match);
+    return best;
+}
+
+static bool weak_alias_agrees(const tby__person *a, const tby__person *b)
+{
+    for (uint8_t w = 0; w < b->weak_count; w++) {
+        for (uint8_t i = 0; i < a->name_count; i++) {
+            if (tby_name_compare(a->names[i], b->weak[w], NULL) >= 0.85)
+                return true;
+        }
+        for (uint8_t i = 0; i < a->weak_count; i++) {
+            if (tby_name_compare(a->weak[i], b->weak[w], NULL) >= 0.85)
+                return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * Rarity of the agreeing parts, relative to an average part (see the file comment). Each
+ * aligned row that agrees well counts the information of the rarer side's value.
+ */
+static double rarity_bits(const tby__freq *freq, const tby_name *a, const tby_name *b,
+                          const tby_name_match *match)
+{
+    if (!freq || !freq->total)
+        return 0.0;
+    double bits = 0.0;
+    for (size_t k = 0; k < match->link_count; k++) {
+        const tby_name_link *l = &match->links[k];
+        if (!l->a_count || !l->b_count || l->similarity < 0.7)
+            continue;
+        double info = 0.0;
+        for (int side = 0; side < 2; side++) {
+            const tby_name *n = side ? b : a;
+            size_t first = side ? l->b_first : l->a_first;
+            char skel[TBY__SKELETON_MAX];
+            size_t len = tby__part_skeleton(tby_name_part_at(n, first), skel);
+            if (!len)
+                continue;
+            double i_side = -log2(tby__freq_share(freq, tby__skeleton_hash(skel, len)));
+            if (i_side > info)
+                info = i_side;
+        }
+        bits += 0.5 * (info - freq->entropy_bits) * l->similarity;
+    }
+    if (bits > 8.0)
+        bits = 8.0;
+    if (bits < -8.0)
+        bits = -8.0;
+    return bits;
+}
+
+static uint8_t date_level(const tby_record *a, const tby_record *b)
+{
+    tby_date_match m = tby_date_compare_best(a->birth_dates, a->birth_date_count, b->birth_dates,
+                                             b->birth_date_count);
+    switch (m.agreement) {
+    case TBY_DATEMATCH_MISSING:
+        return 0;
+    case TBY_DATEMATCH_EXACT:
+        return 1;
+    case TBY_DATEMATCH_MONTH:
+        return 2;
+    case TBY_DATEMATCH_YEAR:
+        return 3;
+    case TBY_DATEMATCH_SWAPPED:
+        return 4;
+    case TBY_DATEMATCH_WITHIN_1Y:
+        return 5;
+    case TBY_DATEMATCH_WINDOW:
+        return 6;
+    case TBY_DATEMATCH_DISAGREE:
+        return 7;
+    }
+    return 0;
+}
+
+static uint8_t document_level(const tby_record *a, const tby_record *b)
+{
+    uint8_t level = 0;
+    for (size_t i = 0; i < a->document_count; i++) {
+        for (size_t j = 0; j < b->document_count; j++) {
+            if (strcmp(a->documents[i].type, b->documents[j].type))
+                continue;
+            if (!strcmp(a->documents[i].number, b->documents[j].number))
+                return 1; /* any agreeing document settles it */
+            level = 2;
+        }
+    }
+    return level;
+}
+
+static uint8_t nationality_level(const tby__person *a, const tby__person *b)
+{
+    if (!a->nationality_count || !b->nationality_count)
+        return 0;
+    for (uint8_t i = 0; i < a->nationality_count; i++) {
+        for (uint8_t j = 0; j < b->nationality_count; j++) {
+            if (!strcmp(a->nationality[i], b->nationality[j]))
+                return 1;
+        }
+    }
+    return 2;
+}
+
+/*
+ * True when the names agree only on weak parts: a kunya and a nisba (Abu Mustafa al-Afari
+ * against the same) identify nobody, whatever the similarity (arabic-names.md 1.7).
+ */
+static bool agrees_only_on_weak_parts(const tby_name *a, const tby_name *b,
+                                      const tby_name_match *match)
+{
+    for (size_t k = 0; k < match->link_count; k++) {
+        const tby_name_link *l = &match->links[k];
+        if (!l->a_count || !l->b_count || l->similarity < 0.7)
+            continue;
+        tby_role ra = tby_name_part_at(a, l->a_first)->role;
+        tby_role rb = tby_name_part_at(b, l->b_first)->role;
+        bool weak_a = ra == TBY_ROLE_KUNYA || ra == TBY_ROLE_NISBA;
+        bool weak_b = rb == TBY_ROLE_KUNYA || rb == TBY_ROLE_NISBA;
+        if (!weak_a && !weak_b)
+            return false;
+    }
+    return true;
+}
+
+bool tby__compare(const tby__person *a, const tby__person *b, const tby__freq *freq,
+                  double name_floor, tby__comparison *out)
+{
+    out->name_score = best_name(a, b, &out->name_a, &out->name_b, &out->match);
+    if (out->name_score < name_floor)
+        return false;
+    const tby_record *ra = a->record, *rb = b->record;
+    out->level[TBY_EVIDENCE_NAME] = name_level(out->name_score);
+    if (agrees_only_on_weak_parts(a->names[out->name_a], b->names[out->name_b], &out->match))
+        out->level[TBY_EVIDENCE_NAME] = 4;
+    out->level[TBY_EVIDENCE_BIRTH_DATE] = date_level(ra, rb);
+    out->level[TBY_EVIDENCE_SEX] = (ra->sex == TBY_SEX_UNKNOWN || rb->sex == TBY_SEX_UNKNOWN) ? 0
+                                   : ra->sex == rb->sex                                       ? 1
+                                                                                              : 2;
+    if (a->mother && b->mother) {
+        double s = tby_name_compare(a->mother, b->mother, NULL);
+        out->level[TBY_EVIDENCE_MOTHER] = s >= 0.85 ? 1 : s >= 0.6 ? 2 : 3;
+    } else {
+        out->level[TBY_EVIDENCE_MOTHER] = 0;
+    }
+    if (a->place && b->place)
+        out->level[TBY_EVIDENCE_BIRTH_PLACE] =
+            tby_name_compare(a->place, b->place, NULL) >= 0.8 ? 1 : 2;
+    else
+        out->level[TBY_EVIDENCE_BIRTH_PLACE] = 0;
+    out->level[TBY_EVIDENCE_NATIONALITY] = nationality_level(a, b);
+    out->level[TBY_EVIDENCE_DOCUMENT] = document_level(ra, rb);
+    out->weak_alias_agrees = weak_alias_agrees(a, b) || weak_alias_agrees(b, a);
+    out->rarity_bits = rarity_bits(freq, a->names[out->name_a], b->names[out->name_b], &out->match);
+    return true;
+}
+
+/* ===== Model ===== */
+
+/*
+ * Prior m and u per level (index 0, missing, unused). They are the starting point of EM and
+ * its pseudo-counts, and all the model has before tby_screener_fit. Sources: arabic-names.md
+ * 5.2 for name collisions and administrative default dates; the rest are conservative
+ * guesses that fitting replaces.
+ */
+static const double prior_m[TBY_EVIDENCE_COUNT][TBY_LEVEL_MAX] = {
+    {0, 0.70, 0.20, 0.08, 0.02},
+    {0, 0.45, 0.05, 0.25, 0.03, 0.12, 0.07, 0.03},
+    {0, 0.98, 0.02},
+    {0, 0.80, 0.12, 0.08},
+    {0, 0.70, 0.30},
+    {0, 0.90, 0.10},
+    {0, 0.97, 0.03},
+};
+static const double prior_u[TBY_EVIDENCE_COUNT][TBY_LEVEL_MAX] = {
+    {0, 0.0005, 0.002, 0.01, 0.9875},
+    {0, 0.0003, 0.0005, 0.03, 0.0003, 0.06, 0.05, 0.8589},
+    {0, 0.5, 0.5},
+    {0, 0.03, 0.08, 0.89},
+    {0, 0.10, 0.90},
+    {0, 0.50, 0.50},
+    {0, 0.000001, 0.999999},
+};
+#define PRIOR_LAMBDA 0.01
+/* Weight of the prior u, in random pairs (see tby__model_fit_u). */
+#define U_PRIOR_PAIRS 1000.0
+/* Pseudo-counts of the prior m in EM (keeps small lists from over-fitting). */
+#define EM_PRIOR_WEIGHT 20.0
+#define EM_ITERATIONS   25
+#define PROB_FLOOR      1e-6
+
+void tby__model_init(tby__model *model)
+{
+    memset(model, 0, sizeof(*model));
+    memcpy(model->m, prior_m, sizeof(prior_m));
+    memcpy(model->u, prior_u, sizeof(prior_u));
+    model->lambda = PRIOR_LAMBDA;
+}
+
+void tby__model_fit_u(tby__model *model, const tby__comparison *pairs, size_t count)
+{
+    if (!count)
+        return;
+    for (int f = 0; f < TBY_EVIDENCE_COUNT; f++) {
+        double seen[TBY_LEVEL_MAX] = {0};
+        double total = 0.0;
+        for (size_t k = 0; k < count; k++) {
+            uint8_t l = pairs[k].level[f];
+            if (l) {
+                seen[l] += 1.0;
+                total += 1.0;
+            }
+        }
+        if (total < 30.0)
+            continue; /* too few observations: keep the prior */
+        /* The prior counts as U_PRIOR_PAIRS observations: a level that random pairs rarely
+         * reach (two namesakes) needs far more pairs than a sample holds to be estimated,
+         * and an estimate of zero would make that level infinitely strong. */
+        for (int l = 1; l < level_counts[f]; l++)
+            model->u[f][l] = (seen[l] + U_PRIOR_PAIRS * prior_u[f][l]) / (total + U_PRIOR_PAIRS);
+    }
+    model->u_pairs = count;
+}
+
+static double pair_log_ratio(const tby__model *model, const tby__comparison *c)
+{
+    double r = 0.0;
+    for (int f = 0; f < TBY_EVIDENCE_COUNT; f++) {
+        uint8_t l = c->level[f];
+        if (l)
+            r += log(model->m[f][l]) - log(model->u[f][l]);
+    }
+    return r;
+}
+
+void tby__model_fit_em(tby__model *model, const tby__comparison *pairs, size_t count)
+{
+    if (!count)
+        return;
+    for (int it = 0; it < EM_ITERATIONS; it++) {
+        double sum_m[TBY_EVIDENCE_COUNT][TBY_LEVEL_MAX];
+        double weight_sum = 0.0;
+        for (int f = 0; f < TBY_EVIDENCE_COUNT; f++) {
+            for (int l = 0; l < TBY_LEVEL_MAX; l++)
+                sum_m[f][l] = EM_PRIOR_WEIGHT * prior_m[f][l];
+        }
+        double prior_logit = log(model->lambda) - log1p(-model->lambda);
+        for (size_t k = 0; k < count; k++) {
+            double z = prior_logit + pair_log_ratio(model, &pairs[k]);
+            double p = z > 30 ? 1.0 : z < -30 ? 0.0 : 1.0 / (1.0 + exp(-z));
+            weight_sum += p;
+            for (int f = 0; f < TBY_EVIDENCE_COUNT; f++)
+                sum_m[f][pairs[k].level[f]] += p;
+        }
+        for (int f = 0; f < TBY_EVIDENCE_COUNT; f++) {
+            double total = 0.0;
+            for (int l = 1; l < level_counts[f]; l++)
+                total += sum_m[f][l];
+            for (int l = 1; l < level_counts[f]; l++) {
+                double m = sum_m[f][l] / total;
+                model->m[f][l] = m < PROB_FLOOR ? PROB_FLOOR : m;
+            }
+        }
+        double lambda =
+            (weight_sum + EM_PRIOR_WEIGHT * PRIOR_LAMBDA) / ((double)count + EM_PRIOR_WEIGHT);
+        model->lambda = lambda < 1e-6 ? 1e-6 : lambda > 0.5 ? 0.5 : lambda;
+        model->em_iterations = it + 1;
+    }
+    model->em_pairs = count;
+    model->fitted = true;
+}
+
+/* Below this score an alert is never "probable", whatever corroborates it. */
+#define PROBABLE_MIN_SCORE 0.8
+
+void tby__model_score(const tby__model *model, const tby__comparison *cmp, double threshold,
+                      tby_alert *alert)
+{
+    double bits = log2(model->lambda) - log2(1.0 - model->lambda);
+    alert->prior_bits = bits;
+    for (int f = 0; f < TBY_EVIDENCE_COUNT; f++) {
+        uint8_t l = cmp->level[f];
+        tby_evidence *ev = &alert->fields[f];
+        ev->level = l;
+        ev->level_name = tby__level_name((tby_evidence_field)f, l);
+        ev->bits = l ? log2(model->m[f][l] / model->u[f][l]) : 0.0;
+        bits += ev->bits;
+    }
+    /* Rarity only adjusts a name agreement; it cannot rescue names that do not agree. */
+    double rarity = cmp->level[TBY_EVIDENCE_NAME] <= 2 ? cmp->rarity_bits : 0.0;
+    alert->name_frequency_bits = rarity;
+    bits += rarity;
+    alert->weak_alias_agrees = cmp->weak_alias_agrees;
+    if (cmp->weak_alias_agrees && cmp->level[TBY_EVIDENCE_NAME] <= 3)
+        bits += 1.0; /* a kunya or nom de guerre corroborates a name that already agrees */
+    double score = bits > 60 ? 1.0 : bits < -60 ? 0.0 : 1.0 / (1.0 + exp2(-bits));
+    alert->score = score;
+    const uint8_t *lv = cmp->level;
+    bool corroborated = lv[TBY_EVIDENCE_DOCUMENT] == 1 || lv[TBY_EVIDENCE_MOTHER] == 1 ||
+                        lv[TBY_EVIDENCE_BIRTH_DATE] == 1 || lv[TBY_EVIDENCE_BIRTH_DATE] == 2 ||
+                        lv[TBY_EVIDENCE_BIRTH_DATE] == 4;
+    bool contradicted = lv[TBY_EVIDENCE_DOCUMENT] == 2 || lv[TBY_EVIDENCE_SEX] == 2;
+    /* Screening is led by names: other fields corroborate a name that agrees, they do not
+     * make a different name (a brother, a cousin from the same village) into an alert.
+     * Only an identical document can raise a pair whose names are weak. */
+    bool names_agree = lv[TBY_EVIDENCE_NAME] <= 3 || lv[TBY_EVIDENCE_DOCUMENT] == 1;
+    if (score < threshold || !names_agree)
+        alert->grade = TBY_GRADE_NONE;
+    else if (corroborated && !contradicted && score >= PROBABLE_MIN_SCORE &&
+             lv[TBY_EVIDENCE_NAME] <= 3)
+        alert->grade = TBY_GRADE_PROBABLE;
+    else
+        alert->grade = TBY_GRADE_IDENTIFIER_CHECK;
+}

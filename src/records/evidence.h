@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * A person ready for comparison (every name parsed once) and the evidence model that turns
+ * two persons into a calibrated score, a grade and an explanation (docs/internals/evidence.md).
+ *
+ *   tby__person_init   record -> parsed names, aliases, weak aliases, mother, place, codes
+ *   tby__compare       two persons -> a comparison vector: one level per field, the best name
+ *                      alignment, the rarity of the agreeing name parts
+ *   tby__model_*       m and u per field level (Fellegi-Sunter), fitted from the data
+ */
+#ifndef TBY_RECORDS_EVIDENCE_H
+#define TBY_RECORDS_EVIDENCE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "tabayyun/tby_names.h"
+#include "tabayyun/tby_record.h"
+#include "tabayyun/tby_screen.h"
+
+#define TBY__PERSON_MAX_NAMES         24
+#define TBY__PERSON_MAX_WEAK          12
+#define TBY__PERSON_MAX_NATIONALITIES 6
+
+typedef struct tby__person {
+    const tby_record *record;
+    tby_name *names[TBY__PERSON_MAX_NAMES]; /* primary first, then aliases */
+    const char *name_text[TBY__PERSON_MAX_NAMES];
+    uint8_t name_count;
+    tby_name *weak[TBY__PERSON_MAX_WEAK]; /* weak aliases: corroborate only */
+    uint8_t weak_count;
+    tby_name *mother;                                   /* NULL when absent or unparsable */
+    tby_name *place;                                    /* birth place, parsed like a name */
+    char nationality[TBY__PERSON_MAX_NATIONALITIES][4]; /* ISO alpha-2 where known */
+    uint8_t nationality_count;
+    char *joined_parts; /* "given father grandfather family" (heap) */
+} tby__person;
+
+/*
+ * Parses every name of `record`. Names that do not parse are left out; when none of the
+ * record's names (name, parts, aliases) parses the result is TBY_EEMPTY with the reason of
+ * the first failure in err. The record must outlive the person.
+ */
+int tby__person_init(tby__person *person, const tby_record *record, tby_error *err);
+void tby__person_dispose(tby__person *person);
+
+/* ===== Name frequencies ===== */
+
+/*
+ * How often each name part (by blocking skeleton) occurs over every name loaded. Built
+ * single-threaded, read concurrently afterwards.
+ */
+typedef struct tby__freq {
+    uint64_t *keys; /* open addressing, 0 = empty */
+    uint32_t *counts;
+    size_t cap; /* power of two */
+    size_t used;
+    uint64_t total;      /* parts counted */
+    double entropy_bits; /* information of a random part: sum -p log2 p */
+} tby__freq;
+
+void tby__freq_init(tby__freq *freq);
+void tby__freq_dispose(tby__freq *freq);
+int tby__freq_add_name(tby__freq *freq, const tby_name *name);
+void tby__freq_finish(tby__freq *freq);
+/* Share of parts with this skeleton hash (at least 1/total; 0 when nothing was counted). */
+double tby__freq_share(const tby__freq *freq, uint64_t key);
+uint32_t tby__freq_count(const tby__freq *freq, uint64_t key);
+
+/* ===== Comparison ===== */
+
+typedef struct tby__comparison {
+    uint8_t level[TBY_EVIDENCE_COUNT];
+    double name_score;      /* best tby_name_compare over the persons' names */
+    uint8_t name_a, name_b; /* which names gave it */
+    tby_name_match match;   /* their alignment */
+    bool weak_alias_agrees; /* a weak alias of either side matches the other's name */
+    double rarity_bits;     /* name frequency adjustment, see tby__compare */
+} tby__comparison;
+
+/*
+ * Compares two persons field by field. `freq` may be NULL (no rarity adjustment).
+ * `name_floor`: when the best name score is below it the other fields are not compared
+ * (the pair cannot alert) and the function returns false.
+ */
+bool tby__compare(const tby__person *a, const tby__person *b, const tby__freq *freq,
+                  double name_floor, tby__comparison *out);
+
+/* ===== Model ===== */
+
+typedef struct tby__model {
+    double m[TBY_EVIDENCE_COUNT][TBY_LEVEL_MAX];
+    double u[TBY_EVIDENCE_COUNT][TBY_LEVEL_MAX];
+    double lambda;   /* prior share of matches among candidate pairs */
+    bool fitted;     /* false: documented priors only */
+    size_t em_pairs; /* candidate pairs EM ran on */
+    size_t u_pairs;  /* random pairs u was measured on */
+    int em_iterations;
+} tby__model;
+
+/* Number of levels of a field (level 0, missing, included) and a level's name. */
+int tby__level_count(tby_evidence_field field);
+const char *tby__level_name(tby_evidence_field field, int level);
+
+/* The documented prior weights (used before fitting and as EM's pseudo-counts). */
+void tby__model_init(tby__model *model);
+
+/* Measures u on comparison vectors of random pairs. */
+void tby__model_fit_u(tby__model *model, const tby__comparison *pairs, size_t count);
+
+/* Estimates m and lambda by EM on candidate pairs (u stays as measured). */
+void tby__model_fit_em(tby__model *model, const tby__comparison *pairs, size_t count);
+
+/*
+ * Scores a comparison: fills alert->score, grade (given the threshold), fields, prior and
+ * rarity bits. The name fields of the alert are left to the caller.
+ */
+void tby__model_score(const tby__model *model, const tby__comparison *cmp, double threshold,
+                      tby_alert *alert);
+
+#endif

@@ -1,0 +1,516 @@
+// SPDX-License-Identifier: Apache-2.0
+// Screening: the list loaded and indexed once, then one record or a whole registry screened
+// against it. For each record:
+//
+//   parse its names once (tby__person) -> index: candidates, rarest keys first
+//     -> for each candidate: compare field by field (tby__compare) -> score and grade
+//     -> alerts at or above the threshold, best first
+//
+// Batch screening shares the read-only screener between threads; each thread has its own
+// index scratch, and alerts reach the caller through a callback under one mutex.
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "index/index.h"
+#include "records/evidence.h"
+#include "util/util_int.h"
+
+#define DEFAULT_MAX_CANDIDATES 400
+/* Below this name similarity a pair cannot alert, unless a document agrees. */
+#define NAME_FLOOR 0.5
+/* Fitting works on samples: random pairs for u, screened records for EM. */
+#define FIT_RANDOM_PAIRS 20000
+#define FIT_EM_RECORDS   4000
+#define FIT_FREQ_RECORDS 200000
+
+struct tby_screener {
+    const tby_record_set *list;
+    tby__person *entries; /* usable list entries, parsed */
+    size_t entry_count;
+    size_t skipped;
+    tby__index index;
+    tby__freq freq;
+    tby__model model;
+};
+
+const char *tby_grade_name(tby_grade grade)
+{
+    switch (grade) {
+    case TBY_GRADE_NONE:
+        return "none";
+    case TBY_GRADE_IDENTIFIER_CHECK:
+        return "identifier_check";
+    case TBY_GRADE_PROBABLE:
+        return "probable";
+    }
+    return "none";
+}
+
+const char *tby_evidence_field_name(tby_evidence_field field)
+{
+    static const char *const names[TBY_EVIDENCE_COUNT] = {
+        "name", "birth_date", "sex", "mother", "birth_place", "nationality", "documents"};
+    return (unsigned)field < TBY_EVIDENCE_COUNT ? names[field] : "unknown";
+}
+
+/* ===== Loading ===== */
+
+int tby_screener_new(tby_screener **out, const tby_record_set *list, tby_error *err)
+{
+    TBY_ASSERT_ARG(out && list);
+    int rc = TBY_OK;
+    tby_screener *s = tby__calloc(1, sizeof(*s));
+    size_t count = tby_record_set_count(list);
+    if (!s)
+        return tby__error(err, TBY_ENOMEM, -1, "out of memory");
+    s->list = list;
+    tby__model_init(&s->model);
+    tby__freq_init(&s->freq);
+    s->entries = tby__calloc(count ? count : 1, sizeof(*s->entries));
+    if (!s->entries) {
+        rc = tby__error(err, TBY_ENOMEM, -1, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < count; i++) {
+        tby_error scratch;
+        rc = tby__person_init(&s->entries[s->entry_count], tby_record_set_get(list, i), &scratch);
+        if (rc == TBY_ENOMEM) {
+            rc = tby__error(err, TBY_ENOMEM, -1, "out of memory");
+            goto out;
+        }
+        if (rc) {
+            s->skipped++;
+            rc = TBY_OK;
+            continue;
+        }
+        tby__person *p = &s->entries[s->entry_count++];
+        for (uint8_t k = 0; k < p->name_count; k++) {
+            if (tby__freq_add_name(&s->freq, p->names[k])) {
+                rc = tby__error(err, TBY_ENOMEM, -1, "out of memory");
+                goto out;
+            }
+        }
+    }
+    if (s->entry_count == 0) {
+        rc = tby__error(err, TBY_EEMPTY, -1, "the list has no entry with a usable name");
+        goto out;
+    }
+    tby__freq_finish(&s->freq);
+    rc = tby__index_build(&s->index, s->entries, s->entry_count);
+    if (rc) {
+        rc = tby__error(err, rc, -1, "out of memory building the index");
+        goto out;
+    }
+out:
+    if (rc) {
+        tby_screener_free(s);
+        return rc;
+    }
+    *out = s;
+    return TBY_OK;
+}
+
+void tby_screener_free(tby_screener *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->entry_count; i++)
+        tby__person_dispose(&s->entries[i]);
+    tby__free(s->entries);
+    tby__index_dispose(&s->index);
+    tby__freq_dispose(&s->freq);
+    tby__free(s);
+}
+
+size_t tby_screener_skipped(const tby_screener *s)
+{
+    return s ? s->skipped : 0;
+}
+
+/* ===== One record ===== */
+
+typedef struct found {
+    tby_alert alert;
+    tby__comparison cmp;
+} found;
+
+static int found_cmp(const void *x, const void *y)
+{
+    const found *a = x, *b = y;
+    if (a->alert.score != b->alert.score)
+        return a->alert.score > b->alert.score ? -1 : 1;
+    return a->alert.entry_index < b->alert.entry_index ? -1 : 1;
+}
+
+/* Per-thread working memory of screening. */
+typedef struct screen_work {
+    tby__index_scratch scratch;
+    tby__candidate *candidates;
+    found *found;
+    size_t max_candidates;
+} screen_work;
+
+static int work_init(screen_work *w, const tby_screener *s, size_t max_candidates)
+{
+    memset(w, 0, sizeof(*w));
+    w->max_candidates = max_candidates;
+    w->candidates = tby__malloc(max_candidates * sizeof(*w->candidates));
+    w->found = tby__malloc(max_candidates * sizeof(*w->found));
+    if (!w->candidates || !w->found || tby__index_scratch_init(&w->scratch, &s->index)) {
+        tby__free(w->candidates);
+        tby__free(w->found);
+        return TBY_ENOMEM;
+    }
+    return TBY_OK;
+}
+
+static void work_dispose(screen_work *w)
+{
+    tby__index_scratch_dispose(&w->scratch);
+    tby__free(w->candidates);
+    tby__free(w->found);
+}
+
+/*
+ * Scores the candidates of an already parsed person; returns how many alerts are in
+ * w->found (sorted best first) and adds the candidates scored to *scored.
+ */
+static size_t screen_person(const tby_screener *s, screen_work *w, const tby__person *q,
+                            double threshold, size_t *scored)
+{
+    size_t n = tby__index_query(&s->index, &w->scratch, q, w->candidates, w->max_candidates);
+    size_t alerts = 0;
+    for (size_t i = 0; i < n; i++) {
+        const tby__person *e = &s->entries[w->candidates[i].entry];
+        found *f = &w->found[alerts];
+        double floor = w->candidates[i].via_document ? 0.0 : NAME_FLOOR;
+        if (!tby__compare(q, e, &s->freq, floor, &f->cmp))
+            continue;
+        tby_alert *a = &f->alert;
+        tby__model_score(&s->model, &f->cmp, threshold, a);
+        if (a->grade == TBY_GRADE_NONE)
+            continue;
+        a->record = q->record;
+        a->entry = e->record;
+        a->entry_index = w->candidates[i].entry;
+        a->record_name = q->name_text[f->cmp.name_a];
+        a->matched_name = e->name_text[f->cmp.name_b];
+        a->record_parsed = q->names[f->cmp.name_a];
+        a->entry_parsed = e->names[f->cmp.name_b];
+        a->name_match = f->cmp.match;
+        alerts++;
+    }
+    *scored += n;
+    qsort(w->found, alerts, sizeof(*w->found), found_cmp);
+    return alerts;
+}
+
+static size_t options_max(const tby_screen_options *opts)
+{
+    return opts && opts->max_candidates ? opts->max_candidates : DEFAULT_MAX_CANDIDATES;
+}
+
+static double options_threshold(const tby_screen_options *opts)
+{
+    return opts ? opts->threshold : TBY_SCREEN_DEFAULT_THRESHOLD;
+}
+
+int tby_screen_record(const tby_screener *s, const tby_record *record,
+                      const tby_screen_options *opts, tby_alert_cb on_alert, void *payload,
+                      tby_error *err)
+{
+    TBY_ASSERT_ARG(s && record && on_alert);
+    tby__person q;
+    int rc = tby__person_init(&q, record, err);
+    if (rc)
+        return rc;
+    screen_work w;
+    if (work_init(&w, s, options_max(opts))) {
+        tby__person_dispose(&q);
+        return tby__error(err, TBY_ENOMEM, -1, "out of memory");
+    }
+    size_t scored = 0;
+    size_t alerts = screen_person(s, &w, &q, options_threshold(opts), &scored);
+    for (size_t i = 0; i < alerts && !rc; i++)
+        rc = on_alert(&w.found[i].alert, payload);
+    work_dispose(&w);
+    tby__person_dispose(&q);
+    return rc;
+}
+
+/* ===== Batch ===== */
+
+typedef struct batch {
+    const tby_screener *s;
+    const tby_record_set *registry;
+    double threshold;
+    size_t max_candidates;
+    tby_alert_cb on_alert;
+    void *payload;
+    tby_progress_cb progress;
+    void *progress_payload;
+    pthread_mutex_t lock;
+    size_t next; /* next record to take (under lock) */
+    size_t done;
+    int stop_rc; /* non-zero: stop (callback value or ENOMEM) */
+    tby_screen_stats stats;
+} batch;
+
+#define BATCH_CHUNK 64
+
+static void *batch_worker(void *arg)
+{
+    batch *b = arg;
+    screen_work w;
+    size_t total = tby_record_set_count(b->registry);
+    tby_screen_stats local = {0};
+    if (work_init(&w, b->s, b->max_candidates)) {
+        pthread_mutex_lock(&b->lock);
+        b->stop_rc = TBY_ENOMEM;
+        pthread_mutex_unlock(&b->lock);
+        return NULL;
+    }
+    for (;;) {
+        pthread_mutex_lock(&b->lock);
+        size_t first = b->next;
+        bool stop = b->stop_rc != 0 || first >= total;
+        b->next = first + BATCH_CHUNK;
+        pthread_mutex_unlock(&b->lock);
+        if (stop)
+            break;
+        size_t last = first + BATCH_CHUNK < total ? first + BATCH_CHUNK : total;
+        for (size_t i = first; i < last; i++) {
+            tby__person q;
+            tby_error scratch;
+            if (tby__person_init(&q, tby_record_set_get(b->registry, i), &scratch)) {
+                local.skipped++;
+                continue;
+            }
+            local.records++;
+            size_t alerts = screen_person(b->s, &w, &q, b->threshold, &local.candidates);
+            if (alerts) {
+                pthread_mutex_lock(&b->lock);
+                for (size_t k = 0; k < alerts && !b->stop_rc; k++) {
+                    local.alerts[w.found[k].alert.grade]++;
+                    int rc = b->on_alert(&w.found[k].alert, b->payload);
+                    if (rc)
+                        b->stop_rc = rc;
+                }
+                pthread_mutex_unlock(&b->lock);
+            }
+            tby__person_dispose(&q);
+        }
+        pthread_mutex_lock(&b->lock);
+        b->done += last - first;
+        if (b->progress)
+            b->progress(b->done, total, b->progress_payload);
+        pthread_mutex_unlock(&b->lock);
+    }
+    work_dispose(&w);
+    pthread_mutex_lock(&b->lock);
+    b->stats.records += local.records;
+    b->stats.skipped += local.skipped;
+    b->stats.candidates += local.candidates;
+    for (int g = 0; g < 3; g++)
+        b->stats.alerts[g] += local.alerts[g];
+    pthread_mutex_unlock(&b->lock);
+    return NULL;
+}
+
+static unsigned threads_wanted(const tby_screen_options *opts)
+{
+    if (opts && opts->threads)
+        return opts->threads > 256 ? 256 : opts->threads;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 256 ? 256 : (unsigned)n;
+}
+
+int tby_screen_batch(const tby_screener *s, const tby_record_set *registry,
+                     const tby_screen_options *opts, tby_alert_cb on_alert, void *payload,
+                     tby_progress_cb progress, void *progress_payload, tby_screen_stats *stats,
+                     tby_error *err)
+{
+    TBY_ASSERT_ARG(s && registry && on_alert);
+    batch b;
+    memset(&b, 0, sizeof(b));
+    b.s = s;
+    b.registry = registry;
+    b.threshold = options_threshold(opts);
+    b.max_candidates = options_max(opts);
+    b.on_alert = on_alert;
+    b.payload = payload;
+    b.progress = progress;
+    b.progress_payload = progress_payload;
+    if (pthread_mutex_init(&b.lock, NULL))
+        return tby__error(err, TBY_ERROR, -1, "cannot create a mutex");
+    unsigned nthreads = threads_wanted(opts);
+    pthread_t threads[256];
+    unsigned started = 0;
+    for (; started < nthreads; started++) {
+        if (pthread_create(&threads[started], NULL, batch_worker, &b))
+            break;
+    }
+    if (started == 0)
+        batch_worker(&b); /* no thread could be started: do the work here */
+    for (unsigned t = 0; t < started; t++)
+        pthread_join(threads[t], NULL);
+    pthread_mutex_destroy(&b.lock);
+    if (stats)
+        *stats = b.stats;
+    if (b.stop_rc == TBY_ENOMEM)
+        return tby__error(err, TBY_ENOMEM, -1, "out of memory");
+    return b.stop_rc;
+}
+
+/* ===== Fitting ===== */
+
+/* A small deterministic generator (xorshift64*), so fitting is reproducible. */
+static uint64_t rng_next(uint64_t *state)
+{
+    uint64_t x = *state;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    *state = x;
+    return x * 0x2545F4914F6CDD1Dull;
+}
+
+int tby_screener_fit(tby_screener *s, const tby_record_set *registry, tby_error *err)
+{
+    TBY_ASSERT_ARG(s);
+    int rc = TBY_OK;
+    size_t reg_count = registry ? tby_record_set_count(registry) : 0;
+    /* The registry side: registry records, or the list itself when there is no registry. */
+    size_t side_count = reg_count ? reg_count : s->entry_count;
+    size_t sample = side_count < FIT_FREQ_RECORDS ? side_count : FIT_FREQ_RECORDS;
+    size_t em_sample = side_count < FIT_EM_RECORDS ? side_count : FIT_EM_RECORDS;
+    tby__person *people = tby__calloc(sample ? sample : 1, sizeof(*people));
+    tby__comparison *pairs = tby__malloc(FIT_RANDOM_PAIRS * sizeof(*pairs));
+    size_t people_count = 0, pair_count = 0, cap_em = 0, em_count = 0;
+    tby__comparison *em = NULL;
+    screen_work w;
+    bool have_work = false;
+    if (!people || !pairs) {
+        rc = TBY_ENOMEM;
+        goto out;
+    }
+    uint64_t state = 0x9E3779B97F4A7C15ull;
+    /* 1. Frequencies over the list and a sample of the registry, spread evenly over it. */
+    if (reg_count) {
+        tby__freq fresh;
+        tby__freq_init(&fresh);
+        for (size_t i = 0; i < s->entry_count && !rc; i++) {
+            for (uint8_t k = 0; k < s->entries[i].name_count && !rc; k++)
+                rc = tby__freq_add_name(&fresh, s->entries[i].names[k]);
+        }
+        for (size_t i = 0; i < sample && !rc; i++) {
+            size_t at = (size_t)((double)i * (double)reg_count / (double)sample);
+            tby_error scratch;
+            if (tby__person_init(&people[people_count], tby_record_set_get(registry, at), &scratch))
+                continue;
+            tby__person *p = &people[people_count++];
+            for (uint8_t k = 0; k < p->name_count && !rc; k++)
+                rc = tby__freq_add_name(&fresh, p->names[k]);
+        }
+        if (rc) {
+            tby__freq_dispose(&fresh);
+            goto out;
+        }
+        tby__freq_finish(&fresh);
+        tby__freq_dispose(&s->freq);
+        s->freq = fresh;
+    }
+    const tby__person *side = reg_count ? people : s->entries;
+    size_t side_n = reg_count ? people_count : s->entry_count;
+    if (!side_n)
+        goto out;
+    /* 2. u from random pairs (different persons with overwhelming probability). */
+    for (size_t k = 0; k < FIT_RANDOM_PAIRS; k++) {
+        const tby__person *a = &side[rng_next(&state) % side_n];
+        const tby__person *e = &s->entries[rng_next(&state) % s->entry_count];
+        if (a->record == e->record)
+            continue;
+        tby__compare(a, e, &s->freq, 0.0, &pairs[pair_count++]);
+    }
+    tby__model_fit_u(&s->model, pairs, pair_count);
+    /* 3. m and lambda by EM over the candidate pairs of a sample of records. */
+    if (work_init(&w, s, DEFAULT_MAX_CANDIDATES)) {
+        rc = TBY_ENOMEM;
+        goto out;
+    }
+    have_work = true;
+    for (size_t i = 0; i < em_sample && i < side_n; i++) {
+        size_t at = (size_t)((double)i * (double)side_n / (double)em_sample);
+        const tby__person *q = &side[at];
+        size_t n = tby__index_query(&s->index, &w.scratch, q, w.candidates, w.max_candidates);
+        for (size_t c = 0; c < n; c++) {
+            const tby__person *e = &s->entries[w.candidates[c].entry];
+            if (e->record == q->record)
+                continue; /* the list against itself: an entry is not its own candidate */
+            if (em_count == cap_em) {
+                size_t want = cap_em ? cap_em * 2 : 4096;
+                tby__comparison *grown = tby__realloc(em, want * sizeof(*em));
+                if (!grown) {
+                    rc = TBY_ENOMEM;
+                    goto out;
+                }
+                em = grown;
+                cap_em = want;
+            }
+            if (tby__compare(q, e, &s->freq, NAME_FLOOR, &em[em_count]))
+                em_count++;
+        }
+    }
+    tby__model_fit_em(&s->model, em, em_count);
+out:
+    if (have_work)
+        work_dispose(&w);
+    for (size_t i = 0; i < people_count; i++)
+        tby__person_dispose(&people[i]);
+    tby__free(people);
+    tby__free(pairs);
+    tby__free(em);
+    if (rc)
+        return tby__error(err, rc, -1, "out of memory while fitting the model");
+    return TBY_OK;
+}
+
+/* ===== Description ===== */
+
+int tby_screener_describe(char **out, const tby_screener *s)
+{
+    TBY_ASSERT_ARG(out && s);
+    tby_buf buf = TBY_BUF_INIT(1024 * 1024);
+    const tby__model *m = &s->model;
+    tby__buf_printf(&buf,
+                    "list: %zu entries (%zu skipped), index %zu keys, %zu postings, %.1f MB\n",
+                    s->entry_count, s->skipped, s->index.cap, s->index.posting_count,
+                    (double)tby__index_bytes(&s->index) / 1e6);
+    tby__buf_printf(&buf,
+                    "name parts counted: %llu, distinct %zu, information of a random part "
+                    "%.1f bits\n",
+                    (unsigned long long)s->freq.total, s->freq.used, s->freq.entropy_bits);
+    tby__buf_printf(&buf,
+                    "model: %s; u from %zu random pairs; m and prior by EM over %zu candidate "
+                    "pairs (%d iterations)\n",
+                    m->fitted ? "fitted to the data" : "documented priors (not fitted)", m->u_pairs,
+                    m->em_pairs, m->em_iterations);
+    tby__buf_printf(&buf, "prior share of true pairs among candidates: %.6f (%+.1f bits)\n\n",
+                    m->lambda, log2(m->lambda) - log2(1.0 - m->lambda));
+    tby__buf_printf(&buf, "%-12s %-14s %10s %10s %8s\n", "field", "level", "m", "u", "bits");
+    for (int f = 0; f < TBY_EVIDENCE_COUNT; f++) {
+        for (int l = 1; l < tby__level_count((tby_evidence_field)f); l++) {
+            tby__buf_printf(&buf, "%-12s %-14s %10.6f %10.6f %+8.2f\n",
+                            tby_evidence_field_name((tby_evidence_field)f),
+                            tby__level_name((tby_evidence_field)f, l), m->m[f][l], m->u[f][l],
+                            log2(m->m[f][l] / m->u[f][l]));
+        }
+    }
+    if (!buf.ptr)
+        return TBY_ENOMEM;
+    *out = tby__buf_detach(&buf);
+    return *out ? TBY_OK : TBY_ENOMEM;
+}
