@@ -361,15 +361,22 @@ static bool sym_is_common(const uint8_t *sym, size_t len)
 
 /* ===== Parsing ===== */
 
-uint64_t tby__fnv1a(const void *data, size_t len)
+#define FNV1A_INIT 1469598103934665603ull
+
+/* FNV-1a continued over more bytes (the key hash is taken over pieces, never joined). */
+static uint64_t fnv1a_more(uint64_t h, const void *data, size_t len)
 {
     const unsigned char *p = data;
-    uint64_t h = 1469598103934665603ull;
     for (size_t i = 0; i < len; i++) {
         h ^= p[i];
         h *= 1099511628211ull;
     }
     return h;
+}
+
+uint64_t tby__fnv1a(const void *data, size_t len)
+{
+    return fnv1a_more(FNV1A_INIT, data, len);
 }
 
 typedef struct parse_ctx {
@@ -697,103 +704,78 @@ static float role_weight(tby_role role)
 
 /* ===== Assembly ===== */
 
-/* Scratch text area of one parse; strings are referenced by offset until the final copy. */
-typedef struct strbuf {
-    char data[TBY__NORM_OUT_CAP * 4];
-    size_t len;
-    bool overflow;
-} strbuf;
+/*
+ * A name is one allocation: the tby_name, its parts, then a string area holding, per part,
+ * original, form, key and phonetic (each NUL-terminated), and last the whole normalised name.
+ * Assembly runs in two passes so the area is sized exactly and written in place: part_build
+ * computes a part's symbols and the lengths of its strings, part_write writes them.
+ */
 
-static uint32_t sb_begin(strbuf *sb)
-{
-    return (uint32_t)sb->len;
-}
+/* The string area never exceeds this (the bound of the scratch buffer earlier versions
+ * assembled into; input limits keep real names well below it). */
+#define STRINGS_CAP ((size_t)TBY__NORM_OUT_CAP * 4)
 
-static void sb_put(strbuf *sb, const void *data, size_t len)
+/* Lengths of one part's strings, without their NULs. */
+typedef struct part_sizes {
+    size_t original, form, key, phonetic;
+} part_sizes;
+
+/* The key text of component c: its fold text, or the fixed spelling of abd, din ... */
+static const char *comp_key(const comp *c, bool arabic, size_t *len)
 {
-    if (sb->overflow || sb->len + len + 1 > sizeof(sb->data)) {
-        sb->overflow = true;
-        return;
+    if (c->kind == COMP_TEXT) {
+        *len = c->text_len;
+        return c->text;
     }
-    memcpy(sb->data + sb->len, data, len);
-    sb->len += len;
+    const char *fixed = comp_fixed_key(c->kind, arabic);
+    *len = strlen(fixed);
+    return fixed;
 }
 
-static void sb_end(strbuf *sb)
-{
-    char nul = '\0';
-    sb_put(sb, &nul, 1);
-}
-
-typedef struct part_offsets {
-    uint32_t original, form, key, phonetic;
-} part_offsets;
-
-static void part_build(tby__part *part, part_offsets *off, const parse_ctx *ctx, const draft *d,
-                       const char *input, strbuf *sb)
+/* First pass: symbols, letter codes, hashes and string lengths of one part. */
+static void part_build(tby__part *part, part_sizes *sz, const parse_ctx *ctx, const draft *d)
 {
     bool arabic = d->script == TBY_SCRIPT_ARABIC;
-    off->original = sb_begin(sb);
+    sz->original = sz->form = 0;
     for (uint32_t k = 0; k < d->word_count; k++) {
         const word *w = &ctx->words[d->word_first + k];
-        if (k)
-            sb_put(sb, " ", 1);
-        sb_put(sb, input + w->orig_off, w->orig_len);
+        sz->original += w->orig_len + (k ? 1 : 0);
+        sz->form += w->exact_len + (k ? 1 : 0);
     }
-    sb_end(sb);
-    off->form = sb_begin(sb);
-    for (uint32_t k = 0; k < d->word_count; k++) {
-        const word *w = &ctx->words[d->word_first + k];
-        if (k)
-            sb_put(sb, w->sep_before == '-' ? "-" : " ", 1);
-        sb_put(sb, w->exact, w->exact_len);
-    }
-    sb_end(sb);
-    off->key = sb_begin(sb);
-    size_t key_start = sb->len;
+    uint64_t key_hash = FNV1A_INIT;
+    sz->key = 0;
     part->sym_len = 0;
     part->ar_len = 0;
     part->comp_count = d->comp_count;
     for (uint8_t c = 0; c < d->comp_count; c++) {
         const comp *cp = &d->comps[c];
+        size_t key_len;
+        const char *key = comp_key(cp, arabic, &key_len);
         if (c)
-            sb_put(sb, "+", 1);
+            key_hash = fnv1a_more(key_hash, "+", 1);
+        key_hash = fnv1a_more(key_hash, key, key_len);
+        sz->key += key_len + (c ? 1 : 0);
         uint8_t *sym = part->sym + part->sym_len;
         size_t room = TBY__SYM_MAX - part->sym_len;
         size_t added;
         if (cp->kind == COMP_TEXT) {
-            sb_put(sb, cp->text, cp->text_len);
             added = arabic ? tby__phon_arabic(sym, room, cp->exact, cp->exact_len)
                            : tby__phon_latin(sym, room, cp->text, cp->text_len);
-            if (arabic)
-                part->ar_len += (uint8_t)tby__arabic_codes(
-                    part->ar + part->ar_len, TBY__SYM_MAX - part->ar_len, cp->text, cp->text_len);
         } else {
-            const char *fixed = comp_fixed_key(cp->kind, arabic);
-            sb_put(sb, fixed, strlen(fixed));
             uint8_t tmp[4];
             added = comp_fixed_syms(cp->kind, tmp);
             if (added > room)
                 added = room;
             memcpy(sym, tmp, added);
-            if (arabic)
-                part->ar_len += (uint8_t)tby__arabic_codes(
-                    part->ar + part->ar_len, TBY__SYM_MAX - part->ar_len, fixed, strlen(fixed));
         }
+        if (arabic)
+            part->ar_len += (uint8_t)tby__arabic_codes(part->ar + part->ar_len,
+                                                       TBY__SYM_MAX - part->ar_len, key, key_len);
         part->sym_len += (uint8_t)added;
         part->comp_end[c] = part->sym_len;
     }
-    part->key_hash = tby__fnv1a(sb->data + key_start, sb->len - key_start);
-    sb_end(sb);
-    off->phonetic = sb_begin(sb);
-    uint8_t at = 0;
-    for (uint8_t c = 0; c < d->comp_count; c++) {
-        if (c)
-            sb_put(sb, "+", 1);
-        sb_put(sb, part->sym + at, part->comp_end[c] - at);
-        at = part->comp_end[c];
-    }
-    sb_end(sb);
+    part->key_hash = key_hash;
+    sz->phonetic = part->sym_len + (d->comp_count ? d->comp_count - 1u : 0u);
     part->sym_hash = tby__fnv1a(part->sym, part->sym_len);
     part->sym_weight = (float)tby__phon_length(part->sym, part->sym_len);
     part->lmnr = tby__phon_lmnr(part->sym, part->sym_len);
@@ -808,16 +790,65 @@ static void part_build(tby__part *part, part_offsets *off, const parse_ctx *ctx,
     part->pub.flags = d->flags;
 }
 
-static tby_name *name_assemble(const parse_ctx *ctx, const char *input, strbuf *sb)
+static char *put(char *at, const void *data, size_t len)
+{
+    memcpy(at, data, len);
+    return at + len;
+}
+
+/* Second pass: writes one part's strings at `at` and points the part at them. */
+static char *part_write(tby__part *part, const parse_ctx *ctx, const draft *d, const char *input,
+                        char *at)
+{
+    bool arabic = d->script == TBY_SCRIPT_ARABIC;
+    part->pub.original = at;
+    for (uint32_t k = 0; k < d->word_count; k++) {
+        const word *w = &ctx->words[d->word_first + k];
+        if (k)
+            *at++ = ' ';
+        at = put(at, input + w->orig_off, w->orig_len);
+    }
+    *at++ = '\0';
+    part->pub.form = at;
+    for (uint32_t k = 0; k < d->word_count; k++) {
+        const word *w = &ctx->words[d->word_first + k];
+        if (k)
+            *at++ = w->sep_before == '-' ? '-' : ' ';
+        at = put(at, w->exact, w->exact_len);
+    }
+    *at++ = '\0';
+    part->pub.key = at;
+    for (uint8_t c = 0; c < d->comp_count; c++) {
+        size_t key_len;
+        const char *key = comp_key(&d->comps[c], arabic, &key_len);
+        if (c)
+            *at++ = '+';
+        at = put(at, key, key_len);
+    }
+    *at++ = '\0';
+    part->pub.phonetic = at;
+    uint8_t from = 0;
+    for (uint8_t c = 0; c < d->comp_count; c++) {
+        if (c)
+            *at++ = '+';
+        at = put(at, part->sym + from, part->comp_end[c] - from);
+        from = part->comp_end[c];
+    }
+    *at++ = '\0';
+    return at;
+}
+
+static tby_name *name_assemble(const parse_ctx *ctx, const char *input)
 {
     tby__part parts[TBY_NAME_MAX_PARTS];
-    part_offsets offs[TBY_NAME_MAX_PARTS];
+    part_sizes sizes[TBY_NAME_MAX_PARTS];
     tby_role roles[TBY_NAME_MAX_PARTS];
     uint32_t n = ctx->draft_count;
+    size_t strings_len = 0, normalized_len = 0;
     parse_roles(ctx, roles);
     for (uint32_t i = 0; i < n; i++) {
         memset(&parts[i], 0, sizeof(parts[i]));
-        part_build(&parts[i], &offs[i], ctx, &ctx->drafts[i], input, sb);
+        part_build(&parts[i], &sizes[i], ctx, &ctx->drafts[i]);
         parts[i].pub.role = roles[i];
         if (roles[i] != TBY_ROLE_KUNYA && sym_is_common(parts[i].sym, parts[i].sym_len))
             parts[i].pub.flags |= TBY_PART_COMMON;
@@ -828,33 +859,31 @@ static tby_name *name_assemble(const parse_ctx *ctx, const char *input, strbuf *
         if (parts[i].pub.flags & TBY_PART_COMMON)
             weight *= 0.6f;
         parts[i].weight = weight;
+        strings_len += sizes[i].original + sizes[i].form + sizes[i].key + sizes[i].phonetic + 4;
+        normalized_len += sizes[i].form + (i ? 1 : 0);
     }
-    uint32_t normalized = sb_begin(sb);
-    for (uint32_t i = 0; i < n; i++) {
-        if (i)
-            sb_put(sb, " ", 1);
-        sb_put(sb, sb->data + offs[i].form, strlen(sb->data + offs[i].form));
-    }
-    sb_end(sb);
-    if (sb->overflow)
+    strings_len += normalized_len + 1;
+    if (strings_len >= STRINGS_CAP)
         return NULL;
     size_t head = sizeof(tby_name) + n * sizeof(tby__part);
-    tby_name *name = tby__malloc(head + sb->len);
+    tby_name *name = tby__malloc(head + strings_len);
     if (!name)
         return NULL;
-    char *strings = (char *)name + head;
-    memcpy(strings, sb->data, sb->len);
+    char *at = (char *)name + head;
     name->part_count = n;
     name->flags = ctx->flags;
-    name->normalized = strings + normalized;
     for (uint32_t i = 0; i < n; i++) {
-        tby__part *p = &name->parts[i];
-        *p = parts[i];
-        p->pub.original = strings + offs[i].original;
-        p->pub.form = strings + offs[i].form;
-        p->pub.key = strings + offs[i].key;
-        p->pub.phonetic = strings + offs[i].phonetic;
+        name->parts[i] = parts[i];
+        at = part_write(&name->parts[i], ctx, &ctx->drafts[i], input, at);
     }
+    char *normalized = at;
+    for (uint32_t i = 0; i < n; i++) {
+        if (i)
+            *at++ = ' ';
+        at = put(at, name->parts[i].pub.form, sizes[i].form);
+    }
+    *at = '\0';
+    name->normalized = normalized;
     return name;
 }
 
@@ -908,7 +937,6 @@ int tby_name_parse(tby_name **out, const char *text, size_t len, tby_error *err)
     int rc;
     tby__norm norm;
     parse_ctx ctx;
-    strbuf *sb = NULL;
     tby__norm_init(&norm);
     rc = tby__norm_run(&norm, text, len, err);
     if (rc)
@@ -942,18 +970,10 @@ int tby_name_parse(tby_name **out, const char *text, size_t len, tby_error *err)
         rc = tby__error(err, TBY_EEMPTY, -1, "no name parts left after removing particles");
         goto out;
     }
-    sb = tby__malloc(sizeof(*sb));
-    if (!sb) {
-        rc = tby__error(err, TBY_ENOMEM, -1, "out of memory");
-        goto out;
-    }
-    sb->len = 0;
-    sb->overflow = false;
-    *out = name_assemble(&ctx, input, sb);
+    *out = name_assemble(&ctx, input);
     if (!*out)
         rc = tby__error(err, TBY_ENOMEM, -1, "out of memory");
 out:
-    tby__free(sb);
     tby__norm_dispose(&norm);
     return rc;
 }
