@@ -514,22 +514,21 @@ static const phon_costs *costs_get(void)
 }
 
 /*
- * Cost of reading one symbol as two: a Latin digraph is ambiguous (Ishaq is s+h, not sh;
- * Adham is d+h, Fathi is t+h), and x is k+s in most languages but kh in Kurdish. Returns
- * a large value when the three symbols are not such a pair.
+ * Reading one symbol as two: a Latin digraph is ambiguous (Ishaq is s+h, not sh; Adham is
+ * d+h, Fathi is t+h), and x is k+s in most languages but kh in Kurdish. Returns the one
+ * symbol that the pair y1 y2 may stand for, with the cost in *cost, or NO_PAIR when the
+ * pair is not such a digraph. NO_PAIR is above every symbol (symbols are read & 0x7F).
  */
-static float pair_cost(uint8_t x, uint8_t y1, uint8_t y2)
+#define NO_PAIR 0xFFu
+
+static unsigned pair_target(uint8_t y1, uint8_t y2, float *cost)
 {
     if (y2 == 'H') {
-        if ((x == 'C' && y1 == 'S') || (x == 'O' && y1 == 'T') || (x == 'X' && y1 == 'K'))
-            return 0.1f;
-        if (x == 'Z' && y1 == 'D')
-            return 0.15f;
-        return 9.0f;
+        *cost = y1 == 'D' ? 0.15f : 0.1f;
+        return y1 == 'S' ? 'C' : y1 == 'T' ? 'O' : y1 == 'K' ? 'X' : y1 == 'D' ? 'Z' : NO_PAIR;
     }
-    if (y2 == 'S' && x == 'X' && y1 == 'K')
-        return 0.15f;
-    return 9.0f;
+    *cost = 0.15f;
+    return y2 == 'S' && y1 == 'K' ? 'X' : NO_PAIR;
 }
 
 uint16_t tby__phon_lmnr(const uint8_t *sym, size_t len)
@@ -566,6 +565,16 @@ double tby__phon_length(const uint8_t *sym, size_t len)
     return total;
 }
 
+/*
+ * The DP keeps three rows (the one-to-two steps reach back two rows or two columns). The
+ * per-column data (symbol, deletion cost, which symbol the column pair b[j-1] b[j] may stand
+ * for) is gathered once, so the inner loop only loads and takes minima: most calls reject an
+ * unrelated pair after a few rows, so setup and per-cell work are what count.
+ *
+ * Skipping the one-to-two steps that are not digraphs changes no result: they used to cost
+ * 9, and a cell never gets that high above the cells it is reached from (every single step
+ * costs at most 1), so they never won a minimum.
+ */
 double tby__phon_distance(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len,
                           bool cross, double budget, double *len_out)
 {
@@ -573,6 +582,10 @@ double tby__phon_distance(const uint8_t *a, size_t a_len, const uint8_t *b, size
     const float *del = cross ? pc->del_cross : pc->del_latin;
     float rows[3][TBY__SYM_MAX + 1];
     float *prev2 = rows[0], *prev = rows[1], *cur = rows[2];
+    uint8_t col_sym[TBY__SYM_MAX];
+    float col_del[TBY__SYM_MAX];
+    unsigned col_pair[TBY__SYM_MAX]; /* symbol that b[j-1] b[j] may stand for, or NO_PAIR */
+    float col_pair_cost[TBY__SYM_MAX];
     if (a_len > TBY__SYM_MAX)
         a_len = TBY__SYM_MAX;
     if (b_len > TBY__SYM_MAX)
@@ -584,35 +597,44 @@ double tby__phon_distance(const uint8_t *a, size_t a_len, const uint8_t *b, size
         len_a += pc->weight[a[i] & 0x7F];
     prev[0] = 0.0f;
     for (size_t j = 0; j < b_len; j++) {
-        len_b += pc->weight[b[j] & 0x7F];
-        prev[j + 1] = prev[j] + del[b[j] & 0x7F];
+        uint8_t y = b[j] & 0x7F;
+        col_sym[j] = y;
+        col_del[j] = del[y];
+        col_pair_cost[j] = 0.0f;
+        col_pair[j] = j > 0 ? pair_target(col_sym[j - 1], y, &col_pair_cost[j]) : NO_PAIR;
+        len_b += pc->weight[y];
+        prev[j + 1] = prev[j] + del[y];
     }
     if (len_out)
         *len_out = len_a > len_b ? len_a : len_b;
     for (size_t i = 0; i < a_len; i++) {
         uint8_t x = a[i] & 0x7F;
-        cur[0] = prev[0] + del[x];
+        float del_x = del[x];
+        /* Column symbol that rows i-1 and i read together may stand for, or NO_PAIR. */
+        float row_pair_cost = 0.0f;
+        unsigned row_pair = i > 0 ? pair_target(a[i - 1] & 0x7F, x, &row_pair_cost) : NO_PAIR;
+        cur[0] = prev[0] + del_x;
         float row_min = cur[0];
-        const float *row = pc->sub[x];
+        const float *sub = pc->sub[x];
         for (size_t j = 0; j < b_len; j++) {
-            uint8_t y = b[j] & 0x7F;
-            float best = prev[j] + row[y];
-            float up = prev[j + 1] + del[x];
-            float left = cur[j] + del[y];
+            uint8_t y = col_sym[j];
+            float best = prev[j] + sub[y];
+            float up = prev[j + 1] + del_x;
             if (up < best)
                 best = up;
+            if (y == row_pair) {
+                float two = prev2[j] + row_pair_cost;
+                if (two < best)
+                    best = two;
+            }
+            if (x == col_pair[j]) {
+                float two = prev[j - 1] + col_pair_cost[j];
+                if (two < best)
+                    best = two;
+            }
+            float left = cur[j] + col_del[j];
             if (left < best)
                 best = left;
-            if (i > 0) {
-                float two = prev2[j] + pair_cost(y, a[i - 1] & 0x7F, x);
-                if (two < best)
-                    best = two;
-            }
-            if (j > 0) {
-                float two = prev[j - 1] + pair_cost(x, b[j - 1] & 0x7F, y);
-                if (two < best)
-                    best = two;
-            }
             cur[j + 1] = best;
             if (best < row_min)
                 row_min = best;
