@@ -75,6 +75,9 @@ double tby__phon_distance(const uint8_t *a, size_t a_len, const uint8_t *b, size
  */
 uint16_t tby__phon_lmnr(const uint8_t *sym, size_t len);
 
+/* Counts of two keys read one after the other (each count saturating at 15 as above). */
+uint16_t tby__phon_lmnr_add(uint16_t a, uint16_t b);
+
 /* Lower bound on the distance of two keys from their tby__phon_lmnr counts. */
 double tby__phon_lmnr_bound(uint16_t a, uint16_t b);
 

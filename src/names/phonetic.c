@@ -542,6 +542,16 @@ uint16_t tby__phon_lmnr(const uint8_t *sym, size_t len)
     return (uint16_t)(counts[0] | counts[1] << 4 | counts[2] << 8 | counts[3] << 12);
 }
 
+uint16_t tby__phon_lmnr_add(uint16_t a, uint16_t b)
+{
+    unsigned sum = 0;
+    for (int shift = 0; shift < 16; shift += 4) {
+        unsigned count = ((a >> shift) & 15u) + ((b >> shift) & 15u);
+        sum |= (count < 15u ? count : 15u) << shift;
+    }
+    return (uint16_t)sum;
+}
+
 double tby__phon_lmnr_bound(uint16_t a, uint16_t b)
 {
     int excess_a = 0, excess_b = 0;
@@ -722,15 +732,20 @@ double tby__arabic_distance(const uint8_t *a, size_t a_len, const uint8_t *b, si
                             double budget, double *len_out)
 {
     pthread_once(&arabic_once, arabic_table_build);
-    float prev[TBY__SYM_MAX + 1];
-    float cur[TBY__SYM_MAX + 1];
+    float rows[2][TBY__SYM_MAX + 1];
+    float *prev = rows[0], *cur = rows[1];
+    uint8_t col_sym[TBY__SYM_MAX];
+    float col_del[TBY__SYM_MAX];
     if (a_len > TBY__SYM_MAX)
         a_len = TBY__SYM_MAX;
     if (b_len > TBY__SYM_MAX)
         b_len = TBY__SYM_MAX;
     prev[0] = 0.0f;
-    for (size_t j = 0; j < b_len; j++)
-        prev[j + 1] = prev[j] + arabic_del(b[j]);
+    for (size_t j = 0; j < b_len; j++) {
+        col_sym[j] = b[j] & 0x7F;
+        col_del[j] = arabic_del(b[j]);
+        prev[j + 1] = prev[j] + col_del[j];
+    }
     if (len_out)
         *len_out = (double)(a_len > b_len ? a_len : b_len);
     for (size_t i = 0; i < a_len; i++) {
@@ -739,11 +754,11 @@ double tby__arabic_distance(const uint8_t *a, size_t a_len, const uint8_t *b, si
         cur[0] = prev[0] + del_a;
         float row_min = cur[0];
         for (size_t j = 0; j < b_len; j++) {
-            float best = prev[j] + row[b[j] & 0x7F];
+            float best = prev[j] + row[col_sym[j]];
             float up = prev[j + 1] + del_a;
-            float left = cur[j] + arabic_del(b[j]);
             if (up < best)
                 best = up;
+            float left = cur[j] + col_del[j];
             if (left < best)
                 best = left;
             cur[j + 1] = best;
@@ -752,7 +767,9 @@ double tby__arabic_distance(const uint8_t *a, size_t a_len, const uint8_t *b, si
         }
         if (row_min > budget)
             return budget + 1.0;
-        memcpy(prev, cur, (b_len + 1) * sizeof(float));
+        float *spare = prev;
+        prev = cur;
+        cur = spare;
     }
     return prev[b_len];
 }
