@@ -76,10 +76,33 @@ double tby__phon_distance(const uint8_t *a, size_t a_len, const uint8_t *b, size
 uint16_t tby__phon_lmnr(const uint8_t *sym, size_t len);
 
 /* Counts of two keys read one after the other (each count saturating at 15 as above). */
-uint16_t tby__phon_lmnr_add(uint16_t a, uint16_t b);
+static inline uint16_t tby__phon_lmnr_add(uint16_t a, uint16_t b)
+{
+    unsigned sum = 0;
+    for (int shift = 0; shift < 16; shift += 4) {
+        unsigned count = ((a >> shift) & 15u) + ((b >> shift) & 15u);
+        sum |= (count < 15u ? count : 15u) << shift;
+    }
+    return (uint16_t)sum;
+}
 
-/* Lower bound on the distance of two keys from their tby__phon_lmnr counts. */
-double tby__phon_lmnr_bound(uint16_t a, uint16_t b);
+/*
+ * Lower bound on the distance of two keys from their tby__phon_lmnr counts. Inline: it is
+ * the first test of every pair of parts.
+ */
+static inline double tby__phon_lmnr_bound(uint16_t a, uint16_t b)
+{
+    int excess_a = 0, excess_b = 0;
+    for (int shift = 0; shift < 16; shift += 4) {
+        int ca = (a >> shift) & 15, cb = (b >> shift) & 15;
+        if (ca > cb)
+            excess_a += ca - cb;
+        else
+            excess_b += cb - ca;
+    }
+    /* One substitution can settle one excess letter on each side. */
+    return (double)(excess_a > excess_b ? excess_a : excess_b);
+}
 
 /* Weighted symbol count of a key: the length tby__phon_distance normalises by. */
 double tby__phon_length(const uint8_t *sym, size_t len);

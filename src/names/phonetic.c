@@ -542,30 +542,6 @@ uint16_t tby__phon_lmnr(const uint8_t *sym, size_t len)
     return (uint16_t)(counts[0] | counts[1] << 4 | counts[2] << 8 | counts[3] << 12);
 }
 
-uint16_t tby__phon_lmnr_add(uint16_t a, uint16_t b)
-{
-    unsigned sum = 0;
-    for (int shift = 0; shift < 16; shift += 4) {
-        unsigned count = ((a >> shift) & 15u) + ((b >> shift) & 15u);
-        sum |= (count < 15u ? count : 15u) << shift;
-    }
-    return (uint16_t)sum;
-}
-
-double tby__phon_lmnr_bound(uint16_t a, uint16_t b)
-{
-    int excess_a = 0, excess_b = 0;
-    for (int shift = 0; shift < 16; shift += 4) {
-        int ca = (a >> shift) & 15, cb = (b >> shift) & 15;
-        if (ca > cb)
-            excess_a += ca - cb;
-        else
-            excess_b += cb - ca;
-    }
-    /* One substitution can settle one excess letter on each side. */
-    return (double)(excess_a > excess_b ? excess_a : excess_b);
-}
-
 double tby__phon_length(const uint8_t *sym, size_t len)
 {
     const phon_costs *pc = costs_get();
