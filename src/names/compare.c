@@ -44,6 +44,31 @@ static double arabic_length_bound(size_t a_len, size_t b_len)
     return 0.7 * (double)(a_len > b_len ? a_len - b_len : b_len - a_len);
 }
 
+/*
+ * Whether a lower bound rules a pair out. The DP sums float costs along a path, so its value
+ * can fall short of the exact sum by a rounding error; a bound only counts when clearly
+ * above the budget, and the DP decides the pairs that are close.
+ */
+static bool bound_exceeds(double bound, double budget)
+{
+    return bound > budget + 1e-3;
+}
+
+/* Whether the orphan bounds (tby__phon_orphan_bound) rule out two symbol keys. */
+static bool phon_orphans_exceed(const uint8_t *a, size_t a_len, tby__symset a_set, const uint8_t *b,
+                                size_t b_len, tby__symset b_set, bool cross, double budget)
+{
+    return bound_exceeds(tby__phon_orphan_bound(a, a_len, b_set, cross), budget) ||
+           bound_exceeds(tby__phon_orphan_bound(b, b_len, a_set, cross), budget);
+}
+
+static bool arabic_orphans_exceed(const uint8_t *a, size_t a_len, tby__symset a_set,
+                                  const uint8_t *b, size_t b_len, tby__symset b_set, double budget)
+{
+    return bound_exceeds(tby__arabic_orphan_bound(a, a_len, b_set), budget) ||
+           bound_exceeds(tby__arabic_orphan_bound(b, b_len, a_set), budget);
+}
+
 static double sim_from_distance(double distance, double length)
 {
     if (length < 2.0)
@@ -114,7 +139,9 @@ static double part_compare(const tby__part *a, const tby__part *b, double floor,
     if (a_ar && b_ar && a->ar_len && b->ar_len) {
         double longer = a->ar_len > b->ar_len ? a->ar_len : b->ar_len;
         double budget = budget_for(floor, longer);
-        if (floor > 0.0 && arabic_length_bound(a->ar_len, b->ar_len) > budget) {
+        if (floor > 0.0 && (arabic_length_bound(a->ar_len, b->ar_len) > budget ||
+                            arabic_orphans_exceed(a->ar, a->ar_len, a->ar_set, b->ar, b->ar_len,
+                                                  b->ar_set, budget))) {
             *tier_out = TBY_TIER_NONE;
             return 0.0;
         }
@@ -135,6 +162,14 @@ static double part_compare(const tby__part *a, const tby__part *b, double floor,
         return 1.0;
     }
     double longer = a->sym_weight > b->sym_weight ? a->sym_weight : b->sym_weight;
+    /* The orphan bounds hold for the whole keys only, not for a key read without its fused
+     * article (below), so they are skipped when that second reading will be tried. */
+    if (floor > 0.0 && !a->art_skip == !b->art_skip &&
+        phon_orphans_exceed(a->sym, a->sym_len, a->sym_set, b->sym, b->sym_len, b->sym_set, cross,
+                            budget_for(floor, longer))) {
+        *tier_out = TBY_TIER_NONE;
+        return 0.0;
+    }
     double d = tby__phon_distance(a->sym, a->sym_len, b->sym, b->sym_len, cross,
                                   budget_for(floor, longer), &len);
     double sim = sim_from_distance(d, len);
@@ -238,6 +273,9 @@ static double part_compare_merged(const tby__part *one, const tby__part *first,
             return 0.0;
         memcpy(joined, first->ar, first->ar_len);
         memcpy(joined + first->ar_len, second->ar, second->ar_len);
+        if (arabic_orphans_exceed(one->ar, one->ar_len, one->ar_set, joined, n,
+                                  tby__symset_of(joined, n), budget))
+            return 0.0;
         d = tby__arabic_distance(one->ar, one->ar_len, joined, n, budget, &len);
     } else {
         double joined_weight = first->sym_weight + second->sym_weight;
@@ -253,7 +291,10 @@ static double part_compare_merged(const tby__part *one, const tby__part *first,
         n = n > TBY__SYM_MAX ? TBY__SYM_MAX : n;
         double longer = one->sym_weight > joined_weight ? one->sym_weight : joined_weight;
         double budget = budget_for(MERGE_MIN_SIM, longer);
-        if (tby__phon_lmnr_bound(one->lmnr, lmnr) > budget)
+        if (tby__phon_lmnr_bound(one->lmnr, lmnr) > budget ||
+            phon_orphans_exceed(one->sym, one->sym_len, one->sym_set, joined, n,
+                                tby__symset_union(first->sym_set, second->sym_set),
+                                one_ar != two_ar, budget))
             return 0.0;
         d = tby__phon_distance(one->sym, one->sym_len, joined, n, one_ar != two_ar, budget, &len);
     }

@@ -18,6 +18,11 @@
 /* Most components of one compound part (abd + al-rahman; nur + al-din). */
 #define TBY__COMP_MAX 3
 
+/* A set of symbols or letter codes (all below 128): bit c of bits[c >> 6]. */
+typedef struct tby__symset {
+    uint64_t bits[2];
+} tby__symset;
+
 /*
  * One logical part. `sym` is the cross-script phonetic key: one byte per sound class
  * (phonetic.c). `ar` holds the folded Arabic letters as small codes for Arabic-script
@@ -36,6 +41,8 @@ typedef struct tby__part {
     float weight;                    /* prior informativeness of the part (role, commonness) */
     float sym_weight;                /* tby__phon_length of sym */
     uint16_t lmnr;                   /* counts of L, M, N, R in sym, 4 bits each (lower bound) */
+    tby__symset sym_set;             /* symbols occurring in sym (tby__phon_orphan_bound) */
+    tby__symset ar_set;              /* letter codes occurring in ar */
     uint64_t key_hash;               /* FNV-1a of pub.key: equal keys, equal hashes */
     uint64_t sym_hash;               /* FNV-1a of sym */
 } tby__part;
@@ -103,6 +110,27 @@ static inline double tby__phon_lmnr_bound(uint16_t a, uint16_t b)
     /* One substitution can settle one excess letter on each side. */
     return (double)(excess_a > excess_b ? excess_a : excess_b);
 }
+
+/* The set of symbols (or letter codes) of a key. */
+tby__symset tby__symset_of(const uint8_t *sym, size_t len);
+
+static inline tby__symset tby__symset_union(tby__symset a, tby__symset b)
+{
+    return (tby__symset){{a.bits[0] | b.bits[0], a.bits[1] | b.bits[1]}};
+}
+
+/*
+ * Lower bound on tby__phon_distance(a, b) from the symbols of b alone. A symbol of a is an
+ * orphan when b holds nothing it can be read as for less than 1: not itself, not a cheap
+ * substitute, nothing it can form a digraph step with. An orphan can only be left out
+ * (its deletion cost is at most 1) or replaced at cost 1, so the distance is at least the
+ * sum of the orphans' deletion costs. Cheap (a mask test per symbol) and, on unrelated
+ * names, usually above the budget, so the DP never runs.
+ */
+double tby__phon_orphan_bound(const uint8_t *a, size_t a_len, tby__symset b_set, bool cross);
+
+/* The same bound for tby__arabic_distance over Arabic letter codes. */
+double tby__arabic_orphan_bound(const uint8_t *a, size_t a_len, tby__symset b_set);
 
 /* Weighted symbol count of a key: the length tby__phon_distance normalises by. */
 double tby__phon_length(const uint8_t *sym, size_t len);

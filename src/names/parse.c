@@ -779,6 +779,8 @@ static void part_build(tby__part *part, part_sizes *sz, const parse_ctx *ctx, co
     part->sym_hash = tby__fnv1a(part->sym, part->sym_len);
     part->sym_weight = (float)tby__phon_length(part->sym, part->sym_len);
     part->lmnr = tby__phon_lmnr(part->sym, part->sym_len);
+    part->sym_set = tby__symset_of(part->sym, part->sym_len);
+    part->ar_set = tby__symset_of(part->ar, part->ar_len);
     /* An unhyphenated article fused to a Latin word (Aljubouri, Elsayed). */
     part->art_skip = 0;
     if (!arabic && d->comp_count == 1 && !(d->flags & TBY_PART_ARTICLE) &&

@@ -376,10 +376,58 @@ typedef struct phon_costs {
     float del_latin[128];
     float del_cross[128];
     float weight[128]; /* contribution of a symbol to a key's length */
+    /* near[x]: the symbols x may be read as for less than 1, itself included, and those
+     * it can form a digraph step with (tby__phon_orphan_bound). */
+    tby__symset near[128];
 } phon_costs;
 
 static phon_costs costs;
 static pthread_once_t costs_once = PTHREAD_ONCE_INIT;
+
+static void symset_add(tby__symset *set, uint8_t c)
+{
+    set->bits[(c >> 6) & 1] |= 1ull << (c & 63);
+}
+
+static bool symset_meets(const tby__symset *a, const tby__symset *b)
+{
+    return ((a->bits[0] & b->bits[0]) | (a->bits[1] & b->bits[1])) != 0;
+}
+
+tby__symset tby__symset_of(const uint8_t *sym, size_t len)
+{
+    tby__symset set = {{0, 0}};
+    for (size_t i = 0; i < len; i++)
+        symset_add(&set, sym[i] & 0x7F);
+    return set;
+}
+
+static unsigned pair_target(uint8_t y1, uint8_t y2, float *cost);
+
+/* Fills costs.near from the finished substitution table and the digraph rules. */
+static void costs_build_near(void)
+{
+    for (int x = 0; x < 128; x++) {
+        for (int y = 0; y < 128; y++) {
+            if (costs.sub[x][y] < 1.0f)
+                symset_add(&costs.near[x], (uint8_t)y);
+        }
+    }
+    /* A digraph step reads one symbol t as the pair y1 y2: t needs y1 or y2 on the other
+     * side, and y1 or y2 needs t. */
+    for (int y1 = 0; y1 < 128; y1++) {
+        for (int y2 = 0; y2 < 128; y2++) {
+            float cost;
+            unsigned t = pair_target((uint8_t)y1, (uint8_t)y2, &cost);
+            if (t > 127)
+                continue;
+            symset_add(&costs.near[t], (uint8_t)y1);
+            symset_add(&costs.near[t], (uint8_t)y2);
+            symset_add(&costs.near[y1], (uint8_t)t);
+            symset_add(&costs.near[y2], (uint8_t)t);
+        }
+    }
+}
 
 static void cost_pair(uint8_t x, uint8_t y, float value)
 {
@@ -505,6 +553,7 @@ static void costs_build(void)
     costs.del_latin['H'] = costs.del_cross['H'] = 0.6f;
     costs.del_latin['W'] = costs.del_cross['W'] = 0.7f;
     costs.del_latin['Y'] = costs.del_cross['Y'] = 0.7f;
+    costs_build_near();
 }
 
 static const phon_costs *costs_get(void)
@@ -540,6 +589,19 @@ uint16_t tby__phon_lmnr(const uint8_t *sym, size_t len)
             counts[k]++;
     }
     return (uint16_t)(counts[0] | counts[1] << 4 | counts[2] << 8 | counts[3] << 12);
+}
+
+double tby__phon_orphan_bound(const uint8_t *a, size_t a_len, tby__symset b_set, bool cross)
+{
+    const phon_costs *pc = costs_get();
+    const float *del = cross ? pc->del_cross : pc->del_latin;
+    double bound = 0.0;
+    for (size_t i = 0; i < a_len; i++) {
+        uint8_t x = a[i] & 0x7F;
+        if (!symset_meets(&pc->near[x], &b_set))
+            bound += del[x];
+    }
+    return bound;
 }
 
 double tby__phon_length(const uint8_t *sym, size_t len)
@@ -694,13 +756,17 @@ static float arabic_del(uint8_t x)
 
 /* Letter-pair costs as a table (codes are below 128), built once. */
 static float arabic_sub_table[128][128];
+static tby__symset arabic_near[128]; /* letters within less than 1 of each letter */
 static pthread_once_t arabic_once = PTHREAD_ONCE_INIT;
 
 static void arabic_table_build(void)
 {
     for (int x = 0; x < 128; x++) {
-        for (int y = 0; y < 128; y++)
+        for (int y = 0; y < 128; y++) {
             arabic_sub_table[x][y] = arabic_sub_compute((uint8_t)x, (uint8_t)y);
+            if (arabic_sub_table[x][y] < 1.0f)
+                symset_add(&arabic_near[x], (uint8_t)y);
+        }
     }
 }
 
@@ -748,4 +814,15 @@ double tby__arabic_distance(const uint8_t *a, size_t a_len, const uint8_t *b, si
         cur = spare;
     }
     return prev[b_len];
+}
+
+double tby__arabic_orphan_bound(const uint8_t *a, size_t a_len, tby__symset b_set)
+{
+    pthread_once(&arabic_once, arabic_table_build);
+    double bound = 0.0;
+    for (size_t i = 0; i < a_len; i++) {
+        if (!symset_meets(&arabic_near[a[i] & 0x7F], &b_set))
+            bound += arabic_del(a[i]);
+    }
+    return bound;
 }
