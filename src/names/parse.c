@@ -78,8 +78,10 @@ typedef struct lit {
 
 static bool lit_in(const char *s, size_t len, const lit *list)
 {
+    /* Entries are at least one byte long, so s[0] is read only when len > 0; the first byte
+     * settles most candidates of the right length without a call to memcmp. */
     for (; list->s; list++) {
-        if (list->len == len && memcmp(list->s, s, len) == 0)
+        if (list->len == len && list->s[0] == s[0] && memcmp(list->s, s, len) == 0)
             return true;
     }
     return false;
@@ -392,10 +394,16 @@ static draft *draft_new(parse_ctx *ctx, uint32_t first)
     if (ctx->draft_count >= TBY_NAME_MAX_PARTS)
         return NULL;
     draft *d = &ctx->drafts[ctx->draft_count++];
-    memset(d, 0, sizeof(*d));
+    /* Field by field: components past comp_count are never read, and clearing all three
+     * (a memset of the whole draft) was a visible part of a parse. comps[0] is cleared
+     * anyway, as before, for the readers that look at it. */
     d->word_first = first;
     d->word_count = 1;
+    d->comps[0] = (comp){0};
+    d->comp_count = 0;
     d->script = ctx->words[first].script;
+    d->flags = 0;
+    d->kunya = false;
     d->list_last = ctx->words[first].list_last;
     return d;
 }
