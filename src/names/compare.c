@@ -35,6 +35,40 @@ static double budget_for(double floor, double length)
     return length * (1.0 - sqrt(floor)) + 1e-6;
 }
 
+/*
+ * Lower bound on the letter distance of two Arabic keys from their lengths: the difference
+ * must be left out letter by letter, at 0.7 at least (the cost of a long vowel letter).
+ */
+static double arabic_length_bound(size_t a_len, size_t b_len)
+{
+    return 0.7 * (double)(a_len > b_len ? a_len - b_len : b_len - a_len);
+}
+
+/*
+ * Whether a lower bound rules a pair out. The DP sums float costs along a path, so its value
+ * can fall short of the exact sum by a rounding error; a bound only counts when clearly
+ * above the budget, and the DP decides the pairs that are close.
+ */
+static bool bound_exceeds(double bound, double budget)
+{
+    return bound > budget + 1e-3;
+}
+
+/* Whether the orphan bounds (tby__phon_orphan_bound) rule out two symbol keys. */
+static bool phon_orphans_exceed(const uint8_t *a, size_t a_len, tby__symset a_set, const uint8_t *b,
+                                size_t b_len, tby__symset b_set, bool cross, double budget)
+{
+    return bound_exceeds(tby__phon_orphan_bound(a, a_len, b_set, cross), budget) ||
+           bound_exceeds(tby__phon_orphan_bound(b, b_len, a_set, cross), budget);
+}
+
+static bool arabic_orphans_exceed(const uint8_t *a, size_t a_len, tby__symset a_set,
+                                  const uint8_t *b, size_t b_len, tby__symset b_set, double budget)
+{
+    return bound_exceeds(tby__arabic_orphan_bound(a, a_len, b_set), budget) ||
+           bound_exceeds(tby__arabic_orphan_bound(b, b_len, a_set), budget);
+}
+
 static double sim_from_distance(double distance, double length)
 {
     if (length < 2.0)
@@ -104,8 +138,14 @@ static double part_compare(const tby__part *a, const tby__part *b, double floor,
     }
     if (a_ar && b_ar && a->ar_len && b->ar_len) {
         double longer = a->ar_len > b->ar_len ? a->ar_len : b->ar_len;
-        double d = tby__arabic_distance(a->ar, a->ar_len, b->ar, b->ar_len,
-                                        budget_for(floor, longer), &len);
+        double budget = budget_for(floor, longer);
+        if (floor > 0.0 && (arabic_length_bound(a->ar_len, b->ar_len) > budget ||
+                            arabic_orphans_exceed(a->ar, a->ar_len, a->ar_set, b->ar, b->ar_len,
+                                                  b->ar_set, budget))) {
+            *tier_out = TBY_TIER_NONE;
+            return 0.0;
+        }
+        double d = tby__arabic_distance(a->ar, a->ar_len, b->ar, b->ar_len, budget, &len);
         double sim = sim_from_distance(d, len);
         *tier_out = d <= 0.5 ? TBY_TIER_SPELLING : TBY_TIER_EDIT;
         return sim;
@@ -122,6 +162,14 @@ static double part_compare(const tby__part *a, const tby__part *b, double floor,
         return 1.0;
     }
     double longer = a->sym_weight > b->sym_weight ? a->sym_weight : b->sym_weight;
+    /* The orphan bounds hold for the whole keys only, not for a key read without its fused
+     * article (below), so they are skipped when that second reading will be tried. */
+    if (floor > 0.0 && !a->art_skip == !b->art_skip &&
+        phon_orphans_exceed(a->sym, a->sym_len, a->sym_set, b->sym, b->sym_len, b->sym_set, cross,
+                            budget_for(floor, longer))) {
+        *tier_out = TBY_TIER_NONE;
+        return 0.0;
+    }
     double d = tby__phon_distance(a->sym, a->sym_len, b->sym, b->sym_len, cross,
                                   budget_for(floor, longer), &len);
     double sim = sim_from_distance(d, len);
@@ -216,33 +264,39 @@ static double part_compare_merged(const tby__part *one, const tby__part *first,
     if (two_ar != (second->pub.script == TBY_SCRIPT_ARABIC))
         return 0.0;
     double len, d;
+    uint8_t joined[TBY__SYM_MAX * 2];
     if (one_ar && two_ar) {
-        uint8_t joined[TBY__SYM_MAX * 2];
-        size_t n = first->ar_len;
-        memcpy(joined, first->ar, n);
-        memcpy(joined + n, second->ar, second->ar_len);
-        n += second->ar_len;
+        size_t n = first->ar_len + second->ar_len;
         n = n > TBY__SYM_MAX ? TBY__SYM_MAX : n;
-        d = tby__arabic_distance(
-            one->ar, one->ar_len, joined, n,
-            budget_for(MERGE_MIN_SIM, (double)(n > one->ar_len ? n : one->ar_len)), &len);
+        double budget = budget_for(MERGE_MIN_SIM, (double)(n > one->ar_len ? n : one->ar_len));
+        if (arabic_length_bound(one->ar_len, n) > budget)
+            return 0.0;
+        memcpy(joined, first->ar, first->ar_len);
+        memcpy(joined + first->ar_len, second->ar, second->ar_len);
+        if (arabic_orphans_exceed(one->ar, one->ar_len, one->ar_set, joined, n,
+                                  tby__symset_of(joined, n), budget))
+            return 0.0;
+        d = tby__arabic_distance(one->ar, one->ar_len, joined, n, budget, &len);
     } else {
-        uint8_t joined[TBY__SYM_MAX * 2];
-        size_t n = first->sym_len;
-        memcpy(joined, first->sym, n);
-        memcpy(joined + n, second->sym, second->sym_len);
-        n += second->sym_len;
-        n = n > TBY__SYM_MAX ? TBY__SYM_MAX : n;
         double joined_weight = first->sym_weight + second->sym_weight;
         /* Reading two words as one only makes sense when the lengths are alike. */
         if (one->sym_weight < 0.6 * joined_weight || joined_weight < 0.6 * one->sym_weight)
             return 0.0;
+        size_t n = first->sym_len + second->sym_len;
+        memcpy(joined, first->sym, first->sym_len);
+        memcpy(joined + first->sym_len, second->sym, second->sym_len);
+        /* The counts of the joined key are the parts' counts added, unless it is cut short. */
+        uint16_t lmnr = n <= TBY__SYM_MAX ? tby__phon_lmnr_add(first->lmnr, second->lmnr)
+                                          : tby__phon_lmnr(joined, TBY__SYM_MAX);
+        n = n > TBY__SYM_MAX ? TBY__SYM_MAX : n;
         double longer = one->sym_weight > joined_weight ? one->sym_weight : joined_weight;
-        uint16_t lmnr = tby__phon_lmnr(joined, n);
-        if (tby__phon_lmnr_bound(one->lmnr, lmnr) > budget_for(MERGE_MIN_SIM, longer))
+        double budget = budget_for(MERGE_MIN_SIM, longer);
+        if (tby__phon_lmnr_bound(one->lmnr, lmnr) > budget ||
+            phon_orphans_exceed(one->sym, one->sym_len, one->sym_set, joined, n,
+                                tby__symset_union(first->sym_set, second->sym_set),
+                                one_ar != two_ar, budget))
             return 0.0;
-        d = tby__phon_distance(one->sym, one->sym_len, joined, n, one_ar != two_ar,
-                               budget_for(MERGE_MIN_SIM, longer), &len);
+        d = tby__phon_distance(one->sym, one->sym_len, joined, n, one_ar != two_ar, budget, &len);
     }
     *tier = one_ar != two_ar ? TBY_TIER_TRANSLIT : TBY_TIER_EDIT;
     return sim_from_distance(d, len);

@@ -18,6 +18,11 @@
 /* Most components of one compound part (abd + al-rahman; nur + al-din). */
 #define TBY__COMP_MAX 3
 
+/* A set of symbols or letter codes (all below 128): bit c of bits[c >> 6]. */
+typedef struct tby__symset {
+    uint64_t bits[2];
+} tby__symset;
+
 /*
  * One logical part. `sym` is the cross-script phonetic key: one byte per sound class
  * (phonetic.c). `ar` holds the folded Arabic letters as small codes for Arabic-script
@@ -36,6 +41,8 @@ typedef struct tby__part {
     float weight;                    /* prior informativeness of the part (role, commonness) */
     float sym_weight;                /* tby__phon_length of sym */
     uint16_t lmnr;                   /* counts of L, M, N, R in sym, 4 bits each (lower bound) */
+    tby__symset sym_set;             /* symbols occurring in sym (tby__phon_orphan_bound) */
+    tby__symset ar_set;              /* letter codes occurring in ar */
     uint64_t key_hash;               /* FNV-1a of pub.key: equal keys, equal hashes */
     uint64_t sym_hash;               /* FNV-1a of sym */
 } tby__part;
@@ -75,8 +82,55 @@ double tby__phon_distance(const uint8_t *a, size_t a_len, const uint8_t *b, size
  */
 uint16_t tby__phon_lmnr(const uint8_t *sym, size_t len);
 
-/* Lower bound on the distance of two keys from their tby__phon_lmnr counts. */
-double tby__phon_lmnr_bound(uint16_t a, uint16_t b);
+/* Counts of two keys read one after the other (each count saturating at 15 as above). */
+static inline uint16_t tby__phon_lmnr_add(uint16_t a, uint16_t b)
+{
+    unsigned sum = 0;
+    for (int shift = 0; shift < 16; shift += 4) {
+        unsigned count = ((a >> shift) & 15u) + ((b >> shift) & 15u);
+        sum |= (count < 15u ? count : 15u) << shift;
+    }
+    return (uint16_t)sum;
+}
+
+/*
+ * Lower bound on the distance of two keys from their tby__phon_lmnr counts. Inline: it is
+ * the first test of every pair of parts.
+ */
+static inline double tby__phon_lmnr_bound(uint16_t a, uint16_t b)
+{
+    int excess_a = 0, excess_b = 0;
+    for (int shift = 0; shift < 16; shift += 4) {
+        int ca = (a >> shift) & 15, cb = (b >> shift) & 15;
+        if (ca > cb)
+            excess_a += ca - cb;
+        else
+            excess_b += cb - ca;
+    }
+    /* One substitution can settle one excess letter on each side. */
+    return (double)(excess_a > excess_b ? excess_a : excess_b);
+}
+
+/* The set of symbols (or letter codes) of a key. */
+tby__symset tby__symset_of(const uint8_t *sym, size_t len);
+
+static inline tby__symset tby__symset_union(tby__symset a, tby__symset b)
+{
+    return (tby__symset){{a.bits[0] | b.bits[0], a.bits[1] | b.bits[1]}};
+}
+
+/*
+ * Lower bound on tby__phon_distance(a, b) from the symbols of b alone. A symbol of a is an
+ * orphan when b holds nothing it can be read as for less than 1: not itself, not a cheap
+ * substitute, nothing it can form a digraph step with. An orphan can only be left out
+ * (its deletion cost is at most 1) or replaced at cost 1, so the distance is at least the
+ * sum of the orphans' deletion costs. Cheap (a mask test per symbol) and, on unrelated
+ * names, usually above the budget, so the DP never runs.
+ */
+double tby__phon_orphan_bound(const uint8_t *a, size_t a_len, tby__symset b_set, bool cross);
+
+/* The same bound for tby__arabic_distance over Arabic letter codes. */
+double tby__arabic_orphan_bound(const uint8_t *a, size_t a_len, tby__symset b_set);
 
 /* Weighted symbol count of a key: the length tby__phon_distance normalises by. */
 double tby__phon_length(const uint8_t *sym, size_t len);

@@ -376,10 +376,58 @@ typedef struct phon_costs {
     float del_latin[128];
     float del_cross[128];
     float weight[128]; /* contribution of a symbol to a key's length */
+    /* near[x]: the symbols x may be read as for less than 1, itself included, and those
+     * it can form a digraph step with (tby__phon_orphan_bound). */
+    tby__symset near[128];
 } phon_costs;
 
 static phon_costs costs;
 static pthread_once_t costs_once = PTHREAD_ONCE_INIT;
+
+static void symset_add(tby__symset *set, uint8_t c)
+{
+    set->bits[(c >> 6) & 1] |= 1ull << (c & 63);
+}
+
+static bool symset_meets(const tby__symset *a, const tby__symset *b)
+{
+    return ((a->bits[0] & b->bits[0]) | (a->bits[1] & b->bits[1])) != 0;
+}
+
+tby__symset tby__symset_of(const uint8_t *sym, size_t len)
+{
+    tby__symset set = {{0, 0}};
+    for (size_t i = 0; i < len; i++)
+        symset_add(&set, sym[i] & 0x7F);
+    return set;
+}
+
+static unsigned pair_target(uint8_t y1, uint8_t y2, float *cost);
+
+/* Fills costs.near from the finished substitution table and the digraph rules. */
+static void costs_build_near(void)
+{
+    for (int x = 0; x < 128; x++) {
+        for (int y = 0; y < 128; y++) {
+            if (costs.sub[x][y] < 1.0f)
+                symset_add(&costs.near[x], (uint8_t)y);
+        }
+    }
+    /* A digraph step reads one symbol t as the pair y1 y2: t needs y1 or y2 on the other
+     * side, and y1 or y2 needs t. */
+    for (int y1 = 0; y1 < 128; y1++) {
+        for (int y2 = 0; y2 < 128; y2++) {
+            float cost;
+            unsigned t = pair_target((uint8_t)y1, (uint8_t)y2, &cost);
+            if (t > 127)
+                continue;
+            symset_add(&costs.near[t], (uint8_t)y1);
+            symset_add(&costs.near[t], (uint8_t)y2);
+            symset_add(&costs.near[y1], (uint8_t)t);
+            symset_add(&costs.near[y2], (uint8_t)t);
+        }
+    }
+}
 
 static void cost_pair(uint8_t x, uint8_t y, float value)
 {
@@ -505,6 +553,7 @@ static void costs_build(void)
     costs.del_latin['H'] = costs.del_cross['H'] = 0.6f;
     costs.del_latin['W'] = costs.del_cross['W'] = 0.7f;
     costs.del_latin['Y'] = costs.del_cross['Y'] = 0.7f;
+    costs_build_near();
 }
 
 static const phon_costs *costs_get(void)
@@ -514,22 +563,21 @@ static const phon_costs *costs_get(void)
 }
 
 /*
- * Cost of reading one symbol as two: a Latin digraph is ambiguous (Ishaq is s+h, not sh;
- * Adham is d+h, Fathi is t+h), and x is k+s in most languages but kh in Kurdish. Returns
- * a large value when the three symbols are not such a pair.
+ * Reading one symbol as two: a Latin digraph is ambiguous (Ishaq is s+h, not sh; Adham is
+ * d+h, Fathi is t+h), and x is k+s in most languages but kh in Kurdish. Returns the one
+ * symbol that the pair y1 y2 may stand for, with the cost in *cost, or NO_PAIR when the
+ * pair is not such a digraph. NO_PAIR is above every symbol (symbols are read & 0x7F).
  */
-static float pair_cost(uint8_t x, uint8_t y1, uint8_t y2)
+#define NO_PAIR 0xFFu
+
+static unsigned pair_target(uint8_t y1, uint8_t y2, float *cost)
 {
     if (y2 == 'H') {
-        if ((x == 'C' && y1 == 'S') || (x == 'O' && y1 == 'T') || (x == 'X' && y1 == 'K'))
-            return 0.1f;
-        if (x == 'Z' && y1 == 'D')
-            return 0.15f;
-        return 9.0f;
+        *cost = y1 == 'D' ? 0.15f : 0.1f;
+        return y1 == 'S' ? 'C' : y1 == 'T' ? 'O' : y1 == 'K' ? 'X' : y1 == 'D' ? 'Z' : NO_PAIR;
     }
-    if (y2 == 'S' && x == 'X' && y1 == 'K')
-        return 0.15f;
-    return 9.0f;
+    *cost = 0.15f;
+    return y2 == 'S' && y1 == 'K' ? 'X' : NO_PAIR;
 }
 
 uint16_t tby__phon_lmnr(const uint8_t *sym, size_t len)
@@ -543,18 +591,17 @@ uint16_t tby__phon_lmnr(const uint8_t *sym, size_t len)
     return (uint16_t)(counts[0] | counts[1] << 4 | counts[2] << 8 | counts[3] << 12);
 }
 
-double tby__phon_lmnr_bound(uint16_t a, uint16_t b)
+double tby__phon_orphan_bound(const uint8_t *a, size_t a_len, tby__symset b_set, bool cross)
 {
-    int excess_a = 0, excess_b = 0;
-    for (int shift = 0; shift < 16; shift += 4) {
-        int ca = (a >> shift) & 15, cb = (b >> shift) & 15;
-        if (ca > cb)
-            excess_a += ca - cb;
-        else
-            excess_b += cb - ca;
+    const phon_costs *pc = costs_get();
+    const float *del = cross ? pc->del_cross : pc->del_latin;
+    double bound = 0.0;
+    for (size_t i = 0; i < a_len; i++) {
+        uint8_t x = a[i] & 0x7F;
+        if (!symset_meets(&pc->near[x], &b_set))
+            bound += del[x];
     }
-    /* One substitution can settle one excess letter on each side. */
-    return (double)(excess_a > excess_b ? excess_a : excess_b);
+    return bound;
 }
 
 double tby__phon_length(const uint8_t *sym, size_t len)
@@ -566,6 +613,16 @@ double tby__phon_length(const uint8_t *sym, size_t len)
     return total;
 }
 
+/*
+ * The DP keeps three rows (the one-to-two steps reach back two rows or two columns). The
+ * per-column data (symbol, deletion cost, which symbol the column pair b[j-1] b[j] may stand
+ * for) is gathered once, so the inner loop only loads and takes minima: most calls reject an
+ * unrelated pair after a few rows, so setup and per-cell work are what count.
+ *
+ * Skipping the one-to-two steps that are not digraphs changes no result: they used to cost
+ * 9, and a cell never gets that high above the cells it is reached from (every single step
+ * costs at most 1), so they never won a minimum.
+ */
 double tby__phon_distance(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len,
                           bool cross, double budget, double *len_out)
 {
@@ -573,6 +630,10 @@ double tby__phon_distance(const uint8_t *a, size_t a_len, const uint8_t *b, size
     const float *del = cross ? pc->del_cross : pc->del_latin;
     float rows[3][TBY__SYM_MAX + 1];
     float *prev2 = rows[0], *prev = rows[1], *cur = rows[2];
+    uint8_t col_sym[TBY__SYM_MAX];
+    float col_del[TBY__SYM_MAX];
+    unsigned col_pair[TBY__SYM_MAX]; /* symbol that b[j-1] b[j] may stand for, or NO_PAIR */
+    float col_pair_cost[TBY__SYM_MAX];
     if (a_len > TBY__SYM_MAX)
         a_len = TBY__SYM_MAX;
     if (b_len > TBY__SYM_MAX)
@@ -584,35 +645,44 @@ double tby__phon_distance(const uint8_t *a, size_t a_len, const uint8_t *b, size
         len_a += pc->weight[a[i] & 0x7F];
     prev[0] = 0.0f;
     for (size_t j = 0; j < b_len; j++) {
-        len_b += pc->weight[b[j] & 0x7F];
-        prev[j + 1] = prev[j] + del[b[j] & 0x7F];
+        uint8_t y = b[j] & 0x7F;
+        col_sym[j] = y;
+        col_del[j] = del[y];
+        col_pair_cost[j] = 0.0f;
+        col_pair[j] = j > 0 ? pair_target(col_sym[j - 1], y, &col_pair_cost[j]) : NO_PAIR;
+        len_b += pc->weight[y];
+        prev[j + 1] = prev[j] + del[y];
     }
     if (len_out)
         *len_out = len_a > len_b ? len_a : len_b;
     for (size_t i = 0; i < a_len; i++) {
         uint8_t x = a[i] & 0x7F;
-        cur[0] = prev[0] + del[x];
+        float del_x = del[x];
+        /* Column symbol that rows i-1 and i read together may stand for, or NO_PAIR. */
+        float row_pair_cost = 0.0f;
+        unsigned row_pair = i > 0 ? pair_target(a[i - 1] & 0x7F, x, &row_pair_cost) : NO_PAIR;
+        cur[0] = prev[0] + del_x;
         float row_min = cur[0];
-        const float *row = pc->sub[x];
+        const float *sub = pc->sub[x];
         for (size_t j = 0; j < b_len; j++) {
-            uint8_t y = b[j] & 0x7F;
-            float best = prev[j] + row[y];
-            float up = prev[j + 1] + del[x];
-            float left = cur[j] + del[y];
+            uint8_t y = col_sym[j];
+            float best = prev[j] + sub[y];
+            float up = prev[j + 1] + del_x;
             if (up < best)
                 best = up;
+            if (y == row_pair) {
+                float two = prev2[j] + row_pair_cost;
+                if (two < best)
+                    best = two;
+            }
+            if (x == col_pair[j]) {
+                float two = prev[j - 1] + col_pair_cost[j];
+                if (two < best)
+                    best = two;
+            }
+            float left = cur[j] + col_del[j];
             if (left < best)
                 best = left;
-            if (i > 0) {
-                float two = prev2[j] + pair_cost(y, a[i - 1] & 0x7F, x);
-                if (two < best)
-                    best = two;
-            }
-            if (j > 0) {
-                float two = prev[j - 1] + pair_cost(x, b[j - 1] & 0x7F, y);
-                if (two < best)
-                    best = two;
-            }
             cur[j + 1] = best;
             if (best < row_min)
                 row_min = best;
@@ -686,13 +756,17 @@ static float arabic_del(uint8_t x)
 
 /* Letter-pair costs as a table (codes are below 128), built once. */
 static float arabic_sub_table[128][128];
+static tby__symset arabic_near[128]; /* letters within less than 1 of each letter */
 static pthread_once_t arabic_once = PTHREAD_ONCE_INIT;
 
 static void arabic_table_build(void)
 {
     for (int x = 0; x < 128; x++) {
-        for (int y = 0; y < 128; y++)
+        for (int y = 0; y < 128; y++) {
             arabic_sub_table[x][y] = arabic_sub_compute((uint8_t)x, (uint8_t)y);
+            if (arabic_sub_table[x][y] < 1.0f)
+                symset_add(&arabic_near[x], (uint8_t)y);
+        }
     }
 }
 
@@ -700,15 +774,20 @@ double tby__arabic_distance(const uint8_t *a, size_t a_len, const uint8_t *b, si
                             double budget, double *len_out)
 {
     pthread_once(&arabic_once, arabic_table_build);
-    float prev[TBY__SYM_MAX + 1];
-    float cur[TBY__SYM_MAX + 1];
+    float rows[2][TBY__SYM_MAX + 1];
+    float *prev = rows[0], *cur = rows[1];
+    uint8_t col_sym[TBY__SYM_MAX];
+    float col_del[TBY__SYM_MAX];
     if (a_len > TBY__SYM_MAX)
         a_len = TBY__SYM_MAX;
     if (b_len > TBY__SYM_MAX)
         b_len = TBY__SYM_MAX;
     prev[0] = 0.0f;
-    for (size_t j = 0; j < b_len; j++)
-        prev[j + 1] = prev[j] + arabic_del(b[j]);
+    for (size_t j = 0; j < b_len; j++) {
+        col_sym[j] = b[j] & 0x7F;
+        col_del[j] = arabic_del(b[j]);
+        prev[j + 1] = prev[j] + col_del[j];
+    }
     if (len_out)
         *len_out = (double)(a_len > b_len ? a_len : b_len);
     for (size_t i = 0; i < a_len; i++) {
@@ -717,11 +796,11 @@ double tby__arabic_distance(const uint8_t *a, size_t a_len, const uint8_t *b, si
         cur[0] = prev[0] + del_a;
         float row_min = cur[0];
         for (size_t j = 0; j < b_len; j++) {
-            float best = prev[j] + row[b[j] & 0x7F];
+            float best = prev[j] + row[col_sym[j]];
             float up = prev[j + 1] + del_a;
-            float left = cur[j] + arabic_del(b[j]);
             if (up < best)
                 best = up;
+            float left = cur[j] + col_del[j];
             if (left < best)
                 best = left;
             cur[j + 1] = best;
@@ -730,7 +809,20 @@ double tby__arabic_distance(const uint8_t *a, size_t a_len, const uint8_t *b, si
         }
         if (row_min > budget)
             return budget + 1.0;
-        memcpy(prev, cur, (b_len + 1) * sizeof(float));
+        float *spare = prev;
+        prev = cur;
+        cur = spare;
     }
     return prev[b_len];
+}
+
+double tby__arabic_orphan_bound(const uint8_t *a, size_t a_len, tby__symset b_set)
+{
+    pthread_once(&arabic_once, arabic_table_build);
+    double bound = 0.0;
+    for (size_t i = 0; i < a_len; i++) {
+        if (!symset_meets(&arabic_near[a[i] & 0x7F], &b_set))
+            bound += arabic_del(a[i]);
+    }
+    return bound;
 }

@@ -4,6 +4,7 @@
 // input (symmetry, range, identity) and the errors of bad input.
 #include <stdlib.h>
 
+#include "harness/failalloc.h"
 #include "harness/test.h"
 #include "tabayyun/tabayyun.h"
 #include "util/util_int.h"
@@ -188,6 +189,57 @@ static void test_names_parse__too_many_parts(void)
     TEST_CHECK(name == NULL);
 }
 
+/*
+ * Allocation counts are part of the speed budget (bench/bench_names.c): a parse makes one
+ * allocation (the name, strings included) and a comparison none, as tby_names.h promises.
+ */
+static void test_names_allocations(void)
+{
+    static const char *const texts[] = {"كريم يوسف عبد الرحمن الحداد",
+                                        "KAREEM YOUSSEF ABDELRAHMAN EL HADDAD",
+                                        "HADDAD, Walid Jamil", "Nour Eddine Farouk Kacimi"};
+    enum { N = sizeof(texts) / sizeof(texts[0]) };
+    tby_name *names[N];
+    for (size_t i = 0; i < N; i++) {
+        failalloc_install(0);
+        names[i] = NULL;
+        TEST_INT_EQ(tby_name_parse(&names[i], texts[i], strlen(texts[i]), NULL), 0);
+        TEST_INT_EQ(failalloc_count(), 1);
+        failalloc_uninstall();
+    }
+    tby_name_match match;
+    failalloc_install(0);
+    for (size_t i = 0; i < N; i++) {
+        for (size_t j = 0; j < N; j++) {
+            tby_name_compare(names[i], names[j], NULL);
+            tby_name_compare(names[i], names[j], &match);
+        }
+    }
+    TEST_INT_EQ(failalloc_count(), 0);
+    failalloc_uninstall();
+    for (size_t i = 0; i < N; i++)
+        tby_name_free(names[i]);
+}
+
+/* Every failed allocation of a parse surfaces as TBY_ENOMEM, without leaks. */
+static void test_names_parse__oom(void)
+{
+    /* The second, mojibake of محمد (UTF-8 read as CP1256), also allocates its repair. */
+    static const char *const texts[] = {
+        "Abd al-Rahman bin Ali al-Tikriti",
+        "\xd8\xb8\xe2\x80\xa6\xd8\xb7\xc2\xad\xd8\xb8\xe2\x80\xa6\xd8\xb7\xc2\xaf"};
+    for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+        FAILALLOC_LOOP(run, 10)
+        {
+            tby_name *name = NULL;
+            int rc = tby_name_parse(&name, texts[i], strlen(texts[i]), NULL);
+            FAILALLOC_CHECK_RC(run, rc);
+            TEST_CHECK((rc == 0) == (name != NULL));
+            tby_name_free(name);
+        }
+    }
+}
+
 TEST_LIST = {
     TEST(test_names_parse__golden),
     TEST(test_names_compare__golden),
@@ -195,6 +247,8 @@ TEST_LIST = {
     TEST(test_names_compare__explanation),
     TEST(test_names_parse__bad_input),
     TEST(test_names_parse__too_many_parts),
+    TEST(test_names_allocations),
+    TEST(test_names_parse__oom),
     TEST_END,
 };
 TEST_MAIN()
