@@ -69,11 +69,19 @@ typedef struct tby_reader_options {
     tby_reject_cb on_reject;     /* NULL: rejections are only counted (and, for the
                                     set loaders, kept in the set) */
     void *reject_payload;        /* passed to on_reject */
+    bool drop_bad_values;        /* a value that cannot be read (an impossible date, an
+                                    unknown sex) is left out of the record and reported
+                                    through on_dropped instead of rejecting the row; the id
+                                    is never dropped. For screening, where a mistyped date
+                                    must not keep a person from being screened. */
+    tby_reject_cb on_dropped;    /* NULL: dropped values are only counted */
+    void *dropped_payload;       /* passed to on_dropped */
 } tby_reader_options;
 
 #define TBY_READER_OPTIONS_INIT                                                                    \
     {                                                                                              \
-        TBY_READER_OPTIONS_VERSION, TBY_FORMAT_AUTO, false, false, NULL, 0, 0, NULL, NULL          \
+        TBY_READER_OPTIONS_VERSION, TBY_FORMAT_AUTO, false, false, NULL, 0, 0, NULL, NULL, false,  \
+            NULL, NULL                                                                             \
     }
 
 /** Counters a read leaves behind (optional out-parameter of the readers). */
@@ -81,6 +89,7 @@ typedef struct tby_reader_stats {
     size_t records;  /* valid records delivered (or loaded) */
     size_t rejected; /* rows rejected */
     size_t lines;    /* physical lines read */
+    size_t dropped;  /* values left out under drop_bad_values */
 } tby_reader_stats;
 
 /**

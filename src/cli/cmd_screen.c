@@ -26,10 +26,13 @@ static const char screen_help[] =
     "decide.\n"
     "\n"
     "Options:\n"
-    "  --threshold T   alerts need a score of at least T (default threshold 0.5)\n"
+    "  --threshold T   alerts need a score of at least T (default threshold 0.1)\n"
     "  --threads N     worker threads for a registry (default: all cores)\n"
-    "  --strict        reject the whole input when any row is bad (default: load the valid\n"
-    "                  rows and report every rejected one)\n"
+    "  --strict        reject the whole input when any row or value is bad. By default an\n"
+    "                  unreadable value (an impossible date) is left out of its record and\n"
+    "                  reported, so the person is still screened; rows that cannot be used\n"
+    "                  at all (no id, no name, wrong number of fields) are reported and\n"
+    "                  skipped\n"
     "  --json          one person: machine-readable output\n"
     "\n"
     "The alerts file has the columns record_id,list_id,score,grade,matched_name,explanation,\n"
@@ -136,11 +139,24 @@ static int report_reject(const char *source, const tby_error *e, void *payload)
     return 0;
 }
 
+/* Reports a value left out of a record that is still screened. */
+static int report_dropped(const char *source, const tby_error *e, void *payload)
+{
+    (void)payload;
+    fprintf(stderr, "tabayyun: %s:%lld: %s: %s (value left out; the record is still screened)\n",
+            source, (long long)e->line, e->field, e->message);
+    return 0;
+}
+
 static int load_records(tby_record_set **out, const char *path, bool strict)
 {
     tby_reader_options opts = TBY_READER_OPTIONS_INIT;
     opts.strict = strict;
     opts.on_reject = report_reject;
+    /* A mistyped date must not keep a person from being screened: outside --strict, an
+     * unreadable value is left out and reported, and the rest of the record is used. */
+    opts.drop_bad_values = !strict;
+    opts.on_dropped = report_dropped;
     tby_error err;
     tby_error_clear(&err);
     int rc = tby_record_set_load_file(out, path, &opts, &err);

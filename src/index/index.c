@@ -40,10 +40,15 @@ static size_t person_keys(const tby__person *p, uint64_t *out, size_t cap)
         size_t parts = tby_name_part_count(name);
         uint64_t part_keys[TBY_NAME_MAX_PARTS];
         size_t used = 0;
+        /* A kunya is weak: it finds candidates only for a name that has nothing else (a
+         * list entry known as "Abu Rusdan"), and then scoring asks for corroboration. */
+        bool kunya_only = true;
+        for (size_t i = 0; i < parts; i++)
+            kunya_only = kunya_only && tby_name_part_at(name, i)->role == TBY_ROLE_KUNYA;
         for (size_t i = 0; i < parts; i++) {
             const tby_name_part *part = tby_name_part_at(name, i);
-            if (part->role == TBY_ROLE_KUNYA)
-                continue; /* a kunya is a weak alias: it never finds a candidate alone */
+            if (part->role == TBY_ROLE_KUNYA && !kunya_only)
+                continue;
             char skel[TBY__SKELETON_MAX];
             size_t len = tby__part_skeleton(part, skel);
             if (len)

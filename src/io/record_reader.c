@@ -30,6 +30,9 @@ typedef struct reader {
     size_t max_record_bytes;                   /* ... */
     tby_reject_cb on_reject;                   /* may be NULL */
     void *reject_payload;                      /* ... */
+    bool is_drop_bad_values;                   /* see tby_reader_options.drop_bad_values */
+    tby_reject_cb on_dropped;                  /* may be NULL */
+    void *dropped_payload;                     /* ... */
     tby_record_cb on_record;                   /* may be NULL (validation only) */
     void *payload;                             /* ... */
     tby_error *err;                            /* the caller's, for fatal errors; may be NULL */
@@ -83,6 +86,10 @@ static int reader_value_error(reader *r, int rc, tby_error *error, int64_t line,
     }
     error->line = line;
     error->offset = offset;
+    if (r->is_drop_bad_values && rc == TBY_EINVALID && strcmp(error->field, "id") != 0) {
+        r->stats.dropped++;
+        return r->on_dropped ? r->on_dropped(r->source_name, error, r->dropped_payload) : TBY_OK;
+    }
     return reader_reject(r, error);
 }
 
@@ -579,6 +586,9 @@ static int reader_init(reader *r, const tby_reader_options *opts, const char *pa
             r->max_record_bytes = opts->max_record_bytes;
         r->on_reject = opts->on_reject;
         r->reject_payload = opts->reject_payload;
+        r->is_drop_bad_values = opts->drop_bad_values;
+        r->on_dropped = opts->on_dropped;
+        r->dropped_payload = opts->dropped_payload;
     }
     tby__arena_init(&r->row_arena, READER_ROW_BLOCK_BYTES, 0);
     tby_io__id_set_init(&r->ids);

@@ -238,6 +238,33 @@ static double role_factor(tby_role x, tby_role y)
     return 0.85;
 }
 
+/*
+ * How much a part found on one side only counts against the names. A given or father's name
+ * with no counterpart says "another person"; a grandfather, an ancestor or a family name left
+ * out is how Iraqi and Syrian records are normally written (arabic-names.md 1.2, 1.9: the
+ * family name "will not necessarily appear", lists drop generations).
+ */
+static double unmatched_factor(tby_role role)
+{
+    switch (role) {
+    case TBY_ROLE_GIVEN:
+    case TBY_ROLE_FATHER:
+        return 1.0;
+    case TBY_ROLE_UNKNOWN:
+        return 0.8;
+    case TBY_ROLE_GRANDFATHER:
+        return 0.5;
+    case TBY_ROLE_ANCESTOR:
+        return 0.35;
+    case TBY_ROLE_FAMILY:
+    case TBY_ROLE_NISBA:
+        return 0.35;
+    case TBY_ROLE_KUNYA:
+        return 0.2;
+    }
+    return 1.0;
+}
+
 typedef struct cand {
     double value; /* weighted similarity used for choosing */
     double sim;
@@ -406,12 +433,12 @@ double tby_name_compare(const tby_name *a, const tby_name *b, tby_name_match *ma
             l->weight = w;
         }
     }
-    double lambda_a = n < m ? 1.0 : n > m ? 0.3 : 0.65;
-    double lambda_b = m < n ? 1.0 : m > n ? 0.3 : 0.65;
+    double lambda_a = n < m ? 1.0 : n > m ? 0.5 : 0.75;
+    double lambda_b = m < n ? 1.0 : m > n ? 0.5 : 0.75;
     for (size_t i = 0; i < n; i++) {
         if ((used_a >> i) & 1u)
             continue;
-        double w = lambda_a * a->parts[i].weight;
+        double w = lambda_a * unmatched_factor(a->parts[i].pub.role) * a->parts[i].weight;
         den += w;
         if (match) {
             tby_name_link *l = &match->links[match->link_count++];
@@ -421,7 +448,7 @@ double tby_name_compare(const tby_name *a, const tby_name *b, tby_name_match *ma
     for (size_t j = 0; j < m; j++) {
         if ((used_b >> j) & 1u)
             continue;
-        double w = lambda_b * b->parts[j].weight;
+        double w = lambda_b * unmatched_factor(b->parts[j].pub.role) * b->parts[j].weight;
         den += w;
         if (match) {
             tby_name_link *l = &match->links[match->link_count++];

@@ -8,8 +8,10 @@
 //   Uthman u O M a N -> SMN    Osman o S M a N -> SMN     عثمان 3 O M A N -> SMN
 //   Mehmet M e H M e T -> MHMT  محمد M H M D -> MHMT     (d and t merge: Turkish devoicing)
 //
-// Glides stay (Hasan HSN, Husayn HSYN), because the key would otherwise pull in every
-// Hasan for every Husayn; the candidate list is meant to be short.
+// A glide after a vowel (the y of Husayn, the w of Awad) is dropped: Arabic script writes
+// that diphthong with the same ي or و as a long vowel, which the key drops too, so keeping it
+// on the Latin side only would part حسين (HSN) from Hussein. Hasan and Husayn therefore share
+// a key; the comparison, which keeps the glide, tells them apart.
 #include <string.h>
 
 #include "names/keys.h"
@@ -73,8 +75,11 @@ size_t tby__part_skeleton(const tby_name_part *part, char out[TBY__SKELETON_MAX]
         out[len] = '\0';
         return len;
     }
-    for (; *src && n + 1 < TBY__SKELETON_MAX; src++) {
+    char prev = 0;
+    for (; *src && n + 1 < TBY__SKELETON_MAX; prev = *src, src++) {
         char c = skeleton_class(*src);
+        if ((c == 'Y' || c == 'W') && prev && strchr("aeiouAUIE@", prev))
+            continue; /* the glide of a diphthong */
         if (c && (n == 0 || out[n - 1] != c))
             out[n++] = c;
     }

@@ -93,9 +93,9 @@ static bool fold_in(const word *w, const lit *list)
 }
 
 static const lit latin_articles[] = {
-    LIT("al"), LIT("el"), LIT("il"),  LIT("ul"),  LIT("ad"),  LIT("ar"), LIT("as"), LIT("an"),
-    LIT("at"), LIT("az"), LIT("ash"), LIT("adh"), LIT("ath"), LIT("ud"), LIT("ed"), LIT("ag"),
-    LIT("ak"), LIT("ay"), LIT("ez"),  LIT("es"),  LIT("er"),  LIT("et"), LIT("en"), LIT_END};
+    LIT("al"), LIT("el"), LIT("il"), LIT("ul"),  LIT("ad"),  LIT("ar"),  LIT("as"),
+    LIT("an"), LIT("at"), LIT("az"), LIT("ash"), LIT("adh"), LIT("ath"), LIT("ud"),
+    LIT("ed"), LIT("ez"), LIT("es"), LIT("er"),  LIT("et"),  LIT("en"),  LIT_END};
 static const lit latin_lineage[] = {LIT("bin"),   LIT("ibn"), LIT("ben"),  LIT("ould"), LIT("wuld"),
                                     LIT("walad"), LIT("bn"),  LIT("ibnu"), LIT_END};
 static const lit latin_abd[] = {LIT("abd"),   LIT("abdul"),  LIT("abdel"),  LIT("abdal"),
@@ -106,11 +106,12 @@ static const lit latin_abd[] = {LIT("abd"),   LIT("abdul"),  LIT("abdel"),  LIT(
 static const lit latin_abu[] = {LIT("abu"),  LIT("abou"), LIT("abo"),    LIT("abi"), LIT("ebu"),
                                 LIT("umm"),  LIT("um"),   LIT("oum"),    LIT("om"),  LIT("ummu"),
                                 LIT("oumm"), LIT("abul"), LIT("abou'l"), LIT_END};
-static const lit latin_din[] = {LIT("din"),    LIT("deen"),   LIT("dine"),   LIT("ddin"),
-                                LIT("ddine"),  LIT("eddin"),  LIT("eddine"), LIT("eldin"),
-                                LIT("aldin"),  LIT("uddin"),  LIT("addin"),  LIT("iddin"),
-                                LIT("eddeen"), LIT("uddeen"), LIT("eldine"), LIT("ud'din"),
-                                LIT("ettin"),  LIT("eddin'"), LIT_END};
+static const lit latin_din[] = {
+    LIT("din"),    LIT("deen"),   LIT("dine"),   LIT("ddin"),   LIT("ddine"),
+    LIT("eddin"),  LIT("eddine"), LIT("eldin"),  LIT("aldin"),  LIT("uddin"),
+    LIT("addin"),  LIT("iddin"),  LIT("eddeen"), LIT("uddeen"), LIT("eldine"),
+    LIT("ud'din"), LIT("ettin"),  LIT("eddin'"), LIT("aldeen"), LIT("eldeen"),
+    LIT("addeen"), LIT("aldine"), LIT("uldin"),  LIT("uldeen"), LIT_END};
 static const lit latin_allah[] = {LIT("allah"), LIT("ullah"),  LIT("alla"),
                                   LIT("ulla"),  LIT("illah"),  LIT("ellah"),
                                   LIT("ollah"), LIT("allahi"), LIT_END};
@@ -489,9 +490,9 @@ static bool draft_fused(draft *d, const word *w)
             return true;
         }
         static const lit din_suffixes[] = {
-            LIT("uddin"), LIT("eddine"), LIT("eddin"),  LIT("uddine"), LIT("addin"),
-            LIT("iddin"), LIT("eldin"),  LIT("aldin"),  LIT("ettin"),  LIT("attin"),
-            LIT("uttin"), LIT("uddeen"), LIT("eddeen"), LIT_END};
+            LIT("uddin"),  LIT("eddine"), LIT("eddin"),  LIT("uddine"), LIT("addin"), LIT("iddin"),
+            LIT("eldin"),  LIT("aldin"),  LIT("ettin"),  LIT("attin"),  LIT("uttin"), LIT("uddeen"),
+            LIT("eddeen"), LIT("aldeen"), LIT("eldeen"), LIT("uldeen"), LIT("uldin"), LIT_END};
         static const lit allah_suffixes[] = {LIT("allah"), LIT("ullah"), LIT("ollah"), LIT("ellah"),
                                              LIT_END};
         if (draft_split_suffix(d, w, din_suffixes, 2, COMP_DIN) ||
@@ -792,7 +793,7 @@ static void part_build(tby__part *part, part_sizes *sz, const parse_ctx *ctx, co
     /* An unhyphenated article fused to a Latin word (Aljubouri, Elsayed). */
     part->art_skip = 0;
     if (!arabic && d->comp_count == 1 && !(d->flags & TBY_PART_ARTICLE) &&
-        d->comps[0].text_len >= 6 &&
+        d->comps[0].text_len >= 5 &&
         (!memcmp(d->comps[0].text, "al", 2) || !memcmp(d->comps[0].text, "el", 2)) &&
         part->sym_len > 3 && part->sym[1] == 'L')
         part->art_skip = 2;

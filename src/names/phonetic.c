@@ -614,7 +614,19 @@ double tby__phon_length(const uint8_t *sym, size_t len)
 }
 
 /*
- * The DP keeps three rows (the one-to-two steps reach back two rows or two columns). The
+ * Cost of two adjacent consonants written in the other order (Damerau): the commonest
+ * clerical slip (مصطفى written مصفطى). A long vowel letter changing places with a consonant is
+ * not a slip but another word pattern (صالح Salih, صلاح Salah), so it gets no discount.
+ */
+#define TRANSPOSE_COST 0.6f
+
+static bool is_long_vowel_sym(uint8_t s)
+{
+    return s == 'A' || s == 'U' || s == 'I' || s == 'E';
+}
+
+/*
+ * The DP keeps three rows (the one-to-two steps and transpositions reach back two rows). The
  * per-column data (symbol, deletion cost, which symbol the column pair b[j-1] b[j] may stand
  * for) is gathered once, so the inner loop only loads and takes minima: most calls reject an
  * unrelated pair after a few rows, so setup and per-cell work are what count.
@@ -679,6 +691,13 @@ double tby__phon_distance(const uint8_t *a, size_t a_len, const uint8_t *b, size
                 float two = prev[j - 1] + col_pair_cost[j];
                 if (two < best)
                     best = two;
+            }
+            /* Two neighbours written the other way round: the commonest clerical slip. */
+            if (i > 0 && j > 0 && x != y && x == col_sym[j - 1] && (a[i - 1] & 0x7F) == y &&
+                !is_long_vowel_sym(x) && !is_long_vowel_sym(y)) {
+                float swap = prev2[j - 1] + TRANSPOSE_COST;
+                if (swap < best)
+                    best = swap;
             }
             float left = cur[j] + col_del[j];
             if (left < best)
@@ -774,8 +793,9 @@ double tby__arabic_distance(const uint8_t *a, size_t a_len, const uint8_t *b, si
                             double budget, double *len_out)
 {
     pthread_once(&arabic_once, arabic_table_build);
-    float rows[2][TBY__SYM_MAX + 1];
-    float *prev = rows[0], *cur = rows[1];
+    float rows[3][TBY__SYM_MAX + 1];
+    float *prev2 = rows[0], *prev = rows[1], *cur = rows[2];
+    float prev_min = 0.0f;
     uint8_t col_sym[TBY__SYM_MAX];
     float col_del[TBY__SYM_MAX];
     if (a_len > TBY__SYM_MAX)
@@ -803,13 +823,23 @@ double tby__arabic_distance(const uint8_t *a, size_t a_len, const uint8_t *b, si
             float left = cur[j] + col_del[j];
             if (left < best)
                 best = left;
+            if (i > 0 && j > 0 && a[i] != col_sym[j] && (a[i] & 0x7F) == col_sym[j - 1] &&
+                (a[i - 1] & 0x7F) == col_sym[j] && arabic_del(a[i]) == 1.0f &&
+                arabic_del(a[i - 1]) == 1.0f) {
+                float swap = prev2[j - 1] + TRANSPOSE_COST;
+                if (swap < best)
+                    best = swap;
+            }
             cur[j + 1] = best;
             if (best < row_min)
                 row_min = best;
         }
-        if (row_min > budget)
+        /* A transposition skips a row, so both the last two rows must be over budget. */
+        if (row_min > budget && i > 0 && prev_min > budget)
             return budget + 1.0;
-        float *spare = prev;
+        prev_min = row_min;
+        float *spare = prev2;
+        prev2 = prev;
         prev = cur;
         cur = spare;
     }

@@ -123,7 +123,9 @@ double tby__freq_share(const tby__freq *freq, uint64_t key)
 
 /* ===== Levels ===== */
 
-static const char *const name_levels[] = {"missing", "strong", "close", "partial", "weak"};
+/* name: full (>= 0.85 on three or more parts), close (>= 0.85, or >= 0.75 on three parts),
+ * partial (>= 0.65), weak. */
+static const char *const name_levels[] = {"missing", "full", "close", "partial", "weak"};
 static const char *const date_levels[] = {"missing", "exact",        "month",  "year",
                                           "swapped", "one year off", "window", "disagree"};
 static const char *const sex_levels[] = {"missing", "agree", "disagree"};
@@ -151,10 +153,79 @@ const char *tby__level_name(tby_evidence_field field, int level)
 
 /* ===== Comparison ===== */
 
-/* Name levels: how alike the best pair of names is. */
-static uint8_t name_level(double score)
+/* Aligned parts that agree (similarity >= 0.75: a transliteration with a vowel or two
+ * changed still agrees), kunyas not counted. */
+static size_t agreeing_parts(const tby_name *a, const tby_name *b, const tby_name_match *match)
 {
-    return score >= 0.95 ? 1 : score >= 0.85 ? 2 : score >= 0.70 ? 3 : 4;
+    size_t k = 0;
+    for (size_t i = 0; i < match->link_count; i++) {
+        const tby_name_link *l = &match->links[i];
+        if (l->a_count && l->b_count && l->similarity >= 0.75 &&
+            tby_name_part_at(a, l->a_first)->role != TBY_ROLE_KUNYA &&
+            tby_name_part_at(b, l->b_first)->role != TBY_ROLE_KUNYA)
+            k++;
+    }
+    return k;
+}
+
+/*
+ * Name levels: how alike the best pair of names is, and on how many parts. Three or more
+ * agreeing parts (a full chain) are far rarer among different people than two, even when the
+ * overall similarity is the same.
+ */
+static uint8_t name_level(double score, size_t agreeing)
+{
+    if (score >= 0.85 && agreeing >= 3)
+        return 1;
+    if (score >= 0.85 || (score >= 0.75 && agreeing >= 3))
+        return 2;
+    return score >= 0.65 ? 3 : 4;
+}
+
+/*
+ * Places: "Abeibara, Mali" and "Abeibara, Kidal Region, Mali" agree; every word of the
+ * shorter one must be found in the longer (in either script).
+ */
+static uint8_t place_level(const tby_name *a, const tby_name *b)
+{
+    tby_name_match match;
+    tby_name_compare(a, b, &match);
+    size_t na = tby_name_part_count(a), nb = tby_name_part_count(b);
+    size_t shorter = na < nb ? na : nb;
+    size_t found = 0;
+    for (size_t i = 0; i < match.link_count; i++) {
+        const tby_name_link *l = &match.links[i];
+        if (l->a_count && l->b_count && l->similarity >= 0.8)
+            found += l->a_count < l->b_count ? l->a_count : l->b_count;
+    }
+    return found >= shorter ? 1 : 2;
+}
+
+/*
+ * The mother's name is often recorded as her given name only (Iraq) or with her father's or
+ * family name (Syria; arabic-names.md 1.8), so it agrees on what both sides have: every part
+ * of the shorter record found (agree when that is two parts or more), or the given names
+ * alike (partial), else disagree.
+ */
+static uint8_t mother_level(const tby_name *a, const tby_name *b)
+{
+    tby_name_match match;
+    tby_name_compare(a, b, &match);
+    size_t na = tby_name_part_count(a), nb = tby_name_part_count(b);
+    size_t shorter = na < nb ? na : nb;
+    size_t found = 0;
+    bool given_agrees = false;
+    for (size_t i = 0; i < match.link_count; i++) {
+        const tby_name_link *l = &match.links[i];
+        if (!l->a_count || !l->b_count || l->similarity < 0.85)
+            continue;
+        found++;
+        if (l->a_first == 0 && l->b_first == 0)
+            given_agrees = true;
+    }
+    if (found >= shorter && shorter >= 2)
+        return 1;
+    return given_agrees ? 2 : 3;
 }
 
 static double best_name(const tby__person *a, const tby__person *b, uint8_t *ia, uint8_t *ib,
@@ -204,18 +275,23 @@ static double rarity_bits(const tby__freq *freq, const tby_name *a, const tby_na
         const tby_name_link *l = &match->links[k];
         if (!l->a_count || !l->b_count || l->similarity < 0.7)
             continue;
-        double info = 0.0;
+        double info = -1.0; /* stays negative when neither side's key says anything */
         for (int side = 0; side < 2; side++) {
             const tby_name *n = side ? b : a;
             size_t first = side ? l->b_first : l->a_first;
             char skel[TBY__SKELETON_MAX];
-            size_t len = tby__part_skeleton(tby_name_part_at(n, first), skel);
-            if (!len)
+            const tby_name_part *part = tby_name_part_at(n, first);
+            size_t len = tby__part_skeleton(part, skel);
+            /* A one-consonant key (Iyad: T) is shared by too many unrelated names to say how
+             * rare the name is, unless the name is itself one of the very common ones. */
+            if (!len || (len < 2 && !(part->flags & TBY_PART_COMMON)))
                 continue;
             double i_side = -log2(tby__freq_share(freq, tby__skeleton_hash(skel, len)));
             if (i_side > info)
                 info = i_side;
         }
+        if (info < 0.0)
+            continue;
         bits += 0.5 * (info - freq->entropy_bits) * l->similarity;
     }
     if (bits > 8.0)
@@ -265,17 +341,25 @@ static uint8_t document_level(const tby_record *a, const tby_record *b)
     return level;
 }
 
+/*
+ * Nationalities agree when any pair is equal. They disagree only when both sides are known
+ * codes (or the very same unmapped name): a country name the table does not know says
+ * nothing against a code, which is missing evidence, not contradiction.
+ */
 static uint8_t nationality_level(const tby__person *a, const tby__person *b)
 {
     if (!a->nationality_count || !b->nationality_count)
         return 0;
+    bool comparable = false;
     for (uint8_t i = 0; i < a->nationality_count; i++) {
         for (uint8_t j = 0; j < b->nationality_count; j++) {
             if (!strcmp(a->nationality[i], b->nationality[j]))
                 return 1;
+            comparable = comparable || (tby__nationality_is_code(a->nationality[i]) &&
+                                        tby__nationality_is_code(b->nationality[j]));
         }
     }
-    return 2;
+    return comparable ? 2 : 0;
 }
 
 /*
@@ -306,22 +390,25 @@ bool tby__compare(const tby__person *a, const tby__person *b, const tby__freq *f
     if (out->name_score < name_floor)
         return false;
     const tby_record *ra = a->record, *rb = b->record;
-    out->level[TBY_EVIDENCE_NAME] = name_level(out->name_score);
-    if (agrees_only_on_weak_parts(a->names[out->name_a], b->names[out->name_b], &out->match))
-        out->level[TBY_EVIDENCE_NAME] = 4;
+    out->level[TBY_EVIDENCE_NAME] = name_level(
+        out->name_score, agreeing_parts(a->names[out->name_a], b->names[out->name_b], &out->match));
+    /* A kunya-only agreement (a list entry known only as "Abu X al-Y") is weighted down to
+     * partial and needs another field to agree before it alerts (arabic-names.md 5.3). */
+    out->names_only_weak =
+        agrees_only_on_weak_parts(a->names[out->name_a], b->names[out->name_b], &out->match);
+    if (out->names_only_weak && out->level[TBY_EVIDENCE_NAME] < 3)
+        out->level[TBY_EVIDENCE_NAME] = 3;
     out->level[TBY_EVIDENCE_BIRTH_DATE] = date_level(ra, rb);
     out->level[TBY_EVIDENCE_SEX] = (ra->sex == TBY_SEX_UNKNOWN || rb->sex == TBY_SEX_UNKNOWN) ? 0
                                    : ra->sex == rb->sex                                       ? 1
                                                                                               : 2;
     if (a->mother && b->mother) {
-        double s = tby_name_compare(a->mother, b->mother, NULL);
-        out->level[TBY_EVIDENCE_MOTHER] = s >= 0.85 ? 1 : s >= 0.6 ? 2 : 3;
+        out->level[TBY_EVIDENCE_MOTHER] = mother_level(a->mother, b->mother);
     } else {
         out->level[TBY_EVIDENCE_MOTHER] = 0;
     }
     if (a->place && b->place)
-        out->level[TBY_EVIDENCE_BIRTH_PLACE] =
-            tby_name_compare(a->place, b->place, NULL) >= 0.8 ? 1 : 2;
+        out->level[TBY_EVIDENCE_BIRTH_PLACE] = place_level(a->place, b->place);
     else
         out->level[TBY_EVIDENCE_BIRTH_PLACE] = 0;
     out->level[TBY_EVIDENCE_NATIONALITY] = nationality_level(a, b);
@@ -358,6 +445,8 @@ static const double prior_u[TBY_EVIDENCE_COUNT][TBY_LEVEL_MAX] = {
     {0, 0.000001, 0.999999},
 };
 #define PRIOR_LAMBDA 0.01
+/* Weight of the random-pair u as a prior in EM, in pairs. */
+#define EM_U_PRIOR_WEIGHT 200.0
 /* Weight of the prior u, in random pairs (see tby__model_fit_u). */
 #define U_PRIOR_PAIRS 1000.0
 /* Pseudo-counts of the prior m in EM (keeps small lists from over-fitting). */
@@ -413,28 +502,46 @@ void tby__model_fit_em(tby__model *model, const tby__comparison *pairs, size_t c
 {
     if (!count)
         return;
+    /*
+     * Classic Fellegi-Sunter EM over the candidate pairs: the latent class is "same person",
+     * and m, u and lambda are all re-estimated. u must be re-estimated here: candidate pairs
+     * were chosen because their names look alike, so namesakes are far more common among
+     * them than among random pairs, and holding u at its random-pair value would make every
+     * look-alike a "match". The random-pair u is the starting point and a prior of
+     * EM_U_PRIOR_WEIGHT pairs; the documented m a prior of EM_PRIOR_WEIGHT pairs.
+     */
+    double u_start[TBY_EVIDENCE_COUNT][TBY_LEVEL_MAX];
+    memcpy(u_start, model->u, sizeof(u_start));
     for (int it = 0; it < EM_ITERATIONS; it++) {
         double sum_m[TBY_EVIDENCE_COUNT][TBY_LEVEL_MAX];
+        double sum_u[TBY_EVIDENCE_COUNT][TBY_LEVEL_MAX];
         double weight_sum = 0.0;
         for (int f = 0; f < TBY_EVIDENCE_COUNT; f++) {
-            for (int l = 0; l < TBY_LEVEL_MAX; l++)
+            for (int l = 0; l < TBY_LEVEL_MAX; l++) {
                 sum_m[f][l] = EM_PRIOR_WEIGHT * prior_m[f][l];
+                sum_u[f][l] = EM_U_PRIOR_WEIGHT * u_start[f][l];
+            }
         }
         double prior_logit = log(model->lambda) - log1p(-model->lambda);
         for (size_t k = 0; k < count; k++) {
             double z = prior_logit + pair_log_ratio(model, &pairs[k]);
             double p = z > 30 ? 1.0 : z < -30 ? 0.0 : 1.0 / (1.0 + exp(-z));
             weight_sum += p;
-            for (int f = 0; f < TBY_EVIDENCE_COUNT; f++)
+            for (int f = 0; f < TBY_EVIDENCE_COUNT; f++) {
                 sum_m[f][pairs[k].level[f]] += p;
+                sum_u[f][pairs[k].level[f]] += 1.0 - p;
+            }
         }
         for (int f = 0; f < TBY_EVIDENCE_COUNT; f++) {
-            double total = 0.0;
-            for (int l = 1; l < level_counts[f]; l++)
-                total += sum_m[f][l];
+            double total_m = 0.0, total_u = 0.0;
             for (int l = 1; l < level_counts[f]; l++) {
-                double m = sum_m[f][l] / total;
+                total_m += sum_m[f][l];
+                total_u += sum_u[f][l];
+            }
+            for (int l = 1; l < level_counts[f]; l++) {
+                double m = sum_m[f][l] / total_m, u = sum_u[f][l] / total_u;
                 model->m[f][l] = m < PROB_FLOOR ? PROB_FLOOR : m;
+                model->u[f][l] = u < PROB_FLOOR ? PROB_FLOOR : u;
             }
         }
         double lambda =
@@ -480,7 +587,25 @@ void tby__model_score(const tby__model *model, const tby__comparison *cmp, doubl
      * make a different name (a brother, a cousin from the same village) into an alert.
      * Only an identical document can raise a pair whose names are weak. */
     bool names_agree = lv[TBY_EVIDENCE_NAME] <= 3 || lv[TBY_EVIDENCE_DOCUMENT] == 1;
-    if (score < threshold || !names_agree)
+    if (cmp->names_only_weak) {
+        uint8_t date = lv[TBY_EVIDENCE_BIRTH_DATE];
+        bool other_agrees = (date >= 1 && date <= 6) || lv[TBY_EVIDENCE_MOTHER] == 1 ||
+                            lv[TBY_EVIDENCE_MOTHER] == 2 || lv[TBY_EVIDENCE_DOCUMENT] == 1 ||
+                            lv[TBY_EVIDENCE_BIRTH_PLACE] == 1;
+        names_agree = names_agree && other_agrees;
+    }
+    /*
+     * Two ways to alert. The score reaches the threshold; or the full chain agrees (three
+     * parts or more, not only kunya and nisba) and no identifier contradicts it. The second
+     * is the case "identifier check required" exists for: a list entry that holds a name and
+     * nothing else cannot be confirmed or ruled out from the record, so the reviewer checks
+     * identifiers, however common the name (the score says how likely it is).
+     */
+    bool identifier_contradicts = lv[TBY_EVIDENCE_BIRTH_DATE] == 7 || lv[TBY_EVIDENCE_SEX] == 2 ||
+                                  lv[TBY_EVIDENCE_MOTHER] == 3 || lv[TBY_EVIDENCE_DOCUMENT] == 2;
+    bool full_name_unopposed =
+        lv[TBY_EVIDENCE_NAME] == 1 && !cmp->names_only_weak && !identifier_contradicts;
+    if (!names_agree || (score < threshold && !full_name_unopposed))
         alert->grade = TBY_GRADE_NONE;
     else if (corroborated && !contradicted && score >= PROBABLE_MIN_SCORE &&
              lv[TBY_EVIDENCE_NAME] <= 3)

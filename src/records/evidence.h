@@ -44,6 +44,9 @@ typedef struct tby__person {
 int tby__person_init(tby__person *person, const tby_record *record, tby_error *err);
 void tby__person_dispose(tby__person *person);
 
+/* True when a person's nationality entry is an ISO alpha-2 code, false for an unmapped name. */
+bool tby__nationality_is_code(const char *nationality);
+
 /* ===== Name frequencies ===== */
 
 /*
@@ -75,6 +78,7 @@ typedef struct tby__comparison {
     uint8_t name_a, name_b; /* which names gave it */
     tby_name_match match;   /* their alignment */
     bool weak_alias_agrees; /* a weak alias of either side matches the other's name */
+    bool names_only_weak;   /* the names agree only on kunya and nisba parts */
     double rarity_bits;     /* name frequency adjustment, see tby__compare */
 } tby__comparison;
 

@@ -7,71 +7,157 @@
 #include "util/util_int.h"
 
 /*
- * Country names as lists and registers write them, mapped to ISO 3166 alpha-2. The list
- * covers the region the project serves; other names are compared as written (upper-cased).
+ * Country names as lists and registers write them (English short names of ISO 3166 and the
+ * UN forms such as "Syrian Arab Republic", plus Arabic names of the region), mapped to the
+ * alpha-2 code. Other names are compared as written.
  */
 static const struct {
     const char *name;
     const char *code;
 } country_names[] = {
-    {"iraq", "IQ"},
-    {"iraqi", "IQ"},
-    {"العراق", "IQ"},
-    {"عراق", "IQ"},
-    {"syria", "SY"},
-    {"syrian arab republic", "SY"},
-    {"syrian", "SY"},
-    {"سوريا", "SY"},
-    {"سورية", "SY"},
-    {"jordan", "JO"},
-    {"الأردن", "JO"},
-    {"saudi arabia", "SA"},
-    {"السعودية", "SA"},
-    {"turkey", "TR"},
-    {"türkiye", "TR"},
-    {"تركيا", "TR"},
+    {"afghanistan", "AF"},
+    {"albania", "AL"},
+    {"algeria", "DZ"},
+    {"armenia", "AM"},
+    {"australia", "AU"},
+    {"austria", "AT"},
+    {"azerbaijan", "AZ"},
+    {"bahrain", "BH"},
+    {"bangladesh", "BD"},
+    {"belarus", "BY"},
+    {"belgium", "BE"},
+    {"bosnia and herzegovina", "BA"},
+    {"brunei darussalam", "BN"},
+    {"burkina faso", "BF"},
+    {"burundi", "BI"},
+    {"cameroon", "CM"},
+    {"canada", "CA"},
+    {"central african republic", "CF"},
+    {"chad", "TD"},
+    {"china", "CN"},
+    {"colombia", "CO"},
+    {"comoros", "KM"},
+    {"congo", "CG"},
+    {"democratic republic of the congo", "CD"},
+    {"cote d'ivoire", "CI"},
+    {"cuba", "CU"},
+    {"cyprus", "CY"},
+    {"denmark", "DK"},
+    {"djibouti", "DJ"},
     {"egypt", "EG"},
-    {"مصر", "EG"},
-    {"lebanon", "LB"},
-    {"لبنان", "LB"},
+    {"eritrea", "ER"},
+    {"ethiopia", "ET"},
+    {"finland", "FI"},
+    {"france", "FR"},
+    {"georgia", "GE"},
+    {"germany", "DE"},
+    {"greece", "GR"},
+    {"guinea", "GN"},
+    {"india", "IN"},
+    {"indonesia", "ID"},
     {"iran", "IR"},
     {"iran (islamic republic of)", "IR"},
-    {"إيران", "IR"},
-    {"afghanistan", "AF"},
-    {"yemen", "YE"},
-    {"اليمن", "YE"},
-    {"libya", "LY"},
-    {"ليبيا", "LY"},
-    {"tunisia", "TN"},
-    {"تونس", "TN"},
-    {"algeria", "DZ"},
-    {"الجزائر", "DZ"},
-    {"morocco", "MA"},
-    {"المغرب", "MA"},
+    {"iraq", "IQ"},
+    {"ireland", "IE"},
+    {"israel", "IL"},
+    {"italy", "IT"},
+    {"japan", "JP"},
+    {"jordan", "JO"},
+    {"kazakhstan", "KZ"},
+    {"kenya", "KE"},
+    {"kosovo", "XK"},
     {"kuwait", "KW"},
-    {"الكويت", "KW"},
-    {"pakistan", "PK"},
-    {"somalia", "SO"},
-    {"sudan", "SD"},
-    {"السودان", "SD"},
-    {"palestine", "PS"},
-    {"فلسطين", "PS"},
-    {"state of palestine", "PS"},
-    {"qatar", "QA"},
-    {"قطر", "QA"},
-    {"bahrain", "BH"},
-    {"united arab emirates", "AE"},
-    {"الإمارات", "AE"},
+    {"kyrgyzstan", "KG"},
+    {"lebanon", "LB"},
+    {"liberia", "LR"},
+    {"libya", "LY"},
+    {"libyan arab jamahiriya", "LY"},
+    {"malaysia", "MY"},
+    {"maldives", "MV"},
+    {"mali", "ML"},
+    {"malta", "MT"},
+    {"mauritania", "MR"},
+    {"moldova", "MD"},
+    {"morocco", "MA"},
+    {"mozambique", "MZ"},
+    {"myanmar", "MM"},
+    {"netherlands", "NL"},
+    {"niger", "NE"},
+    {"nigeria", "NG"},
+    {"democratic people's republic of korea", "KP"},
+    {"north korea", "KP"},
+    {"norway", "NO"},
     {"oman", "OM"},
-    {"عمان", "OM"},
+    {"pakistan", "PK"},
+    {"palestine", "PS"},
+    {"state of palestine", "PS"},
+    {"philippines", "PH"},
+    {"poland", "PL"},
+    {"portugal", "PT"},
+    {"qatar", "QA"},
     {"russia", "RU"},
     {"russian federation", "RU"},
-    {"france", "FR"},
-    {"germany", "DE"},
+    {"rwanda", "RW"},
+    {"saudi arabia", "SA"},
+    {"senegal", "SN"},
+    {"serbia", "RS"},
+    {"sierra leone", "SL"},
+    {"singapore", "SG"},
+    {"somalia", "SO"},
+    {"south africa", "ZA"},
+    {"south sudan", "SS"},
+    {"spain", "ES"},
+    {"sri lanka", "LK"},
+    {"sudan", "SD"},
+    {"sweden", "SE"},
+    {"switzerland", "CH"},
+    {"syria", "SY"},
+    {"syrian arab republic", "SY"},
+    {"tajikistan", "TJ"},
+    {"tanzania", "TZ"},
+    {"united republic of tanzania", "TZ"},
+    {"thailand", "TH"},
+    {"trinidad and tobago", "TT"},
+    {"tunisia", "TN"},
+    {"turkey", "TR"},
+    {"türkiye", "TR"},
+    {"turkmenistan", "TM"},
+    {"uganda", "UG"},
+    {"ukraine", "UA"},
+    {"united arab emirates", "AE"},
     {"united kingdom", "GB"},
+    {"united kingdom of great britain and northern ireland", "GB"},
     {"united states", "US"},
-    {"belgium", "BE"},
-    {"indonesia", "ID"},
+    {"united states of america", "US"},
+    {"uzbekistan", "UZ"},
+    {"venezuela", "VE"},
+    {"yemen", "YE"},
+    {"zimbabwe", "ZW"},
+    {"iraqi", "IQ"},
+    {"syrian", "SY"},
+    {"العراق", "IQ"},
+    {"عراق", "IQ"},
+    {"سوريا", "SY"},
+    {"سورية", "SY"},
+    {"الأردن", "JO"},
+    {"السعودية", "SA"},
+    {"تركيا", "TR"},
+    {"مصر", "EG"},
+    {"لبنان", "LB"},
+    {"إيران", "IR"},
+    {"اليمن", "YE"},
+    {"ليبيا", "LY"},
+    {"تونس", "TN"},
+    {"الجزائر", "DZ"},
+    {"المغرب", "MA"},
+    {"الكويت", "KW"},
+    {"السودان", "SD"},
+    {"فلسطين", "PS"},
+    {"قطر", "QA"},
+    {"الإمارات", "AE"},
+    {"عمان", "OM"},
+    {"أفغانستان", "AF"},
+    {"باكستان", "PK"},
 };
 
 /* Lower-cases ASCII letters of s into out (cap bytes, NUL-terminated). */
@@ -86,7 +172,7 @@ static void ascii_lower(char *out, size_t cap, const char *s)
 static void nationality_code(char out[4], const char *value)
 {
     size_t len = strlen(value);
-    if (len == 2) {
+    if (len == 2 && value[0] >= 'A' && value[0] <= 'Z' && value[1] >= 'A' && value[1] <= 'Z') {
         out[0] = value[0];
         out[1] = value[1];
         out[2] = '\0';
@@ -100,7 +186,8 @@ static void nationality_code(char out[4], const char *value)
             return;
         }
     }
-    /* Unknown country name: a short stable fingerprint so equal names still agree. */
+    /* Unknown country name: a short stable fingerprint in lower case (never a code), so
+     * equal names still agree and tby__nationality_is_code tells it from a code. */
     uint32_t h = (uint32_t)tby__hash64(lower, strlen(lower));
     out[0] = (char)('a' + h % 26);
     out[1] = (char)('a' + (h / 26) % 26);
@@ -113,6 +200,11 @@ static int person_parse(tby_name **out, const char *text, tby_error *err)
     if (!text || !*text)
         return TBY_EEMPTY;
     return tby_name_parse(out, text, strlen(text), err);
+}
+
+bool tby__nationality_is_code(const char *nationality)
+{
+    return nationality[0] >= 'A' && nationality[0] <= 'Z' && nationality[2] == '\0';
 }
 
 int tby__person_init(tby__person *person, const tby_record *record, tby_error *err)

@@ -13,7 +13,8 @@ Two modes (one or both per run):
                  registry: share of those entries found, false alerts per 1,000 people screened
                  (targets: >= 99 % found, <= 0.5 false alerts per 1,000 at 99 % recall)
 
-The binary is run once per mode with `--threshold 0` (every scored candidate), or with its
+The binary is run with `--threshold 0` (every scored candidate: ranking figures) and once more
+with its defaults (what it alerts on: the figures "at default"), or with its
 default threshold if it rejects 0; the thresholds are then swept here. An alert passes a
 threshold t when score >= t. Everything is derived from the files given, so the same command
 runs on the held-back split. Python 3 standard library only. See tools/eval/README.md.
@@ -244,6 +245,35 @@ def run_screen(binary, list_path, input_path, out_path, threads):
         f"{meta['exit']}: {' | '.join(meta['stderr_head'])}")
 
 
+def run_default(binary, list_path, input_path, out_path, threads):
+    """Runs the screen with its default settings and returns the set of pairs it alerts.
+
+    The binary decides what is an alert (besides the score reaching the threshold, it may
+    alert on names that agree in full with nothing contradicting them), so the figures "at
+    default" come from this run, not from applying the threshold to a --threshold 0 run."""
+    cmd = [binary, "screen", "--list", list_path, "--input", input_path, "--out", out_path]
+    if threads:
+        cmd += ["--threads", str(threads)]
+    proc = subprocess.run(cmd, capture_output=True)
+    if proc.returncode != 0 or not os.path.exists(out_path):
+        return None
+    pairs, _, _ = read_alerts(out_path)
+    return set(pairs)
+
+
+def decided(raw, default_pairs, t_def):
+    """Scores that reproduce the binary's own decision at its default threshold: pairs it
+    alerted on are lifted to at least t_def, the others kept below it. Ranking figures (AP,
+    the threshold for 99 % recall) use the raw scores."""
+    if default_pairs is None:
+        return dict(raw)
+    below = t_def * (1 - 1e-9)
+    out = {p: (max(s, t_def) if p in default_pairs else min(s, below)) for p, s in raw.items()}
+    for p in default_pairs:
+        out.setdefault(p, t_def)
+    return out
+
+
 # ---------------------------------------------------------------- report helpers
 
 
@@ -302,7 +332,10 @@ def eval_generated(args, binary, rep, report):
     alerts_path = os.path.join(gdir, "alerts.csv")
     t_def, t_src = default_threshold(binary, args.threshold_default)
     meta = run_screen(binary, lst, reg, alerts_path, args.threads)
-    alerts, grades, ainfo = read_alerts(alerts_path)
+    raw, grades, ainfo = read_alerts(alerts_path)
+    default_pairs = run_default(binary, lst, reg, os.path.join(gdir, "alerts_default.csv"),
+                                args.threads)
+    alerts = decided(raw, default_pairs, t_def)
     truth = read_truth(os.path.join(gdir, "truth.csv"))
     scripts = read_record_scripts(reg)
     kinds, changes = {}, {}
@@ -325,21 +358,22 @@ def eval_generated(args, binary, rep, report):
     def figures(keep_record):
         T = {p for p in truth if keep_record(p[0])}
         A = {p: s for p, s in alerts.items() if keep_record(p[0])}
+        R = {p: s for p, s in raw.items() if keep_record(p[0])}
         n_at = count_at(A, t_def)
         hits = sum(1 for p in T if p in A and A[p] >= t_def)
-        t99 = threshold_for_recall(A, T)
+        t99 = threshold_for_recall(R, T)
         return {
             "records": sum(1 for r in scripts if keep_record(r)),
             "true_pairs": len(T),
             "recall_at_default": recall_at(T, A, t_def),
-            "average_precision": average_precision(A, T),
+            "average_precision": average_precision(R, T),
             "alerts_at_default": n_at,
             "true_alerts_at_default": hits,
             "review_load": review_load(A, T, t_def),
             "false_alerts_per_1000_records": 1000 * (n_at - hits) / max(1, sum(
                 1 for r in scripts if keep_record(r))),
             "threshold_for_99pct_recall": t99,
-            "alerts_at_t99": count_at(A, t99) if t99 is not None else None,
+            "alerts_at_t99": count_at(R, t99) if t99 is not None else None,
             "grades_at_default": dict(Counter(grades[p] for p, s in A.items() if s >= t_def)),
             "true_grades_at_default": dict(Counter(grades[p] for p in T
                                                    if p in A and A[p] >= t_def)),
@@ -590,7 +624,11 @@ def eval_shared(args, binary, rep, report):
     alerts_path = os.path.join(sdir, "alerts.csv")
     meta = run_screen(binary, os.path.join(sdir, "list.csv"), os.path.join(sdir, "registry.csv"),
                       alerts_path, args.threads)
-    alerts, grades, ainfo = read_alerts(alerts_path)
+    raw, grades, ainfo = read_alerts(alerts_path)
+    default_pairs = run_default(binary, os.path.join(sdir, "list.csv"),
+                                os.path.join(sdir, "registry.csv"),
+                                os.path.join(sdir, "alerts_default.csv"), args.threads)
+    alerts = decided(raw, default_pairs, t_def)
     n_syn = info["synthetic_records"]
 
     def is_syn(p):
@@ -598,15 +636,15 @@ def eval_shared(args, binary, rep, report):
 
     false_syn = count_at(alerts, t_def, is_syn)
     wrong_entry = count_at(alerts, t_def, lambda p: not is_syn(p) and p not in truth)
-    t99 = threshold_for_recall(alerts, truth)
+    t99 = threshold_for_recall(raw, truth)
     figs = {
         "found_at_default": recall_at(truth, alerts, t_def),
-        "average_precision": average_precision(alerts, truth),
+        "average_precision": average_precision(raw, truth),
         "false_alerts_synthetic_at_default": false_syn,
         "false_alerts_per_1000_at_default": 1000 * false_syn / n_syn if n_syn else float("nan"),
         "treated_alerts_to_wrong_entry_at_default": wrong_entry,
         "threshold_for_99pct_recall": t99,
-        "false_alerts_per_1000_at_t99": (1000 * count_at(alerts, t99, is_syn) / n_syn
+        "false_alerts_per_1000_at_t99": (1000 * count_at(raw, t99, is_syn) / n_syn
                                          if t99 is not None and n_syn else None),
         "grades_at_default": dict(Counter(grades[p] for p, s in alerts.items() if s >= t_def)),
     }
