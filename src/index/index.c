@@ -53,6 +53,9 @@ static size_t person_keys(const tby__person *p, uint64_t *out, size_t cap)
             size_t len = tby__part_skeleton(part, skel);
             if (len)
                 part_keys[used++] = tby__skeleton_hash(skel, len);
+            len = tby__part_skeleton_alt(part, skel);
+            if (len && n < cap)
+                out[n++] = mix(tby__skeleton_hash(skel, len), KIND_PART);
         }
         for (size_t i = 0; i < used && n < cap; i++)
             out[n++] = mix(part_keys[i], KIND_PART);

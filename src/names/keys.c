@@ -8,6 +8,9 @@
 //   Uthman u O M a N -> SMN    Osman o S M a N -> SMN     عثمان 3 O M A N -> SMN
 //   Mehmet M e H M e T -> MHMT  محمد M H M D -> MHMT     (d and t merge: Turkish devoicing)
 //
+// g is read as q (Iraqi and Gulf Gasim for Qasim) in the key, and a part with a g also has
+// a second key with g read as j (Egyptian Gamal, Nagib), see tby__part_skeleton_alt.
+//
 // A glide after a vowel (the y of Husayn, the w of Awad) is dropped: Arabic script writes
 // that diphthong with the same ي or و as a long vowel, which the key drops too, so keeping it
 // on the Latin side only would part حسين (HSN) from Hussein. Hasan and Husayn therefore share
@@ -16,12 +19,13 @@
 
 #include "names/keys.h"
 
-static char skeleton_class(char sym)
+static char skeleton_class(char sym, char g_as)
 {
     switch (sym) {
+    case 'G':
+        return g_as;
     case 'Q':
     case 'K':
-    case 'G':
         return 'K';
     case 'O':
     case 'S':
@@ -62,7 +66,15 @@ uint64_t tby__skeleton_hash(const char *skeleton, size_t len)
     return h ? h : 1;
 }
 
-size_t tby__part_skeleton(const tby_name_part *part, char out[TBY__SKELETON_MAX])
+/* Symbols after which a y or w is the glide of a diphthong: vowels, and ayn and hamza,
+ * which Latin spellings write as a vowel (عواد Awwad). */
+static bool is_vowel_like(char sym)
+{
+    return sym && strchr("aeiouAUIE@3'", sym) != NULL;
+}
+
+static size_t skeleton_build(const tby_name_part *part, char out[TBY__SKELETON_MAX], char g_as,
+                             bool *has_g)
 {
     size_t n = 0;
     const char *src = part->phonetic;
@@ -77,12 +89,30 @@ size_t tby__part_skeleton(const tby_name_part *part, char out[TBY__SKELETON_MAX]
     }
     char prev = 0;
     for (; *src && n + 1 < TBY__SKELETON_MAX; prev = *src, src++) {
-        char c = skeleton_class(*src);
-        if ((c == 'Y' || c == 'W') && prev && strchr("aeiouAUIE@", prev))
+        if (*src == 'G' && has_g)
+            *has_g = true;
+        char c = skeleton_class(*src, g_as);
+        if ((c == 'Y' || c == 'W') && is_vowel_like(prev))
             continue; /* the glide of a diphthong */
         if (c && (n == 0 || out[n - 1] != c))
             out[n++] = c;
     }
+    /* A final h is a ta marbuta in one spelling and a ha in another (Saleh, صالح; Fatimah,
+     * فاطمة; Taha, طه): it is left out of the key on both sides. */
+    if (n > 1 && out[n - 1] == 'H')
+        n--;
     out[n] = '\0';
     return n;
+}
+
+size_t tby__part_skeleton(const tby_name_part *part, char out[TBY__SKELETON_MAX])
+{
+    return skeleton_build(part, out, 'K', NULL);
+}
+
+size_t tby__part_skeleton_alt(const tby_name_part *part, char out[TBY__SKELETON_MAX])
+{
+    bool has_g = false;
+    size_t n = skeleton_build(part, out, 'J', &has_g);
+    return has_g ? n : 0;
 }

@@ -8,6 +8,7 @@
 #ifndef TBY_NAMES_KEYS_H
 #define TBY_NAMES_KEYS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,6 +23,12 @@
  * orthographic key instead.
  */
 size_t tby__part_skeleton(const tby_name_part *part, char out[TBY__SKELETON_MAX]);
+
+/*
+ * The second key of a part written with a g, which may stand for q (Gasim) or for j
+ * (Egyptian Gamal): the skeleton with g read as j. Returns 0 when the part has no g.
+ */
+size_t tby__part_skeleton_alt(const tby_name_part *part, char out[TBY__SKELETON_MAX]);
 
 /* 64-bit hash of a skeleton (FNV-1a), never 0. */
 uint64_t tby__skeleton_hash(const char *skeleton, size_t len);
