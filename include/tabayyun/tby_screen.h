@@ -120,14 +120,14 @@ TBY_API int tby_screener_describe(char **out, const tby_screener *screener);
  * missed listed person is not seen again. On the project's evaluations it keeps recall at
  * 99 % with about 1.5 alerts per true hit (docs/internals/evidence.md).
  */
-#define TBY_SCREEN_DEFAULT_THRESHOLD 0.1
+#define TBY_SCREEN_DEFAULT_THRESHOLD 0.001
 
 #define TBY_SCREEN_OPTIONS_VERSION 1
 typedef struct tby_screen_options {
     unsigned version;      /* TBY_SCREEN_OPTIONS_VERSION */
     double threshold;      /* alerts need score >= threshold; default 0.1 */
     unsigned threads;      /* batch only; 0 = number of online CPUs */
-    size_t max_candidates; /* candidates scored per name; 0 = default (400) */
+    size_t max_candidates; /* candidates scored per name; 0 = default (100) */
 } tby_screen_options;
 
 #define TBY_SCREEN_OPTIONS_INIT                                                                    \
@@ -149,6 +149,21 @@ typedef void (*tby_progress_cb)(size_t done, size_t total, void *payload);
 TBY_API int tby_screen_record(const tby_screener *screener, const tby_record *record,
                               const tby_screen_options *opts, tby_alert_cb on_alert, void *payload,
                               tby_error *err);
+
+/**
+ * A worker for screening many single persons from one thread (a server's request handler):
+ * it keeps the scratch memory that tby_screen_record would allocate on every call (about
+ * 9 bytes per list entry). One worker per thread; the screener must outlive it.
+ */
+typedef struct tby_screen_worker tby_screen_worker;
+
+TBY_API int tby_screen_worker_new(tby_screen_worker **out, const tby_screener *screener,
+                                  const tby_screen_options *opts, tby_error *err);
+TBY_API void tby_screen_worker_free(tby_screen_worker *worker);
+
+/** As tby_screen_record, with the worker's options and scratch. Not thread-safe per worker. */
+TBY_API int tby_screen_worker_record(tby_screen_worker *worker, const tby_record *record,
+                                     tby_alert_cb on_alert, void *payload, tby_error *err);
 
 /** Counters of a batch run. */
 typedef struct tby_screen_stats {

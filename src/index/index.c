@@ -14,16 +14,24 @@
 #define KIND_DOC  0x165667B19E3779F9ull
 
 /* Postings one query may read before it stops taking further keys. */
-#define QUERY_POSTINGS_BUDGET 6000
+#define QUERY_POSTINGS_BUDGET 3000
+/* Candidates keep at least this share of the best candidate's key information. */
+#define CANDIDATE_RELATIVE_FLOOR 0.3f
+/* A key shared by at most this many entries makes a candidate on its own. */
+#define RARE_KEY_POSTINGS 8
 /* Keys a query always takes, however common, so that every query finds something. */
 #define QUERY_MIN_KEYS 2
 #define MAX_QUERY_KEYS 512
+
+/* Kind of a key, kept in its two low bits (so a key is never 0, the empty slot). */
+enum { KEY_PART = 1, KEY_PAIR = 2, KEY_DOC = 3 };
 
 static uint64_t mix(uint64_t key, uint64_t kind)
 {
     uint64_t h = (key ^ kind) * 0xFF51AFD7ED558CCDull;
     h ^= h >> 33;
-    return h ? h : 1;
+    unsigned code = kind == KIND_PART ? KEY_PART : kind == KIND_PAIR ? KEY_PAIR : KEY_DOC;
+    return (h & ~(uint64_t)3) | code;
 }
 
 typedef struct key_entry {
@@ -89,18 +97,6 @@ static size_t person_keys(const tby__person *p, uint64_t *out, size_t cap)
             out[unique++] = out[i];
     }
     return unique;
-}
-
-static bool is_document_key(const tby__person *p, uint64_t key)
-{
-    for (size_t d = 0; d < p->record->document_count; d++) {
-        const tby_document *doc = &p->record->documents[d];
-        uint64_t h = tby__hash64(doc->type, strlen(doc->type));
-        h ^= tby__hash64(doc->number, strlen(doc->number)) * 3;
-        if (mix(h, KIND_DOC) == key)
-            return true;
-    }
-    return false;
 }
 
 static int key_entry_cmp(const void *x, const void *y)
@@ -200,8 +196,11 @@ int tby__index_scratch_init(tby__index_scratch *scratch, const tby__index *index
     scratch->score = tby__calloc(n, sizeof(float));
     scratch->touched = tby__malloc(n * sizeof(uint32_t));
     scratch->via_document = tby__calloc(n, 1);
+    scratch->hits = tby__calloc(n, 1);
+    scratch->pool = tby__malloc(n * sizeof(*scratch->pool));
     scratch->touched_count = 0;
-    if (!scratch->score || !scratch->touched || !scratch->via_document) {
+    if (!scratch->score || !scratch->touched || !scratch->via_document || !scratch->hits ||
+        !scratch->pool) {
         tby__index_scratch_dispose(scratch);
         return TBY_ENOMEM;
     }
@@ -213,18 +212,43 @@ void tby__index_scratch_dispose(tby__index_scratch *scratch)
     tby__free(scratch->score);
     tby__free(scratch->touched);
     tby__free(scratch->via_document);
+    tby__free(scratch->hits);
+    tby__free(scratch->pool);
     memset(scratch, 0, sizeof(*scratch));
 }
 
 typedef struct query_key {
     uint32_t start, count;
     uint64_t key;
+    bool is_pair;
 } query_key;
 
 static int query_key_cmp(const void *x, const void *y)
 {
     const query_key *a = x, *b = y;
     return a->count < b->count ? -1 : a->count > b->count;
+}
+
+/*
+ * Keys a candidate must share with the query: two (two parts, or a pair of parts, which
+ * counts as a part and a pair) when the query has a name of two parts or more, else one. A
+ * candidate that shares a single common part ("Muhammad") with a three-part query cannot
+ * reach a name score that alerts, and scoring it is most of the work a query would do.
+ */
+static uint8_t query_min_hits(const tby__person *q)
+{
+    for (uint8_t k = 0; k < q->name_count; k++) {
+        size_t parts = 0;
+        for (size_t i = 0; i < tby_name_part_count(q->names[k]); i++) {
+            const tby_name_part *part = tby_name_part_at(q->names[k], i);
+            char skel[TBY__SKELETON_MAX];
+            /* Only parts that have a key can be shared ("U" in Cho Il U has none). */
+            parts += part->role != TBY_ROLE_KUNYA && tby__part_skeleton(part, skel) > 0;
+        }
+        if (parts >= 2)
+            return 2;
+    }
+    return 1;
 }
 
 static int candidate_cmp(const void *x, const void *y)
@@ -250,15 +274,15 @@ size_t tby__index_query(const tby__index *index, tby__index_scratch *scratch,
         size_t slot = table_slot(index, keys[k]);
         if (!index->keys[slot])
             continue;
-        found[found_count++] =
-            (query_key){index->starts[slot], index->counts[slot], index->keys[slot]};
+        found[found_count++] = (query_key){index->starts[slot], index->counts[slot],
+                                           index->keys[slot], (keys[k] & 3) == KEY_PAIR};
     }
     qsort(found, found_count, sizeof(*found), query_key_cmp);
     double entries = (double)index->entry_count;
     size_t read = 0;
     for (size_t k = 0; k < found_count; k++) {
         const query_key *qk = &found[k];
-        bool document = is_document_key(query, qk->key);
+        bool document = (qk->key & 3) == KEY_DOC;
         if (!document && k >= QUERY_MIN_KEYS && read + qk->count > QUERY_POSTINGS_BUDGET)
             break;
         read += qk->count;
@@ -270,32 +294,49 @@ size_t tby__index_query(const tby__index *index, tby__index_scratch *scratch,
             if (scratch->score[e] == 0.0f)
                 scratch->touched[scratch->touched_count++] = e;
             scratch->score[e] += info + 0.01f;
+            /* A shared pair of parts stands for two agreeing parts. */
+            unsigned add = qk->is_pair ? 2 : 1;
+            scratch->hits[e] =
+                (uint8_t)(scratch->hits[e] + add > 255 ? 255 : scratch->hits[e] + add);
+            /* One key this rare is enough on its own (at most RARE_KEY_POSTINGS entries). */
+            if (document || qk->count <= RARE_KEY_POSTINGS)
+                scratch->hits[e] = 255;
             if (document)
                 scratch->via_document[e] = 1;
         }
     }
     size_t count = scratch->touched_count;
-    tby__candidate *all = out;
     size_t kept = 0;
-    /* Keep the best `max`: collect into out while it has room, else replace the worst. */
+    uint8_t min_hits = query_min_hits(query);
+    /* Qualifying candidates into the pool (resetting the accumulators as we go), then one
+     * sort: cheaper than keeping a best-max list when thousands of entries were touched. */
     for (size_t i = 0; i < count; i++) {
         uint32_t e = scratch->touched[i];
         tby__candidate c = {e, scratch->score[e], scratch->via_document[e] != 0};
+        uint8_t hits = scratch->hits[e];
         scratch->score[e] = 0.0f;
         scratch->via_document[e] = 0;
-        if (kept < max) {
-            all[kept++] = c;
-            continue;
-        }
-        size_t worst = 0;
-        for (size_t j = 1; j < kept; j++) {
-            if (candidate_cmp(&all[j], &all[worst]) > 0)
-                worst = j;
-        }
-        if (candidate_cmp(&c, &all[worst]) < 0)
-            all[worst] = c;
+        scratch->hits[e] = 0;
+        if (hits >= min_hits)
+            scratch->pool[kept++] = c;
     }
     scratch->touched_count = 0;
-    qsort(all, kept, sizeof(*all), candidate_cmp);
+    qsort(scratch->pool, kept, sizeof(*scratch->pool), candidate_cmp);
+    if (kept > max)
+        kept = max;
+    tby__candidate *all = out;
+    memcpy(all, scratch->pool, kept * sizeof(*all));
+    /*
+     * Keep candidates whose shared information is at least half the best one's: the same
+     * person shares most of the query's keys, while an entry that shares one part of a
+     * chain whose other parts point elsewhere falls far behind. Documents always stay.
+     */
+    if (kept > 0) {
+        float floor = all[0].score * CANDIDATE_RELATIVE_FLOOR;
+        size_t cut = 0;
+        while (cut < kept && (all[cut].via_document || all[cut].score >= floor))
+            cut++;
+        kept = cut;
+    }
     return kept;
 }

@@ -30,19 +30,21 @@ typedef struct tby__index {
     size_t entry_count;
 } tby__index;
 
+typedef struct tby__candidate {
+    uint32_t entry;
+    float score; /* sum of the information of the keys it shares with the query */
+    bool via_document;
+} tby__candidate;
+
 /* Per-thread scratch for queries (sized for the index it was made for). */
 typedef struct tby__index_scratch {
     float *score;      /* entry_count accumulators, all zero between queries */
     uint32_t *touched; /* entries with a non-zero accumulator */
     size_t touched_count;
     uint8_t *via_document; /* entry_count flags: found through an identical document */
+    uint8_t *hits;         /* entry_count counters: keys shared with the query (saturating) */
+    tby__candidate *pool;  /* entry_count slots: the qualifying candidates before the cut */
 } tby__index_scratch;
-
-typedef struct tby__candidate {
-    uint32_t entry;
-    float score; /* sum of the information of the keys it shares with the query */
-    bool via_document;
-} tby__candidate;
 
 int tby__index_build(tby__index *index, const tby__person *entries, size_t count);
 void tby__index_dispose(tby__index *index);

@@ -8,22 +8,26 @@
 //   Uthman u O M a N -> SMN    Osman o S M a N -> SMN     عثمان 3 O M A N -> SMN
 //   Mehmet M e H M e T -> MHMT  محمد M H M D -> MHMT     (d and t merge: Turkish devoicing)
 //
-// g is read as q (Iraqi and Gulf Gasim for Qasim) in the key, and a part with a g also has
-// a second key with g read as j (Egyptian Gamal, Nagib), see tby__part_skeleton_alt.
+// Two Latin letters are read two ways. g is q in Iraqi and Gulf spellings (Gasim) and j in
+// Egyptian ones (Gamal, Nagib); dh and z are ذ ظ ز in most spellings but Iraqi dh is also
+// ض (Fadhil, Ridha). The key reads g as q and dh/z as z; a part with either letter also has
+// a second key reading g as j and dh/z as d (tby__part_skeleton_alt).
 //
-// A glide after a vowel (the y of Husayn, the w of Awad) is dropped: Arabic script writes
-// that diphthong with the same ي or و as a long vowel, which the key drops too, so keeping it
-// on the Latin side only would part حسين (HSN) from Hussein. Hasan and Husayn therefore share
-// a key; the comparison, which keeps the glide, tells them apart.
+// A glide between a vowel and a consonant (the y of Husayn, the w of Awad) is dropped: Arabic
+// script writes that diphthong with the same ي or و as a long vowel, which the key drops too, so
+// keeping it on the Latin side only would part حسين (HSN) from Hussein. Hasan and Husayn therefore
+// share a key; the comparison, which keeps the glide, tells them apart.
 #include <string.h>
 
 #include "names/keys.h"
 
-static char skeleton_class(char sym, char g_as)
+static char skeleton_class(char sym, bool alt)
 {
     switch (sym) {
     case 'G':
-        return g_as;
+        return alt ? 'J' : 'K';
+    case 'Z':
+        return alt ? 'T' : 'Z';
     case 'Q':
     case 'K':
         return 'K';
@@ -40,7 +44,6 @@ static char skeleton_class(char sym, char g_as)
     case 'F':
         return 'F';
     case 'J':
-    case 'Z':
     case 'C':
     case 'H':
     case 'X':
@@ -73,8 +76,8 @@ static bool is_vowel_like(char sym)
     return sym && strchr("aeiouAUIE@3'", sym) != NULL;
 }
 
-static size_t skeleton_build(const tby_name_part *part, char out[TBY__SKELETON_MAX], char g_as,
-                             bool *has_g)
+static size_t skeleton_build(const tby_name_part *part, char out[TBY__SKELETON_MAX], bool alt,
+                             bool *has_ambiguous)
 {
     size_t n = 0;
     const char *src = part->phonetic;
@@ -89,11 +92,13 @@ static size_t skeleton_build(const tby_name_part *part, char out[TBY__SKELETON_M
     }
     char prev = 0;
     for (; *src && n + 1 < TBY__SKELETON_MAX; prev = *src, src++) {
-        if (*src == 'G' && has_g)
-            *has_g = true;
-        char c = skeleton_class(*src, g_as);
-        if ((c == 'Y' || c == 'W') && is_vowel_like(prev))
-            continue; /* the glide of a diphthong */
+        if ((*src == 'G' || *src == 'Z') && has_ambiguous)
+            *has_ambiguous = true;
+        char c = skeleton_class(*src, alt);
+        /* The glide of a diphthong: after a vowel and before a consonant or the end
+         * (Husayn, Awad). Between vowels it is a consonant (Nawal, Ziyad), in both scripts. */
+        if ((c == 'Y' || c == 'W') && is_vowel_like(prev) && !is_vowel_like(src[1]))
+            continue;
         if (c && (n == 0 || out[n - 1] != c))
             out[n++] = c;
     }
@@ -107,12 +112,12 @@ static size_t skeleton_build(const tby_name_part *part, char out[TBY__SKELETON_M
 
 size_t tby__part_skeleton(const tby_name_part *part, char out[TBY__SKELETON_MAX])
 {
-    return skeleton_build(part, out, 'K', NULL);
+    return skeleton_build(part, out, false, NULL);
 }
 
 size_t tby__part_skeleton_alt(const tby_name_part *part, char out[TBY__SKELETON_MAX])
 {
-    bool has_g = false;
-    size_t n = skeleton_build(part, out, 'J', &has_g);
-    return has_g ? n : 0;
+    bool ambiguous = false;
+    size_t n = skeleton_build(part, out, true, &ambiguous);
+    return ambiguous ? n : 0;
 }

@@ -25,8 +25,8 @@
 size_t tby__part_skeleton(const tby_name_part *part, char out[TBY__SKELETON_MAX]);
 
 /*
- * The second key of a part written with a g, which may stand for q (Gasim) or for j
- * (Egyptian Gamal): the skeleton with g read as j. Returns 0 when the part has no g.
+ * The second key of a part with an ambiguous letter: g read as j (Egyptian Gamal, not Gasim)
+ * and dh/z read as d (Iraqi Fadhil for فاضل). Returns 0 when the part has neither.
  */
 size_t tby__part_skeleton_alt(const tby_name_part *part, char out[TBY__SKELETON_MAX]);
 

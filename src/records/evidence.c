@@ -444,9 +444,8 @@ static const double prior_u[TBY_EVIDENCE_COUNT][TBY_LEVEL_MAX] = {
     {0, 0.50, 0.50},
     {0, 0.000001, 0.999999},
 };
-#define PRIOR_LAMBDA 0.01
-/* Weight of the random-pair u as a prior in EM, in pairs. */
-#define EM_U_PRIOR_WEIGHT 200.0
+/* Prior share of registered people who are on the list, before fitting. */
+#define PRIOR_SHARE 0.01
 /* Weight of the prior u, in random pairs (see tby__model_fit_u). */
 #define U_PRIOR_PAIRS 1000.0
 /* Pseudo-counts of the prior m in EM (keeps small lists from over-fitting). */
@@ -459,7 +458,8 @@ void tby__model_init(tby__model *model)
     memset(model, 0, sizeof(*model));
     memcpy(model->m, prior_m, sizeof(prior_m));
     memcpy(model->u, prior_u, sizeof(prior_u));
-    model->lambda = PRIOR_LAMBDA;
+    model->share_on_list = PRIOR_SHARE;
+    model->lambda = PRIOR_SHARE; /* for a list of one entry until tby__model_set_list_size */
 }
 
 void tby__model_fit_u(tby__model *model, const tby__comparison *pairs, size_t count)
@@ -498,60 +498,67 @@ static double pair_log_ratio(const tby__model *model, const tby__comparison *c)
     return r;
 }
 
-void tby__model_fit_em(tby__model *model, const tby__comparison *pairs, size_t count)
+void tby__model_set_list_size(tby__model *model, size_t list_entries)
 {
-    if (!count)
+    double n = list_entries ? (double)list_entries : 1.0;
+    model->lambda = model->share_on_list / n;
+    if (model->lambda < 1e-12)
+        model->lambda = 1e-12;
+}
+
+void tby__model_fit_em(tby__model *model, const tby__comparison *pairs, size_t count,
+                       size_t records, size_t list_entries)
+{
+    tby__model_set_list_size(model, list_entries);
+    if (!count || !records)
         return;
     /*
-     * Classic Fellegi-Sunter EM over the candidate pairs: the latent class is "same person",
-     * and m, u and lambda are all re-estimated. u must be re-estimated here: candidate pairs
-     * were chosen because their names look alike, so namesakes are far more common among
-     * them than among random pairs, and holding u at its random-pair value would make every
-     * look-alike a "match". The random-pair u is the starting point and a prior of
-     * EM_U_PRIOR_WEIGHT pairs; the documented m a prior of EM_PRIOR_WEIGHT pairs.
+     * Fellegi-Sunter EM with the prior of the whole comparison space. u is measured on random
+     * pairs, so the prior must be that of a random (record, entry) pair: share_on_list / N,
+     * where share_on_list, the share of registered people who are on the list, is what EM
+     * estimates (at most 1: a person is at most once on a list). Pairs that are not candidates
+     * have a posterior of practically zero, so summing the posteriors of the candidate pairs
+     * and dividing by the records sampled estimates it. The prior cannot grow to take in every
+     * namesake among the candidates, which is what a free "share of matches among candidates"
+     * did. m is re-estimated from the posteriors with the documented m as pseudo-counts.
      */
-    double u_start[TBY_EVIDENCE_COUNT][TBY_LEVEL_MAX];
-    memcpy(u_start, model->u, sizeof(u_start));
+    double n = list_entries ? (double)list_entries : 1.0;
     for (int it = 0; it < EM_ITERATIONS; it++) {
         double sum_m[TBY_EVIDENCE_COUNT][TBY_LEVEL_MAX];
-        double sum_u[TBY_EVIDENCE_COUNT][TBY_LEVEL_MAX];
         double weight_sum = 0.0;
         for (int f = 0; f < TBY_EVIDENCE_COUNT; f++) {
-            for (int l = 0; l < TBY_LEVEL_MAX; l++) {
+            for (int l = 0; l < TBY_LEVEL_MAX; l++)
                 sum_m[f][l] = EM_PRIOR_WEIGHT * prior_m[f][l];
-                sum_u[f][l] = EM_U_PRIOR_WEIGHT * u_start[f][l];
-            }
         }
         double prior_logit = log(model->lambda) - log1p(-model->lambda);
         for (size_t k = 0; k < count; k++) {
             double z = prior_logit + pair_log_ratio(model, &pairs[k]);
             double p = z > 30 ? 1.0 : z < -30 ? 0.0 : 1.0 / (1.0 + exp(-z));
             weight_sum += p;
-            for (int f = 0; f < TBY_EVIDENCE_COUNT; f++) {
+            for (int f = 0; f < TBY_EVIDENCE_COUNT; f++)
                 sum_m[f][pairs[k].level[f]] += p;
-                sum_u[f][pairs[k].level[f]] += 1.0 - p;
-            }
         }
         for (int f = 0; f < TBY_EVIDENCE_COUNT; f++) {
-            double total_m = 0.0, total_u = 0.0;
+            double total = 0.0;
+            for (int l = 1; l < level_counts[f]; l++)
+                total += sum_m[f][l];
             for (int l = 1; l < level_counts[f]; l++) {
-                total_m += sum_m[f][l];
-                total_u += sum_u[f][l];
-            }
-            for (int l = 1; l < level_counts[f]; l++) {
-                double m = sum_m[f][l] / total_m, u = sum_u[f][l] / total_u;
+                double m = sum_m[f][l] / total;
                 model->m[f][l] = m < PROB_FLOOR ? PROB_FLOOR : m;
-                model->u[f][l] = u < PROB_FLOOR ? PROB_FLOOR : u;
             }
         }
-        double lambda =
-            (weight_sum + EM_PRIOR_WEIGHT * PRIOR_LAMBDA) / ((double)count + EM_PRIOR_WEIGHT);
-        model->lambda = lambda < 1e-6 ? 1e-6 : lambda > 0.5 ? 0.5 : lambda;
+        double share =
+            (weight_sum + EM_PRIOR_WEIGHT * PRIOR_SHARE) / ((double)records + EM_PRIOR_WEIGHT);
+        model->share_on_list = share < 1e-6 ? 1e-6 : share > 1.0 ? 1.0 : share;
+        model->lambda = model->share_on_list / n;
         model->em_iterations = it + 1;
     }
     model->em_pairs = count;
     model->fitted = true;
 }
+
+/* Least score of an alert that an identifier contradicts. */
+#define CONTRADICTED_MIN_SCORE 0.05
 
 /* Below this score an alert is never "probable", whatever corroborates it. */
 #define PROBABLE_MIN_SCORE 0.8
@@ -595,17 +602,21 @@ void tby__model_score(const tby__model *model, const tby__comparison *cmp, doubl
         names_agree = names_agree && other_agrees;
     }
     /*
-     * Two ways to alert. The score reaches the threshold; or the full chain agrees (three
-     * parts or more, not only kunya and nisba) and no identifier contradicts it. The second
-     * is the case "identifier check required" exists for: a list entry that holds a name and
-     * nothing else cannot be confirmed or ruled out from the record, so the reviewer checks
-     * identifiers, however common the name (the score says how likely it is).
+     * An alert needs the score. A full name that agrees with nothing else to go on does not
+     * alert by itself: its score already says how common the name is, and alerting on every
+     * common chain is the harm arabic-names.md 5.2 measures (thousands of stops per 100,000
+     * people screened for an exact common triple).
      */
-    bool identifier_contradicts = lv[TBY_EVIDENCE_BIRTH_DATE] == 7 || lv[TBY_EVIDENCE_SEX] == 2 ||
-                                  lv[TBY_EVIDENCE_MOTHER] == 3 || lv[TBY_EVIDENCE_DOCUMENT] == 2;
-    bool full_name_unopposed =
-        lv[TBY_EVIDENCE_NAME] == 1 && !cmp->names_only_weak && !identifier_contradicts;
-    if (!names_agree || (score < threshold && !full_name_unopposed))
+    /* A pair that an identifier contradicts (another birth date, sex, mother or document)
+     * is a namesake until the score says otherwise: the low recall-leaning threshold is for
+     * pairs with nothing against them. */
+    bool contradicted_by_identifier = lv[TBY_EVIDENCE_BIRTH_DATE] == 7 ||
+                                      lv[TBY_EVIDENCE_SEX] == 2 || lv[TBY_EVIDENCE_MOTHER] == 3 ||
+                                      lv[TBY_EVIDENCE_DOCUMENT] == 2;
+    double needed = contradicted_by_identifier && threshold < CONTRADICTED_MIN_SCORE
+                        ? CONTRADICTED_MIN_SCORE
+                        : threshold;
+    if (!names_agree || score < needed)
         alert->grade = TBY_GRADE_NONE;
     else if (corroborated && !contradicted && score >= PROBABLE_MIN_SCORE &&
              lv[TBY_EVIDENCE_NAME] <= 3)

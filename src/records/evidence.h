@@ -95,10 +95,12 @@ bool tby__compare(const tby__person *a, const tby__person *b, const tby__freq *f
 typedef struct tby__model {
     double m[TBY_EVIDENCE_COUNT][TBY_LEVEL_MAX];
     double u[TBY_EVIDENCE_COUNT][TBY_LEVEL_MAX];
-    double lambda;   /* prior share of matches among candidate pairs */
-    bool fitted;     /* false: documented priors only */
-    size_t em_pairs; /* candidate pairs EM ran on */
-    size_t u_pairs;  /* random pairs u was measured on */
+    double lambda;        /* prior probability that a random (record, entry) pair is the same
+                             person: share_on_list / list_entries */
+    double share_on_list; /* estimated share of registered people who are on the list */
+    bool fitted;          /* false: documented priors only */
+    size_t em_pairs;      /* candidate pairs EM ran on */
+    size_t u_pairs;       /* random pairs u was measured on */
     int em_iterations;
 } tby__model;
 
@@ -112,8 +114,15 @@ void tby__model_init(tby__model *model);
 /* Measures u on comparison vectors of random pairs. */
 void tby__model_fit_u(tby__model *model, const tby__comparison *pairs, size_t count);
 
-/* Estimates m and lambda by EM on candidate pairs (u stays as measured). */
-void tby__model_fit_em(tby__model *model, const tby__comparison *pairs, size_t count);
+/*
+ * Estimates m and the prior by EM over the candidate pairs of `records` sampled records
+ * against a list of `list_entries` (u stays as measured on random pairs).
+ */
+void tby__model_fit_em(tby__model *model, const tby__comparison *pairs, size_t count,
+                       size_t records, size_t list_entries);
+
+/* Sets the prior for a list of `list_entries` from the share of people on it. */
+void tby__model_set_list_size(tby__model *model, size_t list_entries);
 
 /*
  * Scores a comparison: fills alert->score, grade (given the threshold), fields, prior and

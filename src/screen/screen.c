@@ -18,7 +18,7 @@
 #include "records/evidence.h"
 #include "util/util_int.h"
 
-#define DEFAULT_MAX_CANDIDATES 400
+#define DEFAULT_MAX_CANDIDATES 100
 /* Below this name similarity a pair cannot alert, unless a document agrees. */
 #define NAME_FLOOR 0.5
 /* Fitting works on samples: random pairs for u, screened records for EM. */
@@ -99,6 +99,7 @@ int tby_screener_new(tby_screener **out, const tby_record_set *list, tby_error *
         goto out;
     }
     tby__freq_finish(&s->freq);
+    tby__model_set_list_size(&s->model, s->entry_count);
     rc = tby__index_build(&s->index, s->entries, s->entry_count);
     if (rc) {
         rc = tby__error(err, rc, -1, "out of memory building the index");
@@ -218,26 +219,62 @@ static double options_threshold(const tby_screen_options *opts)
     return opts ? opts->threshold : TBY_SCREEN_DEFAULT_THRESHOLD;
 }
 
+struct tby_screen_worker {
+    const tby_screener *s;
+    double threshold;
+    screen_work work;
+};
+
+int tby_screen_worker_new(tby_screen_worker **out, const tby_screener *s,
+                          const tby_screen_options *opts, tby_error *err)
+{
+    TBY_ASSERT_ARG(out && s);
+    tby_screen_worker *w = tby__calloc(1, sizeof(*w));
+    if (!w || work_init(&w->work, s, options_max(opts))) {
+        tby__free(w);
+        return tby__error(err, TBY_ENOMEM, -1, "out of memory");
+    }
+    w->s = s;
+    w->threshold = options_threshold(opts);
+    *out = w;
+    return TBY_OK;
+}
+
+void tby_screen_worker_free(tby_screen_worker *w)
+{
+    if (!w)
+        return;
+    work_dispose(&w->work);
+    tby__free(w);
+}
+
+int tby_screen_worker_record(tby_screen_worker *w, const tby_record *record, tby_alert_cb on_alert,
+                             void *payload, tby_error *err)
+{
+    TBY_ASSERT_ARG(w && record && on_alert);
+    tby__person q;
+    int rc = tby__person_init(&q, record, err);
+    if (rc)
+        return rc;
+    size_t scored = 0;
+    size_t alerts = screen_person(w->s, &w->work, &q, w->threshold, &scored);
+    for (size_t i = 0; i < alerts && !rc; i++)
+        rc = on_alert(&w->work.found[i].alert, payload);
+    tby__person_dispose(&q);
+    return rc;
+}
+
 int tby_screen_record(const tby_screener *s, const tby_record *record,
                       const tby_screen_options *opts, tby_alert_cb on_alert, void *payload,
                       tby_error *err)
 {
     TBY_ASSERT_ARG(s && record && on_alert);
-    tby__person q;
-    int rc = tby__person_init(&q, record, err);
+    tby_screen_worker *w = NULL;
+    int rc = tby_screen_worker_new(&w, s, opts, err);
     if (rc)
         return rc;
-    screen_work w;
-    if (work_init(&w, s, options_max(opts))) {
-        tby__person_dispose(&q);
-        return tby__error(err, TBY_ENOMEM, -1, "out of memory");
-    }
-    size_t scored = 0;
-    size_t alerts = screen_person(s, &w, &q, options_threshold(opts), &scored);
-    for (size_t i = 0; i < alerts && !rc; i++)
-        rc = on_alert(&w.found[i].alert, payload);
-    work_dispose(&w);
-    tby__person_dispose(&q);
+    rc = tby_screen_worker_record(w, record, on_alert, payload, err);
+    tby_screen_worker_free(w);
     return rc;
 }
 
@@ -464,7 +501,8 @@ int tby_screener_fit(tby_screener *s, const tby_record_set *registry, tby_error 
                 em_count++;
         }
     }
-    tby__model_fit_em(&s->model, em, em_count);
+    tby__model_fit_em(&s->model, em, em_count, em_sample < side_n ? em_sample : side_n,
+                      s->entry_count);
 out:
     if (have_work)
         work_dispose(&w);
@@ -498,8 +536,10 @@ int tby_screener_describe(char **out, const tby_screener *s)
                     "pairs (%d iterations)\n",
                     m->fitted ? "fitted to the data" : "documented priors (not fitted)", m->u_pairs,
                     m->em_pairs, m->em_iterations);
-    tby__buf_printf(&buf, "prior share of true pairs among candidates: %.6f (%+.1f bits)\n\n",
-                    m->lambda, log2(m->lambda) - log2(1.0 - m->lambda));
+    tby__buf_printf(&buf,
+                    "share of registered people estimated to be on the list: %.4f; prior of a "
+                    "random pair %.3g (%+.1f bits)\n\n",
+                    m->share_on_list, m->lambda, log2(m->lambda) - log2(1.0 - m->lambda));
     tby__buf_printf(&buf, "%-12s %-14s %10s %10s %8s\n", "field", "level", "m", "u", "bits");
     for (int f = 0; f < TBY_EVIDENCE_COUNT; f++) {
         for (int l = 1; l < tby__level_count((tby_evidence_field)f); l++) {
