@@ -316,7 +316,7 @@ static int screen_single(const screen_args *args, const tby_screener *screener)
         putchar('\n');
         json_decref(o);
     } else if (so.rank == 0) {
-        printf("no alert at threshold %.2f\n", args->threshold);
+        printf("no alert at threshold %g\n", args->threshold);
     }
     return CLI_OK;
 }
@@ -468,7 +468,7 @@ static int screen_registry(const screen_args *args, const tby_screener *screener
     if (status == CLI_OK)
         fprintf(stderr,
                 "screened %zu records (%zu without a usable name) against %zu list entries: "
-                "%zu alerts (%zu probable, %zu identifier_check) at threshold %.2f; "
+                "%zu alerts (%zu probable, %zu identifier_check) at threshold %g; "
                 "%zu candidates scored; load %.2f s, screening %.2f s\n",
                 stats.records, stats.skipped, list_count, stats.alerts[1] + stats.alerts[2],
                 stats.alerts[2], stats.alerts[1], args->threshold, stats.candidates, load_seconds,
