@@ -72,6 +72,15 @@ static size_t person_keys(const tby__person *p, uint64_t *out, size_t cap)
                 uint64_t lo = part_keys[i] < part_keys[j] ? part_keys[i] : part_keys[j];
                 uint64_t hi = part_keys[i] ^ part_keys[j] ^ lo;
                 out[n++] = mix(lo * 31 + hi, KIND_PAIR);
+                /* The pair with a birth year: on a large list a common pair (Omar, Ahmad)
+                 * ties with hundreds of entries, and the one born the same year should be
+                 * among the candidates that are scored. */
+                for (size_t d = 0; d < p->record->birth_date_count && n < cap; d++) {
+                    int year = p->record->birth_dates[d].year;
+                    if (year > 0)
+                        out[n++] = mix((lo * 31 + hi) ^ ((uint64_t)year * 0x2545F4914F6CDD1Dull),
+                                       KIND_PAIR);
+                }
             }
         }
     }

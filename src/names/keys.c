@@ -92,6 +92,10 @@ static size_t skeleton_build(const tby_name_part *part, char out[TBY__SKELETON_M
     }
     char prev = 0;
     for (; *src && n + 1 < TBY__SKELETON_MAX; prev = *src, src++) {
+        /* The final-h rule below holds for each component of a compound (Salah al-Din,
+         * صلاح الدين). */
+        if (*src == '+' && n > 1 && out[n - 1] == 'H' && prev == 'H')
+            n--;
         if ((*src == 'G' || *src == 'Z') && has_ambiguous)
             *has_ambiguous = true;
         char c = skeleton_class(*src, alt);
