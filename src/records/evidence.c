@@ -589,10 +589,13 @@ void tby__model_score(const tby__model *model, const tby__comparison *cmp, doubl
     bool corroborated = lv[TBY_EVIDENCE_DOCUMENT] == 1 || lv[TBY_EVIDENCE_MOTHER] == 1 ||
                         lv[TBY_EVIDENCE_BIRTH_DATE] == 1 || lv[TBY_EVIDENCE_BIRTH_DATE] == 2 ||
                         lv[TBY_EVIDENCE_BIRTH_DATE] == 4;
-    bool contradicted = lv[TBY_EVIDENCE_DOCUMENT] == 2 || lv[TBY_EVIDENCE_SEX] == 2;
+    /* Another birth date, sex, mother or document: what tells namesakes apart. */
+    bool contradicted = lv[TBY_EVIDENCE_BIRTH_DATE] == 7 || lv[TBY_EVIDENCE_SEX] == 2 ||
+                        lv[TBY_EVIDENCE_MOTHER] == 3 || lv[TBY_EVIDENCE_DOCUMENT] == 2;
     /* Screening is led by names: other fields corroborate a name that agrees, they do not
      * make a different name (a brother, a cousin from the same village) into an alert.
-     * Only an identical document can raise a pair whose names are weak. */
+     * Only an identical document can raise a pair whose names are weak; names that agree
+     * only on kunya and nisba need another field to agree. */
     bool names_agree = lv[TBY_EVIDENCE_NAME] <= 3 || lv[TBY_EVIDENCE_DOCUMENT] == 1;
     if (cmp->names_only_weak) {
         uint8_t date = lv[TBY_EVIDENCE_BIRTH_DATE];
@@ -602,20 +605,14 @@ void tby__model_score(const tby__model *model, const tby__comparison *cmp, doubl
         names_agree = names_agree && other_agrees;
     }
     /*
-     * An alert needs the score. A full name that agrees with nothing else to go on does not
-     * alert by itself: its score already says how common the name is, and alerting on every
-     * common chain is the harm arabic-names.md 5.2 measures (thousands of stops per 100,000
-     * people screened for an exact common triple).
+     * An alert needs the score. A name that agrees with nothing else to go on does not alert
+     * by itself, however complete: its score already says how common the name is, and
+     * alerting on every common chain is the harm arabic-names.md 5.2 measures. A pair that
+     * an identifier contradicts is a namesake until the score says otherwise: the low,
+     * recall-leaning threshold is for pairs with nothing against them.
      */
-    /* A pair that an identifier contradicts (another birth date, sex, mother or document)
-     * is a namesake until the score says otherwise: the low recall-leaning threshold is for
-     * pairs with nothing against them. */
-    bool contradicted_by_identifier = lv[TBY_EVIDENCE_BIRTH_DATE] == 7 ||
-                                      lv[TBY_EVIDENCE_SEX] == 2 || lv[TBY_EVIDENCE_MOTHER] == 3 ||
-                                      lv[TBY_EVIDENCE_DOCUMENT] == 2;
-    double needed = contradicted_by_identifier && threshold < CONTRADICTED_MIN_SCORE
-                        ? CONTRADICTED_MIN_SCORE
-                        : threshold;
+    double needed =
+        contradicted && threshold < CONTRADICTED_MIN_SCORE ? CONTRADICTED_MIN_SCORE : threshold;
     if (!names_agree || score < needed)
         alert->grade = TBY_GRADE_NONE;
     else if (corroborated && !contradicted && score >= PROBABLE_MIN_SCORE &&
