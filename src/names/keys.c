@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "names/keys.h"
+#include "util/util_int.h"
 
 static char skeleton_class(char sym, bool alt)
 {
@@ -61,11 +62,7 @@ static char skeleton_class(char sym, bool alt)
 
 uint64_t tby__skeleton_hash(const char *skeleton, size_t len)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)skeleton[i];
-        h *= 1099511628211ull;
-    }
+    uint64_t h = tby__hash64(skeleton, len);
     return h ? h : 1;
 }
 

@@ -43,8 +43,8 @@ typedef struct tby__part {
     uint16_t lmnr;                   /* counts of L, M, N, R in sym, 4 bits each (lower bound) */
     tby__symset sym_set;             /* symbols occurring in sym (tby__phon_orphan_bound) */
     tby__symset ar_set;              /* letter codes occurring in ar */
-    uint64_t key_hash;               /* FNV-1a of pub.key: equal keys, equal hashes */
-    uint64_t sym_hash;               /* FNV-1a of sym */
+    uint64_t key_hash;               /* tby__hash64 of pub.key: equal keys, equal hashes */
+    uint64_t sym_hash;               /* tby__hash64 of sym */
 } tby__part;
 
 struct tby_name {
@@ -139,9 +139,5 @@ double tby__phon_length(const uint8_t *sym, size_t len);
  * with the same early stop as tby__phon_distance. */
 double tby__arabic_distance(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len,
                             double budget, double *len_out);
-
-/* ===== parse.c ===== */
-
-uint64_t tby__fnv1a(const void *data, size_t len);
 
 #endif

@@ -364,24 +364,6 @@ static bool sym_is_common(const uint8_t *sym, size_t len)
 
 /* ===== Parsing ===== */
 
-#define FNV1A_INIT 1469598103934665603ull
-
-/* FNV-1a continued over more bytes (the key hash is taken over pieces, never joined). */
-static uint64_t fnv1a_more(uint64_t h, const void *data, size_t len)
-{
-    const unsigned char *p = data;
-    for (size_t i = 0; i < len; i++) {
-        h ^= p[i];
-        h *= 1099511628211ull;
-    }
-    return h;
-}
-
-uint64_t tby__fnv1a(const void *data, size_t len)
-{
-    return fnv1a_more(FNV1A_INIT, data, len);
-}
-
 typedef struct parse_ctx {
     word words[TBY_NAME_MAX_PARTS * 2];
     uint32_t word_count;
@@ -751,7 +733,8 @@ static void part_build(tby__part *part, part_sizes *sz, const parse_ctx *ctx, co
         sz->original += w->orig_len + (k ? 1 : 0);
         sz->form += w->exact_len + (k ? 1 : 0);
     }
-    uint64_t key_hash = FNV1A_INIT;
+    /* Taken over the key's pieces as they are written, never joined first. */
+    uint64_t key_hash = TBY__HASH64_INIT;
     sz->key = 0;
     part->sym_len = 0;
     part->ar_len = 0;
@@ -761,8 +744,8 @@ static void part_build(tby__part *part, part_sizes *sz, const parse_ctx *ctx, co
         size_t key_len;
         const char *key = comp_key(cp, arabic, &key_len);
         if (c)
-            key_hash = fnv1a_more(key_hash, "+", 1);
-        key_hash = fnv1a_more(key_hash, key, key_len);
+            key_hash = tby__hash64_more(key_hash, "+", 1);
+        key_hash = tby__hash64_more(key_hash, key, key_len);
         sz->key += key_len + (c ? 1 : 0);
         uint8_t *sym = part->sym + part->sym_len;
         size_t room = TBY__SYM_MAX - part->sym_len;
@@ -785,7 +768,7 @@ static void part_build(tby__part *part, part_sizes *sz, const parse_ctx *ctx, co
     }
     part->key_hash = key_hash;
     sz->phonetic = part->sym_len + (d->comp_count ? d->comp_count - 1u : 0u);
-    part->sym_hash = tby__fnv1a(part->sym, part->sym_len);
+    part->sym_hash = tby__hash64(part->sym, part->sym_len);
     part->sym_weight = (float)tby__phon_length(part->sym, part->sym_len);
     part->lmnr = tby__phon_lmnr(part->sym, part->sym_len);
     part->sym_set = tby__symset_of(part->sym, part->sym_len);

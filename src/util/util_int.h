@@ -58,16 +58,23 @@ static inline bool tby__mul_overflow(size_t a, size_t b, size_t *out)
 
 /* ===== Hashing ===== */
 
-/* FNV-1a, 64 bits: small keys (name skeletons, identifiers) in hash tables. */
-static inline uint64_t tby__hash64(const void *data, size_t len)
+/* FNV-1a, 64 bits: small keys (name skeletons, identifiers) in hash tables. The _more form
+ * continues a hash over several pieces, starting from TBY__HASH64_INIT. */
+#define TBY__HASH64_INIT 1469598103934665603ull
+
+static inline uint64_t tby__hash64_more(uint64_t h, const void *data, size_t len)
 {
     const unsigned char *p = (const unsigned char *)data;
-    uint64_t h = 1469598103934665603ull;
     for (size_t i = 0; i < len; i++) {
         h ^= p[i];
         h *= 1099511628211ull;
     }
     return h;
+}
+
+static inline uint64_t tby__hash64(const void *data, size_t len)
+{
+    return tby__hash64_more(TBY__HASH64_INIT, data, len);
 }
 
 /* ===== Errors ===== */
