@@ -183,22 +183,37 @@ static uint8_t name_level(double score, size_t agreeing)
 }
 
 /*
- * Places: "Abeibara, Mali" and "Abeibara, Kidal Region, Mali" agree; every word of the
- * shorter one must be found in the longer (in either script).
+ * Aligns two names and says whether every part of the shorter one was found with at least
+ * `min_sim`, and (when given_agrees is not NULL) whether the two first parts, the given
+ * names, were aligned with each other at that similarity.
  */
-static uint8_t place_level(const tby_name *a, const tby_name *b)
+static bool shorter_found(const tby_name *a, const tby_name *b, double min_sim, bool *given_agrees)
 {
     tby_name_match match;
     tby_name_compare(a, b, &match);
     size_t na = tby_name_part_count(a), nb = tby_name_part_count(b);
     size_t shorter = na < nb ? na : nb;
     size_t found = 0;
+    if (given_agrees)
+        *given_agrees = false;
     for (size_t i = 0; i < match.link_count; i++) {
         const tby_name_link *l = &match.links[i];
-        if (l->a_count && l->b_count && l->similarity >= 0.8)
-            found += l->a_count < l->b_count ? l->a_count : l->b_count;
+        if (!l->a_count || !l->b_count || l->similarity < min_sim)
+            continue;
+        found++; /* a merged row is one part on its shorter side */
+        if (given_agrees && l->a_first == 0 && l->b_first == 0)
+            *given_agrees = true;
     }
-    return found >= shorter ? 1 : 2;
+    return found >= shorter;
+}
+
+/*
+ * Places: "Abeibara, Mali" and "Abeibara, Kidal Region, Mali" agree; every word of the
+ * shorter one must be found in the longer (in either script).
+ */
+static uint8_t place_level(const tby_name *a, const tby_name *b)
+{
+    return shorter_found(a, b, 0.8, NULL) ? 1 : 2;
 }
 
 /*
@@ -209,21 +224,10 @@ static uint8_t place_level(const tby_name *a, const tby_name *b)
  */
 static uint8_t mother_level(const tby_name *a, const tby_name *b)
 {
-    tby_name_match match;
-    tby_name_compare(a, b, &match);
+    bool given_agrees;
+    bool all = shorter_found(a, b, 0.85, &given_agrees);
     size_t na = tby_name_part_count(a), nb = tby_name_part_count(b);
-    size_t shorter = na < nb ? na : nb;
-    size_t found = 0;
-    bool given_agrees = false;
-    for (size_t i = 0; i < match.link_count; i++) {
-        const tby_name_link *l = &match.links[i];
-        if (!l->a_count || !l->b_count || l->similarity < 0.85)
-            continue;
-        found++;
-        if (l->a_first == 0 && l->b_first == 0)
-            given_agrees = true;
-    }
-    if (found >= shorter && shorter >= 2)
+    if (all && (na < nb ? na : nb) >= 2)
         return 1;
     return given_agrees ? 2 : 3;
 }
