@@ -282,6 +282,7 @@ static int screen_single(const screen_args *args, const tby_screener *screener)
     }
     tby_document doc;
     char number[256];
+    char type[64];
     if (args->document) {
         const char *colon = strchr(args->document, ':');
         size_t number_len = sizeof(number);
@@ -291,7 +292,6 @@ static int screen_single(const screen_args *args, const tby_screener *screener)
             fprintf(stderr, "tabayyun: --document must be TYPE:NUMBER, not '%s'\n", args->document);
             return CLI_BADINPUT;
         }
-        static char type[64];
         snprintf(type, sizeof(type), "%.*s", (int)(colon - args->document), args->document);
         doc.type = type;
         doc.number = number;
