@@ -7,6 +7,7 @@
 #include "tby_names.h"
 #include "tby_record.h"
 #include "tby_io.h"
+#include "tby_lists.h"
 #include "tby_screen.h"
 
 #endif

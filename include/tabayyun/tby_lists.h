@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Watchlists in the formats they are published in: the UN Security Council consolidated list
+ * (XML) and the OFAC SDN files (sdn.csv, alt.csv, add.csv). Each reader turns every listed
+ * individual into one tby_record (docs/record-format.md) and streams it through a callback,
+ * like tby_record_read_file: the record is borrowed for the duration of the call.
+ *
+ * Entries that are not individuals (entities, vessels, aircraft) are skipped and counted.
+ * An individual that cannot be read is rejected through opts->on_reject with the file, the
+ * line (or XML element) and the field; a value inside an individual that cannot be read (a
+ * birth date such as "Circa 19xx") is reported through opts->on_dropped when
+ * opts->drop_bad_values is set, and rejects the individual otherwise. In strict mode the first
+ * rejection ends the read and is returned, as in tby_record_read_file.
+ *
+ * Thread-safety: the readers share no state.
+ */
+#ifndef TBY_LISTS_H
+#define TBY_LISTS_H
+
+#include <stddef.h>
+
+#include "tby_common.h"
+#include "tby_io.h"
+#include "tby_record.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** What a list import read: the figures an operator checks against the source. */
+typedef struct tby_list_stats {
+    size_t individuals;      /* individuals delivered to on_record */
+    size_t skipped;          /* entries that are not individuals */
+    size_t rejected;         /* individuals rejected (reported through on_reject) */
+    size_t names;            /* primary names delivered (one per individual) */
+    size_t original_scripts; /* names in the original script (UN NAME_ORIGINAL_SCRIPT) */
+    size_t aliases;          /* good-quality aliases (UN "Good", OFAC strong a.k.a.) */
+    size_t weak_aliases;     /* low-quality aliases (UN "Low", OFAC weak a.k.a.) */
+    size_t birth_dates;      /* birth dates read, of every kind */
+    size_t dates_dropped;    /* birth dates that could not be read */
+    size_t places;           /* birth places read */
+    size_t nationalities;    /* nationalities read */
+    size_t documents;        /* identity documents read */
+    size_t lines;            /* physical lines (CSV) or elements (XML) read */
+} tby_list_stats;
+
+/**
+ * Reads the UN Security Council consolidated list XML. Each INDIVIDUAL becomes a record whose
+ * id is its REFERENCE_NUMBER (DATAID when that is missing); FIRST_NAME .. FOURTH_NAME give the
+ * name, NAME_ORIGINAL_SCRIPT an alias, INDIVIDUAL_ALIAS entries aliases ("Good") or weak
+ * aliases ("Low"), INDIVIDUAL_DATE_OF_BIRTH every kind of date (exact, year, approximately,
+ * between), and so on. ENTITY elements are skipped.
+ *
+ * @param stats optional; receives the counters.
+ * @return 0, TBY_ENOTFOUND, TBY_EIO, TBY_EINVALID for XML that is not well formed or not the
+ *         consolidated list, TBY_ENOMEM, the first rejection's code in strict mode, or the
+ *         non-zero value a callback returned.
+ */
+TBY_API int tby_un_xml_read_file(const char *path, const tby_reader_options *opts,
+                                 tby_record_cb on_record, void *payload, tby_list_stats *stats,
+                                 tby_error *err);
+
+/** Like tby_un_xml_read_file, from `len` bytes at `data`. */
+TBY_API int tby_un_xml_read_buffer(const char *data, size_t len, const tby_reader_options *opts,
+                                   tby_record_cb on_record, void *payload, tby_list_stats *stats,
+                                   tby_error *err);
+
+/**
+ * Reads OFAC's SDN files (no header row, Latin-1 or UTF-8, "-0-" for empty): sdn.csv with the
+ * primary records, alt.csv with the aliases, and optionally add.csv with the addresses. Each
+ * individual (SDN_Type "individual") becomes a record whose id is its ent_num; names written
+ * "LAST, First" are kept in that form (the name parser reads it). Birth dates, places,
+ * nationalities, identity documents and weak a.k.a. names are read from the remarks.
+ *
+ * @param add_path may be NULL.
+ * @return as tby_un_xml_read_file; TBY_EINVALID also for a file with the wrong number of
+ *         columns.
+ */
+TBY_API int tby_ofac_read_files(const char *sdn_path, const char *alt_path, const char *add_path,
+                                const tby_reader_options *opts, tby_record_cb on_record,
+                                void *payload, tby_list_stats *stats, tby_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
