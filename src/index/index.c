@@ -317,8 +317,10 @@ size_t tby__index_query(const tby__index *index, tby__index_scratch *scratch,
     size_t count = scratch->touched_count;
     size_t kept = 0;
     uint8_t min_hits = query_min_hits(query);
-    /* Qualifying candidates into the pool (resetting the accumulators as we go), then one
-     * sort: cheaper than keeping a best-max list when thousands of entries were touched. */
+    /* Qualifying candidates into the pool, resetting the accumulators as we go; the first
+     * candidate in candidate_cmp order (a document match, else the best score) sets the
+     * floor below. */
+    tby__candidate top = {0, 0.0f, false};
     for (size_t i = 0; i < count; i++) {
         uint32_t e = scratch->touched[i];
         tby__candidate c = {e, scratch->score[e], scratch->via_document[e] != 0};
@@ -326,26 +328,28 @@ size_t tby__index_query(const tby__index *index, tby__index_scratch *scratch,
         scratch->score[e] = 0.0f;
         scratch->via_document[e] = 0;
         scratch->hits[e] = 0;
-        if (hits >= min_hits)
-            scratch->pool[kept++] = c;
+        if (hits < min_hits)
+            continue;
+        if (!kept || candidate_cmp(&c, &top) < 0)
+            top = c;
+        scratch->pool[kept++] = c;
     }
     scratch->touched_count = 0;
-    qsort(scratch->pool, kept, sizeof(*scratch->pool), candidate_cmp);
-    if (kept > max)
-        kept = max;
-    tby__candidate *all = out;
-    memcpy(all, scratch->pool, kept * sizeof(*all));
     /*
-     * Keep candidates whose shared information is at least half the best one's: the same
-     * person shares most of the query's keys, while an entry that shares one part of a
-     * chain whose other parts point elsewhere falls far behind. Documents always stay.
+     * Keep candidates whose shared information is at least CANDIDATE_RELATIVE_FLOOR of the
+     * first one's: the same person shares most of the query's keys, while an entry that
+     * shares one part of a chain whose other parts point elsewhere falls far behind.
+     * Documents always stay. Filtering before sorting keeps the sort short.
      */
-    if (kept > 0) {
-        float floor = all[0].score * CANDIDATE_RELATIVE_FLOOR;
-        size_t cut = 0;
-        while (cut < kept && (all[cut].via_document || all[cut].score >= floor))
-            cut++;
-        kept = cut;
+    float floor = top.score * CANDIDATE_RELATIVE_FLOOR;
+    size_t left = 0;
+    for (size_t i = 0; i < kept; i++) {
+        if (scratch->pool[i].via_document || scratch->pool[i].score >= floor)
+            scratch->pool[left++] = scratch->pool[i];
     }
-    return kept;
+    qsort(scratch->pool, left, sizeof(*scratch->pool), candidate_cmp);
+    if (left > max)
+        left = max;
+    memcpy(out, scratch->pool, left * sizeof(*out));
+    return left;
 }

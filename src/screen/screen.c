@@ -64,6 +64,8 @@ int tby_screener_new(tby_screener **out, const tby_record_set *list, tby_error *
     int rc = TBY_OK;
     tby_screener *s = tby__calloc(1, sizeof(*s));
     size_t count = tby_record_set_count(list);
+    tby__interner interner;
+    tby__interner_init(&interner);
     if (!s)
         return tby__error(err, TBY_ENOMEM, -1, "out of memory");
     s->list = list;
@@ -88,7 +90,14 @@ int tby_screener_new(tby_screener **out, const tby_record_set *list, tby_error *
         }
         tby__person *p = &s->entries[s->entry_count++];
         for (uint8_t k = 0; k < p->name_count; k++) {
-            if (tby__freq_add_name(&s->freq, p->names[k])) {
+            if (tby__freq_add_name(&s->freq, p->names[k]) ||
+                tby__part_intern(&interner, p->names[k])) {
+                rc = tby__error(err, TBY_ENOMEM, -1, "out of memory");
+                goto out;
+            }
+        }
+        for (uint8_t k = 0; k < p->weak_count; k++) {
+            if (tby__part_intern(&interner, p->weak[k])) {
                 rc = tby__error(err, TBY_ENOMEM, -1, "out of memory");
                 goto out;
             }
@@ -106,6 +115,7 @@ int tby_screener_new(tby_screener **out, const tby_record_set *list, tby_error *
         goto out;
     }
 out:
+    tby__interner_dispose(&interner);
     if (rc) {
         tby_screener_free(s);
         return rc;
@@ -149,10 +159,19 @@ static int found_cmp(const void *x, const void *y)
 /* Per-thread working memory of screening. */
 typedef struct screen_work {
     tby__index_scratch scratch;
+    tby__part_memo memo;
     tby__candidate *candidates;
     found *found;
     size_t max_candidates;
 } screen_work;
+
+static void work_dispose(screen_work *w)
+{
+    tby__part_memo_dispose(&w->memo);
+    tby__index_scratch_dispose(&w->scratch);
+    tby__free(w->candidates);
+    tby__free(w->found);
+}
 
 static int work_init(screen_work *w, const tby_screener *s, size_t max_candidates)
 {
@@ -165,14 +184,31 @@ static int work_init(screen_work *w, const tby_screener *s, size_t max_candidate
         tby__free(w->found);
         return TBY_ENOMEM;
     }
+    if (tby__part_memo_init(&w->memo)) {
+        work_dispose(w);
+        return TBY_ENOMEM;
+    }
     return TBY_OK;
 }
 
-static void work_dispose(screen_work *w)
+static void prefetch_entry_head(const tby__person *e)
 {
-    tby__index_scratch_dispose(&w->scratch);
-    tby__free(w->candidates);
-    tby__free(w->found);
+#if defined(__GNUC__) || defined(__clang__)
+    __builtin_prefetch(e);
+    __builtin_prefetch((const char *)e + 64);
+    __builtin_prefetch((const char *)e + 128);
+#else
+    (void)e;
+#endif
+}
+
+static void prefetch_entry_names(const tby__person *e)
+{
+    for (uint8_t k = 0; k < e->name_count && k < 2; k++)
+        tby__name_prefetch(e->names[k]);
+#if defined(__GNUC__) || defined(__clang__)
+    __builtin_prefetch(e->record);
+#endif
 }
 
 /*
@@ -184,11 +220,18 @@ static size_t screen_person(const tby_screener *s, screen_work *w, const tby__pe
 {
     size_t n = tby__index_query(&s->index, &w->scratch, q, w->candidates, w->max_candidates);
     size_t alerts = 0;
+    tby__part_memo_next(&w->memo);
     for (size_t i = 0; i < n; i++) {
         const tby__person *e = &s->entries[w->candidates[i].entry];
         found *f = &w->found[alerts];
+        /* Load the next candidates while this one is scored: the entry two ahead, the names
+         * and the record of the one after this one. */
+        if (i + 2 < n)
+            prefetch_entry_head(&s->entries[w->candidates[i + 2].entry]);
+        if (i + 1 < n)
+            prefetch_entry_names(&s->entries[w->candidates[i + 1].entry]);
         double floor = w->candidates[i].via_document ? 0.0 : NAME_FLOOR;
-        if (!tby__compare(q, e, &s->freq, floor, &f->cmp))
+        if (!tby__compare(q, e, &s->freq, floor, &w->memo, &f->cmp))
             continue;
         tby_alert *a = &f->alert;
         tby__model_score(&s->model, &f->cmp, threshold, a);
@@ -470,7 +513,7 @@ int tby_screener_fit(tby_screener *s, const tby_record_set *registry, tby_error 
         const tby__person *e = &s->entries[rng_next(&state) % s->entry_count];
         if (a->record == e->record)
             continue;
-        tby__compare(a, e, &s->freq, 0.0, &pairs[pair_count++]);
+        tby__compare(a, e, &s->freq, 0.0, NULL, &pairs[pair_count++]);
     }
     tby__model_fit_u(&s->model, pairs, pair_count);
     /* 3. m and lambda by EM over the candidate pairs of a sample of records. */
@@ -483,6 +526,7 @@ int tby_screener_fit(tby_screener *s, const tby_record_set *registry, tby_error 
         size_t at = (size_t)((double)i * (double)side_n / (double)em_sample);
         const tby__person *q = &side[at];
         size_t n = tby__index_query(&s->index, &w.scratch, q, w.candidates, w.max_candidates);
+        tby__part_memo_next(&w.memo);
         for (size_t c = 0; c < n; c++) {
             const tby__person *e = &s->entries[w.candidates[c].entry];
             if (e->record == q->record)
@@ -497,7 +541,7 @@ int tby_screener_fit(tby_screener *s, const tby_record_set *registry, tby_error 
                 em = grown;
                 cap_em = want;
             }
-            if (tby__compare(q, e, &s->freq, NAME_FLOOR, &em[em_count]))
+            if (tby__compare(q, e, &s->freq, NAME_FLOOR, &w.memo, &em[em_count]))
                 em_count++;
         }
     }
