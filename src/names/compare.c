@@ -200,29 +200,26 @@ static double part_compare(const tby__part *a, const tby__part *b, double floor,
 
 /* ===== The per-query memo of part similarities ===== */
 
-#define MEMO_SLOTS    8192u /* a power of two; a query fills a few hundred */
-#define MEMO_MAX_FILL (MEMO_SLOTS / 2)
-#define MEMO_GEN_BITS 19
+_Static_assert(TBY_TIER_EDIT < 8, "a tier fits the memo key's 3 low bits");
+
+#define MEMO_SLOTS     4096u /* a power of two; a query fills a few hundred */
+#define MEMO_MAX_FILL  (MEMO_SLOTS / 2)
+#define MEMO_GEN_BITS  16
+#define MEMO_GEN_SHIFT 48
 
 int tby__part_memo_init(tby__part_memo *memo)
 {
     memset(memo, 0, sizeof(*memo));
-    memo->keys = tby__calloc(MEMO_SLOTS, sizeof(*memo->keys));
-    memo->sims = tby__malloc(MEMO_SLOTS * sizeof(*memo->sims));
-    memo->tiers = tby__malloc(MEMO_SLOTS);
-    if (!memo->keys || !memo->sims || !memo->tiers) {
-        tby__part_memo_dispose(memo);
+    memo->slots = tby__calloc(MEMO_SLOTS, sizeof(*memo->slots));
+    if (!memo->slots)
         return TBY_ENOMEM;
-    }
     memo->generation = 1;
     return TBY_OK;
 }
 
 void tby__part_memo_dispose(tby__part_memo *memo)
 {
-    tby__free(memo->keys);
-    tby__free(memo->sims);
-    tby__free(memo->tiers);
+    tby__free(memo->slots);
     memset(memo, 0, sizeof(*memo));
 }
 
@@ -230,16 +227,19 @@ void tby__part_memo_next(tby__part_memo *memo)
 {
     memo->used = 0;
     if (++memo->generation >= (1u << MEMO_GEN_BITS)) {
-        memset(memo->keys, 0, MEMO_SLOTS * sizeof(*memo->keys));
+        memset(memo->slots, 0, MEMO_SLOTS * sizeof(*memo->slots));
         memo->generation = 1;
     }
 }
 
-/* Key layout: generation (19 bits), query name (6), query part (7), tok (32). Never 0. */
+/*
+ * Key layout, high to low: generation (16 bits), query name (6), query part (7), tok (32),
+ * and 3 low bits left 0 where the slot keeps the tier. Never 0.
+ */
 static uint64_t memo_key(const tby__part_memo *memo, unsigned a_id, size_t part, uint32_t tok)
 {
-    return ((uint64_t)memo->generation << 45) | ((uint64_t)(a_id & 63u) << 39) |
-           ((uint64_t)(part & 127u) << 32) | tok;
+    return ((uint64_t)memo->generation << MEMO_GEN_SHIFT) | ((uint64_t)(a_id & 63u) << 42) |
+           ((uint64_t)(part & 127u) << 35) | ((uint64_t)tok << 3);
 }
 
 static size_t memo_slot(uint64_t key)
@@ -261,19 +261,18 @@ static double part_compare_memo(const tby__part *a, size_t a_part, unsigned a_id
         return part_compare(a, b, ALIGN_MIN_SIM, tier_out);
     uint64_t key = memo_key(memo, a_id, a_part, b->tok);
     size_t slot = memo_slot(key);
-    uint64_t stale = (uint64_t)memo->generation << 45;
-    while (memo->keys[slot] >= stale) { /* a slot of this generation */
-        if (memo->keys[slot] == key) {
-            *tier_out = (tby_tier)memo->tiers[slot];
-            return memo->sims[slot];
+    uint64_t stale = (uint64_t)memo->generation << MEMO_GEN_SHIFT;
+    while (memo->slots[slot].key >= stale) { /* a slot of this generation */
+        if ((memo->slots[slot].key & ~(uint64_t)7) == key) {
+            *tier_out = (tby_tier)(memo->slots[slot].key & 7);
+            return memo->slots[slot].sim;
         }
         slot = (slot + 1) & (MEMO_SLOTS - 1);
     }
     double sim = part_compare(a, b, ALIGN_MIN_SIM, tier_out);
     if (memo->used < MEMO_MAX_FILL) {
-        memo->keys[slot] = key;
-        memo->sims[slot] = sim;
-        memo->tiers[slot] = (uint8_t)*tier_out;
+        memo->slots[slot].key = key | ((uint64_t)*tier_out & 7);
+        memo->slots[slot].sim = sim;
         memo->used++;
     }
     return sim;

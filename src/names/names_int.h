@@ -66,9 +66,10 @@ struct tby_name {
  * One memo per thread.
  */
 typedef struct tby__part_memo {
-    uint64_t *keys; /* generation, query name, query part, tok; 0 = empty */
-    double *sims;
-    uint8_t *tiers;
+    struct tby__memo_slot {
+        uint64_t key; /* generation, query name, query part, tok, tier; 0 = empty */
+        double sim;
+    } * slots;
     uint32_t generation;
     uint32_t used; /* slots filled in this generation */
 } tby__part_memo;
