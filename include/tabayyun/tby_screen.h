@@ -184,6 +184,58 @@ TBY_API int tby_screen_batch(const tby_screener *screener, const tby_record_set 
                              tby_progress_cb progress, void *progress_payload,
                              tby_screen_stats *stats, tby_error *err);
 
+/* ===== Pinned models and delta rescreening ===== */
+
+/**
+ * Saves the screener's fitted state: the evidence model, the name-frequency table and the
+ * list size candidate keys are weighed against. Loaded into the screener of a later list
+ * version (tby_screener_model_load), it makes every pair score exactly as it did, so that
+ * only the records sharing a candidate key with an added, changed or removed entry can get
+ * other alerts (see tby_keyset). Refitting is a decision to rescreen everything.
+ *
+ * @param out receives a blob (free with tby_free); len its size.
+ * @return 0 or TBY_ENOMEM.
+ */
+TBY_API int tby_screener_model_save(const tby_screener *screener, unsigned char **out, size_t *len,
+                                    tby_error *err);
+
+/**
+ * Replaces the screener's fitted state with a saved one. Call before screening, like
+ * tby_screener_fit (which would replace it again).
+ *
+ * @return 0, TBY_EINVALID for a blob that is not a model of this engine (wrong header or
+ *         version, a checksum mismatch: err says which), TBY_ENOMEM.
+ */
+TBY_API int tby_screener_model_load(tby_screener *screener, const unsigned char *data, size_t len,
+                                    tby_error *err);
+
+/**
+ * What changed between two versions of a list, as candidate keys (names, pairs of name
+ * parts, documents): a record can gain, lose or change a candidate only through a key its
+ * query reads. After a list changes, with the model pinned (tby_screener_model_load), the
+ * registry records that tby_keyset_touches reports are the only ones whose alerts can
+ * differ; every other record keeps its alerts exactly.
+ */
+typedef struct tby_keyset tby_keyset;
+
+TBY_API int tby_keyset_new(tby_keyset **out, tby_error *err);
+TBY_API void tby_keyset_free(tby_keyset *keyset);
+/**
+ * Adds a changed entry. `change` is +1 for an entry as it is in the new version only (added,
+ * or the new side of a changed entry) and -1 for one in the old version only (removed, or the
+ * old side). An entry with no usable name adds nothing. 0, TBY_EINVALID or TBY_ENOMEM.
+ */
+TBY_API int tby_keyset_add(tby_keyset *keyset, const tby_record *entry, int change, tby_error *err);
+/**
+ * Sets *touches when screening `record` against `screener` (built on the new version) may
+ * give other alerts than against the old version: its query reads other keys than before,
+ * or reads a key of a changed entry. 0 or TBY_ENOMEM.
+ */
+TBY_API int tby_keyset_touches(const tby_keyset *keyset, const tby_screener *screener,
+                               const tby_record *record, bool *touches, tby_error *err);
+/** Changed entries added to the set (each version of a changed entry counts). */
+TBY_API size_t tby_keyset_count(const tby_keyset *keyset);
+
 #ifdef __cplusplus
 }
 #endif

@@ -21,7 +21,7 @@
 #define RARE_KEY_POSTINGS 8
 /* Keys a query always takes, however common, so that every query finds something. */
 #define QUERY_MIN_KEYS 2
-#define MAX_QUERY_KEYS 512
+#define MAX_QUERY_KEYS TBY__INDEX_MAX_PERSON_KEYS
 
 /* Kind of a key, kept in its two low bits (so a key is never 0, the empty slot). */
 enum { KEY_PART = 1, KEY_PAIR = 2, KEY_DOC = 3 };
@@ -106,6 +106,11 @@ static size_t person_keys(const tby__person *p, uint64_t *out, size_t cap)
             out[unique++] = out[i];
     }
     return unique;
+}
+
+size_t tby__index_person_keys(const tby__person *p, uint64_t *out, size_t cap)
+{
+    return person_keys(p, out, cap);
 }
 
 static int key_entry_cmp(const void *x, const void *y)
@@ -235,7 +240,9 @@ typedef struct query_key {
 static int query_key_cmp(const void *x, const void *y)
 {
     const query_key *a = x, *b = y;
-    return a->count < b->count ? -1 : a->count > b->count;
+    if (a->count != b->count)
+        return a->count < b->count ? -1 : 1;
+    return a->key < b->key ? -1 : a->key > b->key; /* a total order: no qsort-dependent ties */
 }
 
 /*
@@ -260,6 +267,77 @@ static uint8_t query_min_hits(const tby__person *q)
     return 1;
 }
 
+static double index_entries(const tby__index *index)
+{
+    return (double)(index->ref_entries ? index->ref_entries : index->entry_count);
+}
+
+/*
+ * Information of a key: one shared by few entries says more. Rounded down to 1/8 bit so
+ * that one entry more or less on a common key (Muhammad) seldom changes it: a delta
+ * rescreen then has fewer records to screen again (tby_keyset_touches).
+ */
+static float key_info(double entries, uint32_t count)
+{
+    return floorf((float)log2((entries + 1.0) / (double)count) * 8.0f) / 8.0f;
+}
+
+/*
+ * The keys a query reads, in the order it reads them: those the index has, rarest first,
+ * until the postings read would pass the budget (documents and the first QUERY_MIN_KEYS
+ * always). With `delta`, each key's postings count is taken as the index's minus
+ * delta(key) (the count before a change; see tby__index_read_set). Returns the count.
+ */
+static size_t select_keys(const tby__index *index, const uint64_t *keys, size_t n,
+                          int32_t (*delta)(const void *, uint64_t), const void *delta_payload,
+                          query_key *found)
+{
+    size_t found_count = 0;
+    for (size_t k = 0; k < n; k++) {
+        size_t slot = table_slot(index, keys[k]);
+        int64_t count = index->keys[slot] ? index->counts[slot] : 0;
+        uint32_t start = index->keys[slot] ? index->starts[slot] : 0;
+        if (delta)
+            count -= delta(delta_payload, keys[k]);
+        if (count <= 0)
+            continue;
+        found[found_count++] =
+            (query_key){start, (uint32_t)count, keys[k], (keys[k] & 3) == KEY_PAIR};
+    }
+    qsort(found, found_count, sizeof(*found), query_key_cmp);
+    size_t read = 0;
+    for (size_t k = 0; k < found_count; k++) {
+        bool document = (found[k].key & 3) == KEY_DOC;
+        if (!document && k >= QUERY_MIN_KEYS && read + found[k].count > QUERY_POSTINGS_BUDGET)
+            return k;
+        read += found[k].count;
+    }
+    return found_count;
+}
+
+size_t tby__index_read_set(const tby__index *index, const tby__person *query,
+                           int32_t (*delta)(const void *, uint64_t), const void *delta_payload,
+                           tby__read_key *out)
+{
+    uint64_t keys[MAX_QUERY_KEYS];
+    size_t n = person_keys(query, keys, MAX_QUERY_KEYS);
+    query_key found[MAX_QUERY_KEYS];
+    size_t count = select_keys(index, keys, n, delta, delta_payload, found);
+    double entries = index_entries(index);
+    for (size_t k = 0; k < count; k++) {
+        bool document = (found[k].key & 3) == KEY_DOC;
+        out[k] = (tby__read_key){found[k].key, key_info(entries, found[k].count),
+                                 (uint8_t)(found[k].is_pair ? 2 : 1),
+                                 document || found[k].count <= RARE_KEY_POSTINGS};
+    }
+    return count;
+}
+
+uint8_t tby__index_min_hits(const tby__person *query)
+{
+    return query_min_hits(query);
+}
+
 static int candidate_cmp(const void *x, const void *y)
 {
     const tby__candidate *a = x, *b = y;
@@ -278,25 +356,12 @@ size_t tby__index_query(const tby__index *index, tby__index_scratch *scratch,
     uint64_t keys[MAX_QUERY_KEYS];
     size_t n = person_keys(query, keys, MAX_QUERY_KEYS);
     query_key found[MAX_QUERY_KEYS];
-    size_t found_count = 0;
-    for (size_t k = 0; k < n; k++) {
-        size_t slot = table_slot(index, keys[k]);
-        if (!index->keys[slot])
-            continue;
-        found[found_count++] = (query_key){index->starts[slot], index->counts[slot],
-                                           index->keys[slot], (keys[k] & 3) == KEY_PAIR};
-    }
-    qsort(found, found_count, sizeof(*found), query_key_cmp);
-    double entries = (double)index->entry_count;
-    size_t read = 0;
+    size_t found_count = select_keys(index, keys, n, NULL, NULL, found);
+    double entries = index_entries(index);
     for (size_t k = 0; k < found_count; k++) {
         const query_key *qk = &found[k];
         bool document = (qk->key & 3) == KEY_DOC;
-        if (!document && k >= QUERY_MIN_KEYS && read + qk->count > QUERY_POSTINGS_BUDGET)
-            break;
-        read += qk->count;
-        /* Information of the key: a key shared by few entries says more. */
-        float info = (float)log2((entries + 1.0) / (double)qk->count);
+        float info = key_info(entries, qk->count);
         const uint32_t *post = index->postings + qk->start;
         for (uint32_t i = 0; i < qk->count; i++) {
             uint32_t e = post[i];

@@ -28,6 +28,10 @@ typedef struct tby__index {
     uint32_t *postings; /* all postings, grouped by key */
     size_t posting_count;
     size_t entry_count;
+    /* The list size a key's information is measured against, log2((ref + 1) / postings):
+     * entry_count, unless a pinned model sets it (tby_screener_model_load) so that adding
+     * or removing entries changes only the queries that share their keys. */
+    size_t ref_entries;
 } tby__index;
 
 typedef struct tby__candidate {
@@ -47,6 +51,32 @@ typedef struct tby__index_scratch {
 } tby__index_scratch;
 
 int tby__index_build(tby__index *index, const tby__person *entries, size_t count);
+
+/*
+ * The candidate keys of a person (names, pairs of parts, documents): an entry is a
+ * candidate of a query only through a key they share. Writes at most `cap`.
+ */
+size_t tby__index_person_keys(const tby__person *p, uint64_t *out, size_t cap);
+/*
+ * The keys a query for `query` reads, in reading order, into out (room for
+ * TBY__INDEX_MAX_PERSON_KEYS); returns the count. With `delta` (may be NULL), a key's
+ * postings count is the index's minus delta(payload, key): the read set the query had
+ * before entries were added (delta > 0) or removed (delta < 0). A query's candidates and
+ * their candidate scores depend only on its read set and the postings of those keys.
+ */
+typedef struct tby__read_key {
+    uint64_t key;
+    float info;     /* the information the query adds for the key */
+    uint8_t hits;   /* hits a shared key counts for (2 for a pair of parts) */
+    bool qualifies; /* a document or a rare key: sharing it alone makes a candidate */
+} tby__read_key;
+size_t tby__index_read_set(const tby__index *index, const tby__person *query,
+                           int32_t (*delta)(const void *, uint64_t), const void *delta_payload,
+                           tby__read_key *out);
+/* Keys an entry must share with the query to be a candidate (unless one qualifies alone). */
+uint8_t tby__index_min_hits(const tby__person *query);
+/* Most keys tby__index_person_keys writes for one person. */
+#define TBY__INDEX_MAX_PERSON_KEYS 512
 void tby__index_dispose(tby__index *index);
 
 /* Bytes the index holds (keys, table and postings). */

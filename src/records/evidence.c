@@ -93,6 +93,19 @@ int tby__freq_add_name(tby__freq *freq, const tby_name *name)
     return TBY_OK;
 }
 
+int tby__freq_set(tby__freq *freq, uint64_t key, uint32_t count)
+{
+    if ((freq->used + 1) * 2 > freq->cap && freq_grow(freq))
+        return TBY_ENOMEM;
+    size_t at = freq_slot(freq, key);
+    if (!freq->keys[at]) {
+        freq->keys[at] = key;
+        freq->used++;
+    }
+    freq->counts[at] = count;
+    return TBY_OK;
+}
+
 void tby__freq_finish(tby__freq *freq)
 {
     double h = 0.0;

@@ -67,6 +67,8 @@ void tby__freq_init(tby__freq *freq);
 void tby__freq_dispose(tby__freq *freq);
 int tby__freq_add_name(tby__freq *freq, const tby_name *name);
 void tby__freq_finish(tby__freq *freq);
+/* Sets the count of one key (loading a saved table; total and entropy are set by the caller). */
+int tby__freq_set(tby__freq *freq, uint64_t key, uint32_t count);
 /* Share of parts with this skeleton hash (at least 1/total; 0 when nothing was counted). */
 double tby__freq_share(const tby__freq *freq, uint64_t key);
 uint32_t tby__freq_count(const tby__freq *freq, uint64_t key);

@@ -16,6 +16,7 @@
 
 #include "index/index.h"
 #include "records/evidence.h"
+#include "screen/screen_int.h"
 #include "util/util_int.h"
 
 #define DEFAULT_MAX_CANDIDATES 100
@@ -25,16 +26,6 @@
 #define FIT_RANDOM_PAIRS 20000
 #define FIT_EM_RECORDS   4000
 #define FIT_FREQ_RECORDS 200000
-
-struct tby_screener {
-    const tby_record_set *list;
-    tby__person *entries; /* usable list entries, parsed */
-    size_t entry_count;
-    size_t skipped;
-    tby__index index;
-    tby__freq freq;
-    tby__model model;
-};
 
 const char *tby_grade_name(tby_grade grade)
 {
