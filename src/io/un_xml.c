@@ -5,7 +5,7 @@
 // stays that of one entry however long the list grows:
 //
 //   CONSOLIDATED_LIST                      root; anything else is "not the consolidated list"
-//     INDIVIDUALS / INDIVIDUAL   -> expand -> person_read -> checks -> on_record
+//     INDIVIDUALS / INDIVIDUAL   -> expand -> un_individual -> on_record (or on_reject)
 //     ENTITIES / ENTITY          -> counted in stats.skipped, never built
 //
 // The mapping (docs/record-format.md):
@@ -19,7 +19,8 @@
 //   NATIONALITY / VALUE                         nationalities, as written
 //   INDIVIDUAL_DOCUMENT                         documents: type + normalised number
 //   GENDER                                      sex
-//   LISTED_ON, TITLE, DESIGNATION, COMMENTS1    note (with anything else worth a look)
+//   LISTED_ON, TITLE, DESIGNATION, COMMENTS1    note, with further birth places and the text
+//                                               of values left out
 //
 // Values are trimmed and every run of blanks (the list wraps long values over several lines)
 // becomes one space. The list's own quirks that are read rather than dropped: an alias written
@@ -721,16 +722,30 @@ static bool has_date(const tby_record *record, const tby_date *date)
     return false;
 }
 
-/* Writes the text of `date` as written (for messages and the note) into out. */
+/* Appends text to out (size bytes), after a space when out is not empty; NULL adds nothing. */
+static void append_word(char *out, size_t size, const char *text)
+{
+    size_t used = strlen(out);
+    if (text && used + 1 < size)
+        snprintf(out + used, size - used, "%s%s", used ? " " : "", text);
+}
+
+/* A birth date as the list wrote it, for messages and the note: "EXACT (August 1961)". */
 static void dob_describe(char *out, size_t size, const char *type, const char *date,
                          const char *year, const char *from, const char *to, const char *note)
 {
-    snprintf(out, size, "%s%s%s%s%s%s%s%s%s", type ? type : "", type ? " " : "",
-             date ? date : (year ? year : ""), from ? from : "", from || to ? ".." : "",
-             to ? to : "", (date || year || from || to) && note ? " " : "", note ? "(" : "",
-             note ? note : "");
-    if (note && strlen(out) + 2 <= size)
-        memcpy(out + strlen(out), ")", 2);
+    char piece[96];
+    out[0] = '\0';
+    append_word(out, size, type);
+    append_word(out, size, date ? date : year);
+    if (from || to) {
+        snprintf(piece, sizeof(piece), "%.40s..%.40s", from ? from : "", to ? to : "");
+        append_word(out, size, piece);
+    }
+    if (note) {
+        snprintf(piece, sizeof(piece), "(%.80s)", note);
+        append_word(out, size, piece);
+    }
 }
 
 /*
@@ -1251,6 +1266,9 @@ static int un_xml_failed(un_reader *r)
         return un_fatal(r, TBY_EIO, -1, "", "read error in \"%s\"", r->source_name);
     if (r->xml_error.code == TBY_ENOMEM)
         return un_fatal(r, TBY_ENOMEM, r->xml_error.line, "", "out of memory (libxml2)");
+    if (r->xml_error.code && r->xml_error.line < 1)
+        return un_fatal(r, TBY_EINVALID, -1, "", "%s is not well-formed XML: %s", r->source_name,
+                        r->xml_error.message);
     if (r->xml_error.code)
         return un_fatal(r, TBY_EINVALID, r->xml_error.line, "",
                         "%s is not well-formed XML: line %lld, column %lld: %s", r->source_name,
@@ -1269,17 +1287,11 @@ static void un_xml_init(void)
 
 enum { UN_SECTION_OTHER, UN_SECTION_INDIVIDUALS, UN_SECTION_ENTITIES };
 
-static int un_run(un_reader *r)
+/* Walks the document: checks the root, expands each INDIVIDUAL, counts the ENTITYs. */
+static int un_walk(un_reader *r, xmlTextReaderPtr xml)
 {
-    call_once(&un_xml_once, un_xml_init);
-    xmlTextReaderPtr xml =
-        xmlReaderForIO(un_io_read, NULL, r->src, NULL, NULL, UN_XML_PARSE_OPTIONS);
-    if (!xml)
-        return un_fatal(r, TBY_ENOMEM, -1, "", "out of memory (libxml2)");
-    xmlTextReaderSetStructuredErrorHandler(xml, un_on_xml_error, r);
     int section = UN_SECTION_OTHER;
     bool has_root = false;
-    int rc = TBY_OK;
     int status = xmlTextReaderRead(xml);
     while (status == 1 && !r->xml_error.code) {
         if (xmlTextReaderNodeType(xml) != XML_READER_TYPE_ELEMENT) {
@@ -1291,14 +1303,12 @@ static int un_run(un_reader *r)
         const char *name = (const char *)xmlTextReaderConstLocalName(xml);
         if (!name)
             name = "";
+        if (depth == 0 && strcmp(name, "CONSOLIDATED_LIST") != 0)
+            return un_fatal(r, TBY_EINVALID, xmlTextReaderGetParserLineNumber(xml), "",
+                            "%s is not the UN consolidated list: the root element is <%.60s>, "
+                            "not <CONSOLIDATED_LIST>",
+                            r->source_name, name);
         if (depth == 0) {
-            if (strcmp(name, "CONSOLIDATED_LIST") != 0) {
-                rc = un_fatal(r, TBY_EINVALID, xmlTextReaderGetParserLineNumber(xml), "",
-                              "%s is not the UN consolidated list: the root element is <%.60s>, "
-                              "not <CONSOLIDATED_LIST>",
-                              r->source_name, name);
-                goto out;
-            }
             has_root = true;
         } else if (depth == 1) {
             section = strcmp(name, "INDIVIDUALS") == 0 ? UN_SECTION_INDIVIDUALS
@@ -1306,15 +1316,15 @@ static int un_run(un_reader *r)
                                                        : UN_SECTION_OTHER;
         } else if (depth == 2 && section == UN_SECTION_INDIVIDUALS &&
                    strcmp(name, "INDIVIDUAL") == 0) {
+            /* Expand parses to the end tag; an error on the way may leave the tree cut. */
             const xmlNode *node = xmlTextReaderExpand(xml);
-            if (!node || r->xml_error.code) {
-                status = -1;
-                break;
-            }
+            if (!node || r->xml_error.code)
+                return un_xml_failed(r);
             r->stats.lines += count_elements(node) - 1;
             tby__arena_reset(&r->arena);
-            if ((rc = un_individual(r, node)))
-                goto out;
+            int rc = un_individual(r, node);
+            if (rc)
+                return rc;
             status = xmlTextReaderNext(xml);
             continue;
         } else if (depth == 2 && section == UN_SECTION_ENTITIES && strcmp(name, "ENTITY") == 0) {
@@ -1323,11 +1333,33 @@ static int un_run(un_reader *r)
         status = xmlTextReaderRead(xml);
     }
     if (status != 0 || r->xml_error.code)
-        rc = un_xml_failed(r);
-    else if (!has_root)
-        rc = un_fatal(r, TBY_EINVALID, -1, "", "%s has no root element", r->source_name);
-out:
-    xmlFreeTextReader(xml);
+        return un_xml_failed(r);
+    if (!has_root)
+        return un_fatal(r, TBY_EINVALID, -1, "", "%s has no root element", r->source_name);
+    return TBY_OK;
+}
+
+static int un_run(un_reader *r)
+{
+    call_once(&un_xml_once, un_xml_init);
+    /* Encoding and I/O errors are raised outside the parser context (some while the reader is
+       made), to the thread's global handler, which prints them on stderr: route them here for
+       the read, then put the caller's handler back. */
+    xmlStructuredErrorFunc saved_handler = xmlStructuredError;
+    void *saved_context = xmlStructuredErrorContext;
+    xmlSetStructuredErrorFunc(r, un_on_xml_error);
+    int rc;
+    xmlTextReaderPtr xml =
+        xmlReaderForIO(un_io_read, NULL, r->src, NULL, NULL, UN_XML_PARSE_OPTIONS);
+    if (xml) {
+        xmlTextReaderSetStructuredErrorHandler(xml, un_on_xml_error, r);
+        rc = un_walk(r, xml);
+        xmlFreeTextReader(xml);
+    } else {
+        rc = r->xml_error.code ? un_xml_failed(r)
+                               : un_fatal(r, TBY_ENOMEM, -1, "", "out of memory (libxml2)");
+    }
+    xmlSetStructuredErrorFunc(saved_context, saved_handler);
     return rc;
 }
 

@@ -566,6 +566,12 @@ static void test_io_un_xml__malformed(void)
         if (rc != TBY_EINVALID || !strstr(err.message, "<memory>"))
             TEST__FAIL("broken input %zu: rc %d, \"%s\"", i, rc, err.message);
     }
+    /* A UCS-4 signature with bytes that do not convert: an encoding error, raised by libxml2
+       outside its parser, still comes back here (and is not printed on stderr). */
+    static const char ucs4[] = "\0\0\0<\0\0\0a\xff\xff\xff\xff";
+    rc = tby_un_xml_read_buffer(ucs4, sizeof(ucs4) - 1, NULL, NULL, NULL, NULL, &err);
+    TEST_INT_EQ(rc, TBY_EINVALID);
+    TEST_CHECK(strstr(err.message, "<memory> is not well-formed XML: input conversion failed"));
 }
 
 static void test_io_un_xml__not_the_list(void)
