@@ -36,6 +36,7 @@
 // XML_PARSE_HUGE), so external entities are never fetched and an entity bomb is refused
 // by the parser. A value holding an entity reference is rejected, never expanded.
 #include <libxml/parser.h>
+#include <libxml/xmlversion.h>
 #include <libxml/xmlreader.h>
 #include <stdarg.h>
 #include <string.h>
@@ -472,8 +473,10 @@ static size_t trim_end(const char *s, size_t len)
 /*
  * Adds one ALIAS_NAME. The list sometimes writes one person's names in two scripts in one
  * value: "أبو شيماء (Abu-Shaima; Abu- Shayma)" or "Agha Jan Alizai اغا جان عالیزی". Such a value
- * becomes one name per script (and per ';' inside the brackets); anything else, including a
- * same-script spelling note such as "Lom-ali Butayev (Butaev)", stays one name.
+ * becomes one name per script (and per ';' inside the brackets, after a label such as
+ * "original script:"); anything else, including a same-script spelling note such as
+ * "Lom-ali Butayev (Butaev)", stays one name. A two-script value is split at words only when
+ * it holds no brackets, colons or semicolons and changes script once.
  */
 static int person_add_alias(un_reader *r, un_person *p, un_quality quality, const char *text)
 {
@@ -1230,7 +1233,14 @@ static int un_individual(un_reader *r, const xmlNode *node)
 
 /* ===== The document ===== */
 
-static void un_on_xml_error(void *payload, xmlErrorPtr error)
+/* libxml2 2.12 made the error const. */
+#if LIBXML_VERSION >= 21200
+typedef const xmlError *un_xml_error_ptr;
+#else
+typedef xmlErrorPtr un_xml_error_ptr;
+#endif
+
+static void un_on_xml_error(void *payload, un_xml_error_ptr error)
 {
     un_reader *r = payload;
     if (!error || error->level < XML_ERR_ERROR || r->xml_error.code)
