@@ -46,12 +46,38 @@ typedef struct tby_list_stats {
 
 /**
  * Reads the UN Security Council consolidated list XML. Each INDIVIDUAL becomes a record whose
- * id is its REFERENCE_NUMBER (DATAID when that is missing); FIRST_NAME .. FOURTH_NAME give the
- * name, NAME_ORIGINAL_SCRIPT an alias, INDIVIDUAL_ALIAS entries aliases ("Good") or weak
- * aliases ("Low"), INDIVIDUAL_DATE_OF_BIRTH every kind of date (exact, year, approximately,
- * between), and so on. ENTITY elements are skipped.
+ * id is its REFERENCE_NUMBER (DATAID when that is missing); FIRST_NAME .. FOURTH_NAME joined
+ * by spaces give the name (NAME_ORIGINAL_SCRIPT when they are empty; given, father ... stay
+ * NULL, since the list does not say which part is which), NAME_ORIGINAL_SCRIPT the first
+ * alias, INDIVIDUAL_ALIAS entries aliases ("Good", "a.k.a." or no quality) or weak aliases
+ * ("Low", "Very Low"). INDIVIDUAL_DATE_OF_BIRTH gives every kind of date: EXACT DATE
+ * (1963-04-11), EXACT YEAR (1971), APPROXIMATELY (~1957), BETWEEN FROM_YEAR/TO_YEAR
+ * (1975..1979), and a NOTE "August 1961" alone (1961-08). The first INDIVIDUAL_PLACE_OF_BIRTH
+ * (CITY, STATE_PROVINCE, COUNTRY) is the birth place, NATIONALITY values the nationalities as
+ * written, INDIVIDUAL_DOCUMENT the documents ("passport", "national_id", or the type
+ * lower-cased with '_', and the number normalised), GENDER the sex; LISTED_ON, TITLE,
+ * DESIGNATION, further birth places, values left out and COMMENTS1 make the note (at most
+ * 1 KiB). Values are trimmed with inner runs of blanks made one space; an alias written in
+ * two scripts ("حسن غول (Hassan Ghul; Hassan Gul)") becomes one alias per name; duplicates
+ * within an entry are kept once. ENTITY elements are counted in stats->skipped.
  *
- * @param stats optional; receives the counters.
+ * The record's line is the INDIVIDUAL's start tag; a rejection or dropped value names the
+ * element's line and its element name as the field ("INDIVIDUAL_DATE_OF_BIRTH"), and its
+ * message starts with the entry's id. Rejected: no id, a duplicate id, no name, a value over
+ * opts->max_field_bytes, an entity reference in a value; a birth date, GENDER or document
+ * number that cannot be read is a bad value (see drop_bad_values; the list has a few, so an
+ * import of the real list wants drop_bad_values). stats->dates_dropped counts the birth dates
+ * left out of delivered records, stats->lines the XML elements read. opts->format,
+ * ignore_unknown_columns and max_record_bytes do not apply.
+ *
+ * XML that is not well formed ends the read with TBY_EINVALID, the line in err->line and
+ * "<file> is not well-formed XML: line L, column C: <libxml2's reason>"; records delivered
+ * before that are void, as in strict mode. libxml2 streams the document (xmlTextReader, one
+ * INDIVIDUAL in memory at a time), never touches the network, never loads an external DTD or
+ * entity, never substitutes an entity into a value, and keeps its size limits (an entity
+ * bomb is refused); its allocations go through libxml2's allocator, not tby_set_allocator.
+ *
+ * @param stats optional; receives the counters (also after a failure: what was read so far).
  * @return 0, TBY_ENOTFOUND, TBY_EIO, TBY_EINVALID for XML that is not well formed or not the
  *         consolidated list, TBY_ENOMEM, the first rejection's code in strict mode, or the
  *         non-zero value a callback returned.
