@@ -48,6 +48,8 @@ typedef struct tby__index_scratch {
     uint8_t *via_document; /* entry_count flags: found through an identical document */
     uint8_t *hits;         /* entry_count counters: keys shared with the query (saturating) */
     tby__candidate *pool;  /* entry_count slots: the qualifying candidates before the cut */
+    uint64_t *groups;      /* entry_count masks: parts already agreeing through one of their
+                              two keys (see person_keys in index.c) */
 } tby__index_scratch;
 
 int tby__index_build(tby__index *index, const tby__person *entries, size_t count);

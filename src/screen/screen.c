@@ -19,7 +19,9 @@
 #include "screen/screen_int.h"
 #include "util/util_int.h"
 
-#define DEFAULT_MAX_CANDIDATES 100
+/* No cap on candidates by default: whether an entry is a candidate is decided by the pair
+ * alone (index.c, candidate_floor), which a cap would undo. */
+#define DEFAULT_MAX_CANDIDATES 0
 /* Below this name similarity a pair cannot alert, unless a document agrees. */
 #define NAME_FLOOR 0.5
 /* Fitting works on samples: random pairs for u, screened records for EM. */
@@ -63,7 +65,8 @@ int tby_screener_new(tby_screener **out, const tby_record_set *list, tby_error *
     tby__model_init(&s->model);
     tby__freq_init(&s->freq);
     s->entries = tby__calloc(count ? count : 1, sizeof(*s->entries));
-    if (!s->entries) {
+    s->list_pos = tby__calloc(count ? count : 1, sizeof(*s->list_pos));
+    if (!s->entries || !s->list_pos) {
         rc = tby__error(err, TBY_ENOMEM, -1, "out of memory");
         goto out;
     }
@@ -79,6 +82,7 @@ int tby_screener_new(tby_screener **out, const tby_record_set *list, tby_error *
             rc = TBY_OK;
             continue;
         }
+        s->list_pos[s->entry_count] = i;
         tby__person *p = &s->entries[s->entry_count++];
         for (uint8_t k = 0; k < p->name_count; k++) {
             if (tby__freq_add_name(&s->freq, p->names[k]) ||
@@ -122,6 +126,7 @@ void tby_screener_free(tby_screener *s)
     for (size_t i = 0; i < s->entry_count; i++)
         tby__person_dispose(&s->entries[i]);
     tby__free(s->entries);
+    tby__free(s->list_pos);
     tby__index_dispose(&s->index);
     tby__freq_dispose(&s->freq);
     tby__free(s);
@@ -151,8 +156,9 @@ static int found_cmp(const void *x, const void *y)
 typedef struct screen_work {
     tby__index_scratch scratch;
     tby__part_memo memo;
-    tby__candidate *candidates;
-    found *found;
+    tby__candidate *candidates; /* max_candidates slots */
+    found *found;               /* grows: alerts of one query */
+    size_t found_cap;
     size_t max_candidates;
 } screen_work;
 
@@ -167,9 +173,11 @@ static void work_dispose(screen_work *w)
 static int work_init(screen_work *w, const tby_screener *s, size_t max_candidates)
 {
     memset(w, 0, sizeof(*w));
-    w->max_candidates = max_candidates;
-    w->candidates = tby__malloc(max_candidates * sizeof(*w->candidates));
-    w->found = tby__malloc(max_candidates * sizeof(*w->found));
+    size_t entries = s->entry_count ? s->entry_count : 1;
+    w->max_candidates = max_candidates && max_candidates < entries ? max_candidates : entries;
+    w->candidates = tby__malloc(w->max_candidates * sizeof(*w->candidates));
+    w->found_cap = 16;
+    w->found = tby__malloc(w->found_cap * sizeof(*w->found));
     if (!w->candidates || !w->found || tby__index_scratch_init(&w->scratch, &s->index)) {
         tby__free(w->candidates);
         tby__free(w->found);
@@ -202,18 +210,33 @@ static void prefetch_entry_names(const tby__person *e)
 #endif
 }
 
-/*
- * Scores the candidates of an already parsed person; returns how many alerts are in
- * w->found (sorted best first) and adds the candidates scored to *scored.
- */
-static size_t screen_person(const tby_screener *s, screen_work *w, const tby__person *q,
-                            double threshold, size_t *scored)
+/* Room for one more alert in w->found. */
+static int found_reserve(screen_work *w, size_t alerts)
 {
-    size_t n = tby__index_query(&s->index, &w->scratch, q, w->candidates, w->max_candidates);
+    if (alerts < w->found_cap)
+        return TBY_OK;
+    size_t want = w->found_cap * 2;
+    found *grown = tby__realloc(w->found, want * sizeof(*grown));
+    if (!grown)
+        return TBY_ENOMEM;
+    w->found = grown;
+    w->found_cap = want;
+    return TBY_OK;
+}
+
+/*
+ * Scores an already parsed person against the n candidates in w->candidates; leaves the
+ * alerts in w->found, sorted best first, in *alerts_out. 0 or TBY_ENOMEM.
+ */
+static int score_candidates(const tby_screener *s, screen_work *w, const tby__person *q, size_t n,
+                            double threshold, size_t *alerts_out)
+{
     size_t alerts = 0;
     tby__part_memo_next(&w->memo);
     for (size_t i = 0; i < n; i++) {
         const tby__person *e = &s->entries[w->candidates[i].entry];
+        if (found_reserve(w, alerts))
+            return TBY_ENOMEM;
         found *f = &w->found[alerts];
         /* Load the next candidates while this one is scored: the entry two ahead, the names
          * and the record of the one after this one. */
@@ -230,7 +253,7 @@ static size_t screen_person(const tby_screener *s, screen_work *w, const tby__pe
             continue;
         a->record = q->record;
         a->entry = e->record;
-        a->entry_index = w->candidates[i].entry;
+        a->entry_index = s->list_pos[w->candidates[i].entry];
         a->record_name = q->name_text[f->cmp.name_a];
         a->matched_name = e->name_text[f->cmp.name_b];
         a->record_parsed = q->names[f->cmp.name_a];
@@ -238,9 +261,18 @@ static size_t screen_person(const tby_screener *s, screen_work *w, const tby__pe
         a->name_match = f->cmp.match;
         alerts++;
     }
-    *scored += n;
     qsort(w->found, alerts, sizeof(*w->found), found_cmp);
-    return alerts;
+    *alerts_out = alerts;
+    return TBY_OK;
+}
+
+/* Finds and scores the candidates of a parsed person (see score_candidates). */
+static int screen_person(const tby_screener *s, screen_work *w, const tby__person *q,
+                         double threshold, size_t *alerts_out, size_t *scored)
+{
+    size_t n = tby__index_query(&s->index, &w->scratch, q, w->candidates, w->max_candidates);
+    *scored += n;
+    return score_candidates(s, w, q, n, threshold, alerts_out);
 }
 
 static size_t options_max(const tby_screen_options *opts)
@@ -290,8 +322,9 @@ int tby_screen_worker_record(tby_screen_worker *w, const tby_record *record, tby
     int rc = tby__person_init(&q, record, err);
     if (rc)
         return rc;
-    size_t scored = 0;
-    size_t alerts = screen_person(w->s, &w->work, &q, w->threshold, &scored);
+    size_t scored = 0, alerts = 0;
+    if (screen_person(w->s, &w->work, &q, w->threshold, &alerts, &scored))
+        rc = tby__error(err, TBY_ENOMEM, -1, "out of memory");
     for (size_t i = 0; i < alerts && !rc; i++)
         rc = on_alert(&w->work.found[i].alert, payload);
     tby__person_dispose(&q);
@@ -361,7 +394,14 @@ static void *batch_worker(void *arg)
                 continue;
             }
             local.records++;
-            size_t alerts = screen_person(b->s, &w, &q, b->threshold, &local.candidates);
+            size_t alerts = 0;
+            if (screen_person(b->s, &w, &q, b->threshold, &alerts, &local.candidates)) {
+                tby__person_dispose(&q);
+                pthread_mutex_lock(&b->lock);
+                b->stop_rc = TBY_ENOMEM;
+                pthread_mutex_unlock(&b->lock);
+                break;
+            }
             if (alerts) {
                 pthread_mutex_lock(&b->lock);
                 for (size_t k = 0; k < alerts && !b->stop_rc; k++) {

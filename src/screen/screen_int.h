@@ -12,6 +12,7 @@ struct tby_screener {
     const tby_record_set *list;
     tby__person *entries; /* usable list entries, parsed */
     size_t entry_count;
+    size_t *list_pos; /* entry -> its position in the list (unusable entries are skipped) */
     size_t skipped;
     tby__index index;
     tby__freq freq;
