@@ -466,10 +466,10 @@ typedef int (*ofac_row_fn)(ofac_reader *r, const ofac_file *file, const tby_io__
  * Runs `fn` on every well-formed row of a file: blank lines and the end-of-file mark are
  * skipped, rows the tokenizer could not read, rows with a NUL byte and rows with the wrong
  * number of columns are rejected. A first row with the wrong number of columns is a wrong
- * file, which ends the read. Returns 0 or the value that ends the read.
+ * file, which ends the read. A second read of the same file (is_first_read false) skips
+ * those rows silently and counts no lines. Returns 0 or the value that ends the read.
  */
-static int file_each_row(ofac_reader *r, const ofac_file *file, ofac_row_fn fn,
-                         bool is_counting_lines)
+static int file_each_row(ofac_reader *r, const ofac_file *file, ofac_row_fn fn, bool is_first_read)
 {
     tby_io__source src;
     tby_io__source_open_memory(&src, file->data + file->start, file->len - file->start);
@@ -481,6 +481,9 @@ static int file_each_row(ofac_reader *r, const ofac_file *file, ofac_row_fn fn,
     int rc;
     while ((rc = tby_io__csv_next(&csv)) == 1) {
         if (tby_io__csv_row_is_blank(&csv) || row_is_eof_mark(&csv))
+            continue;
+        bool is_malformed = csv.row_error.code || csv.field_total != file->column_count;
+        if (is_malformed && !is_first_read)
             continue;
         if (csv.row_error.code) {
             is_first = false;
@@ -515,6 +518,8 @@ static int file_each_row(ofac_reader *r, const ofac_file *file, ofac_row_fn fn,
                 nul_column = i;
         }
         if (nul_column < file->column_count) {
+            if (!is_first_read)
+                continue;
             rc = ofac_reject_at(r, file, TBY_EINVALID, file->columns[nul_column],
                                 csv.fields[nul_column].line, csv.fields[nul_column].offset,
                                 "%s contains a NUL byte", file->columns[nul_column]);
@@ -531,7 +536,7 @@ static int file_each_row(ofac_reader *r, const ofac_file *file, ofac_row_fn fn,
     else if (rc < 0)
         rc = ofac_fatal(r, rc, file, "", csv.line, src.offset, "read error");
 out:
-    if (is_counting_lines)
+    if (is_first_read)
         r->stats.lines += (size_t)(csv.column == 1 ? csv.line - 1 : csv.line);
     tby_io__csv_dispose(&csv);
     return rc;
