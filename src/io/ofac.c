@@ -207,6 +207,9 @@ static int ofac_reject(ofac_reader *r, const ofac_file *file, const tby_error *e
 }
 
 static void error_fill(tby_error *error, int code, const char *field, int64_t line, int64_t offset,
+                       const char *fmt, va_list ap) __attribute__((format(printf, 6, 0)));
+
+static void error_fill(tby_error *error, int code, const char *field, int64_t line, int64_t offset,
                        const char *fmt, va_list ap)
 {
     tby_error_clear(error);
