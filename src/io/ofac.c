@@ -36,8 +36,7 @@
 
 /* Columns of the three files (OFAC's published field names). */
 enum { SDN_ENT_NUM = 0, SDN_NAME = 1, SDN_TYPE = 2, SDN_TITLE = 4, SDN_REMARKS = 11 };
-enum { ALT_ENT_NUM = 0, ALT_TYPE = 2, ALT_NAME = 3, ALT_REMARKS = 4 };
-enum { ADD_ENT_NUM = 0 };
+enum { ALT_TYPE = 2, ALT_NAME = 3, ALT_REMARKS = 4 }; /* ent_num is column 0 of every file */
 
 static const char *const sdn_columns[] = {"ent_num", "SDN_Name",  "SDN_Type",   "Program",
                                           "Title",   "Call_Sign", "Vess_type",  "Tonnage",
@@ -922,7 +921,7 @@ static bool date_equal(const tby_date *a, const tby_date *b)
 
 static int remark_dob(ofac_build *b, tby_span key, tby_span value)
 {
-    char text[TBY_DATE_FORMAT_LEN + 8], why[160], quoted[96];
+    char text[TBY_DATE_FORMAT_LEN + 8], why[TBY_ERROR_MSG_LEN], quoted[96];
     tby_date date;
     tby_error error;
     tby_record__quote(quoted, sizeof(quoted), value.ptr, value.len);
