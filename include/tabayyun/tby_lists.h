@@ -98,9 +98,29 @@ TBY_API int tby_un_xml_read_buffer(const char *data, size_t len, const tby_reade
  * "LAST, First" are kept in that form (the name parser reads it). Birth dates, places,
  * nationalities, identity documents and weak a.k.a. names are read from the remarks.
  *
+ * Mapping: SDN_Name -> name, Title -> note; alt.csv names (a.k.a., f.k.a., n.k.a.) -> aliases,
+ * or weak_aliases when alt_remarks call them weak or low quality; in Remarks, "DOB" (12 Mar
+ * 1964, Mar 1964, 1964, circa 1964, 1960 to 1962; a range of days becomes a range of years,
+ * or one year or month when it stays inside it) -> birth_dates, the first "POB" ->
+ * birth_place (the record holds one), "nationality" and "citizen" -> nationalities as
+ * written, "Gender" -> sex, "a.k.a. 'NAME'" -> weak_aliases, "Passport", "National ID No."
+ * and other identity numbers -> documents ("passport", "national_id", "tax_id" ...). Text in
+ * parentheses that spans several remarks describes another document and is skipped.
+ * add.csv is checked (columns, a known ent_num) but puts nothing into the records: an
+ * address country is not a nationality.
+ *
+ * A file is read as UTF-8 when it starts with a byte order mark or is valid UTF-8, else as
+ * Latin-1 (bytes 0x80..0x9F as Windows-1252). All files are read before the first record is
+ * delivered. Rejections name their file (as source_name: the path, or opts->source_name for
+ * sdn.csv) and count in stats->rejected: unreadable individuals, and rows of any of the
+ * files that cannot be read, repeat an ent_num, or (alt.csv, add.csv) name an ent_num that
+ * is not in sdn.csv. alt.csv and add.csv rows of entries that are not individuals are
+ * ignored.
+ *
+ * @param alt_path required (an empty file is fine).
  * @param add_path may be NULL.
- * @return as tby_un_xml_read_file; TBY_EINVALID also for a file with the wrong number of
- *         columns.
+ * @return as tby_un_xml_read_file; TBY_EINVALID also when the first row of a file has the
+ *         wrong number of columns (a later row with the wrong count is rejected).
  */
 TBY_API int tby_ofac_read_files(const char *sdn_path, const char *alt_path, const char *add_path,
                                 const tby_reader_options *opts, tby_record_cb on_record,

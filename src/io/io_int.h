@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "tabayyun/tby_lists.h"
 #include "util/util_int.h"
 
 /* ===== Byte source ===== */
@@ -103,6 +104,9 @@ typedef struct tby_io__csv {
     int64_t column;            /* position of the next byte: 1-based byte column */
     bool is_after_cr;          /* the previous byte was CR (a following LF adds no line) */
     bool is_skip_lf;           /* the last row ended at CR: swallow one LF */
+    bool is_latin1;            /* input is Latin-1 (0x80..0x9F read as Windows-1252): every
+                                  byte >= 0x80 is stored as UTF-8 and no UTF-8 check runs;
+                                  set after tby_io__csv_init, before the first row */
 } tby_io__csv;
 
 void tby_io__csv_init(tby_io__csv *csv, tby_io__source *src, size_t max_field_bytes,
@@ -142,5 +146,17 @@ void tby_io__id_set_dispose(tby_io__id_set *set);
  */
 int tby_io__id_set_add(tby_io__id_set *set, const char *id, size_t len, int64_t line,
                        int64_t *first_line_out);
+
+/* ===== OFAC SDN files ===== */
+
+/*
+ * tby_ofac_read_files over files already in memory (the fuzz target and the tests): sdn and
+ * alt may be empty, add_data NULL means there is no add.csv. Reports name the inputs "<sdn>"
+ * (or opts->source_name), "<alt>" and "<add>".
+ */
+int tby_io__ofac_read_buffers(const char *sdn_data, size_t sdn_len, const char *alt_data,
+                              size_t alt_len, const char *add_data, size_t add_len,
+                              const tby_reader_options *opts, tby_record_cb on_record,
+                              void *payload, tby_list_stats *stats, tby_error *err);
 
 #endif
