@@ -138,8 +138,9 @@ tby_screen_worker *tby_server__worker(tby_server *server)
 
 typedef struct http_request {
     tby_server__request request;
-    bool is_queued; /* a response is queued: ignore further body bytes */
-    int status;     /* the status queued, for the metrics */
+    bool is_queued;     /* a response is queued: ignore further body bytes */
+    int status;         /* the status queued, for the metrics */
+    uint64_t discarded; /* body bytes dropped after the answer was decided */
 } http_request;
 
 static const char *http_header(void *ctx, const char *name)
@@ -216,12 +217,30 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *connection,
         *upload_data_size = 0;
         if (h->is_queued)
             return MHD_YES;
-        if (tby_server__body_append(server, &h->request, upload_data, len))
-            return http_queue(connection, h, &h->request.early);
+        if (!tby_server__body_append(server, &h->request, upload_data, len))
+            return MHD_YES;
+        /*
+         * The answer is decided (413, 408) but libmicrohttpd 0.9 queues a response only
+         * before the body or after it. So the rest of the body is read and dropped, and the
+         * answer goes out at its end, unless the client keeps sending past a bound (16 times
+         * the cap, or the time limit) or the answer is a timeout: then the connection is
+         * closed without one, which is all a client that will not stop can be told.
+         */
+        h->discarded += len;
+        if (h->request.early.status == 408 ||
+            h->discarded > 16 * (uint64_t)server->opts.max_body_bytes ||
+            tby_server__now_ns() - h->request.start_ns >
+                (int64_t)server->opts.timeout_seconds * 1000000000) {
+            h->status = h->request.early.status;
+            h->is_queued = true; /* counted with the status it would have had */
+            return MHD_NO;
+        }
         return MHD_YES;
     }
     if (h->is_queued)
         return MHD_YES;
+    if (h->request.is_responded)
+        return http_queue(connection, h, &h->request.early);
     tby_server_response response;
     tby_server__finish(server, &h->request, &response);
     return http_queue(connection, h, &response);
@@ -244,6 +263,8 @@ static void http_completed(void *cls, struct MHD_Connection *connection, void **
     tby__free(h);
     *con_cls = NULL;
 }
+
+static void http_log(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 static void http_log(void *cls, const char *fmt, va_list ap)
 {
