@@ -20,6 +20,7 @@ int cmd_normalize(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_screen(int argc, char **argv);
 int cmd_model(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 
 /* Maps a library error code to an exit code (input errors 2, others 3). */

@@ -13,6 +13,7 @@ static const cli_command cli_commands[] = {
     {"compare", "compare two names, or the pairs of a TSV file", cmd_compare},
     {"screen", "screen a person or a registry against a list", cmd_screen},
     {"model", "show the evidence model fitted to a list and registry", cmd_model},
+    {"serve", "serve the HTTP JSON API (screening) on this machine", cmd_serve},
     {"version", "print the version", cmd_version},
 };
 

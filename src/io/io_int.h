@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "tabayyun/tby_io.h"
 #include "tabayyun/tby_lists.h"
 #include "util/util_int.h"
 
@@ -158,5 +159,19 @@ int tby_io__ofac_read_buffers(const char *sdn_data, size_t sdn_len, const char *
                               size_t alt_len, const char *add_data, size_t add_len,
                               const tby_reader_options *opts, tby_record_cb on_record,
                               void *payload, tby_list_stats *stats, tby_error *err);
+
+/* ===== One JSON object ===== */
+
+struct json_t;
+
+/*
+ * Reads one record from a JSON object already parsed by jansson (the server's request body),
+ * with the same keys, types and value rules as a JSON Lines row (line 1, offset 0). The
+ * record goes to on_record, borrowed for the call; a rejection goes to opts->on_reject and,
+ * under opts->strict, is returned with `err` describing it (field, message). Returns 0, the
+ * rejection's code (strict), TBY_ENOMEM, or the callback's non-zero value.
+ */
+int tby_io__record_from_json(struct json_t *object, const tby_reader_options *opts,
+                             tby_record_cb on_record, void *payload, tby_error *err);
 
 #endif
