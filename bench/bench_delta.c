@@ -34,28 +34,123 @@ static int count_alert(const tby_alert *a, void *payload)
     t->alerts++;
     unsigned long long bits;
     memcpy(&bits, &a->score, sizeof(bits));
-    t->score_sum += bits * 0x9E3779B97F4A7C15ull + (unsigned long long)strlen(a->entry->id);
+    unsigned long long h = 1469598103934665603ull;
+    for (const char *p = a->record->id; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    h = (h ^ '>') * 1099511628211ull;
+    for (const char *p = a->entry->id; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    t->score_sum += (bits ^ h) * 0x9E3779B97F4A7C15ull;
     return 0;
 }
 
-typedef struct keep_ctx {
-    const char *const *touched_ids; /* sorted */
-    size_t touched_count;
-    tally *t;
-} keep_ctx;
+/* An alert as the store would keep it: record, entry, score. */
+typedef struct stored {
+    char *record, *entry;
+    double score;
+    bool gone;
+} stored;
 
-static int str_cmp(const void *x, const void *y)
+typedef struct alert_list {
+    stored *v;
+    size_t count, cap;
+} alert_list;
+
+static void list_push(alert_list *l, const char *record, const char *entry, double score)
 {
-    return strcmp(*(const char *const *)x, *(const char *const *)y);
+    if (l->count == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 1024;
+        l->v = realloc(l->v, l->cap * sizeof(*l->v));
+    }
+    l->v[l->count++] = (stored){strdup(record), strdup(entry), score, false};
 }
 
-static int keep_untouched(const tby_alert *a, void *payload)
+static int keep_alert(const tby_alert *a, void *payload)
 {
-    keep_ctx *k = payload;
-    const char *id = a->record->id;
-    if (bsearch(&id, k->touched_ids, k->touched_count, sizeof(char *), str_cmp))
-        return 0;
-    return count_alert(a, k->t);
+    list_push(payload, a->record->id, a->entry->id, a->score);
+    return 0;
+}
+
+static void alerts_free(alert_list *l)
+{
+    for (size_t i = 0; i < l->count; i++) {
+        free(l->v[i].record);
+        free(l->v[i].entry);
+    }
+    free(l->v);
+}
+
+/* The delta's changes: drops (entry NULL: all of the record's alerts) and new alerts. */
+typedef struct ops {
+    alert_list drops, adds;
+} ops;
+
+static void op_push(ops *o, const char *record, const char *entry, double score)
+{
+    (void)score;
+    list_push(&o->drops, record, entry ? entry : "", 0.0);
+}
+
+static int add_alert(const tby_alert *a, void *payload)
+{
+    ops *o = payload;
+    list_push(&o->adds, a->record->id, a->entry->id, a->score);
+    return 0;
+}
+
+static void ops_free(ops *o)
+{
+    alerts_free(&o->drops);
+    alerts_free(&o->adds);
+}
+
+static int stored_cmp(const void *x, const void *y)
+{
+    const stored *a = x, *b = y;
+    int c = strcmp(a->record, b->record);
+    return c ? c : strcmp(a->entry, b->entry);
+}
+
+/* The alerts from before with the drops applied and the adds added, as a tally. */
+static tally apply_ops(alert_list *before, ops *o)
+{
+    qsort(before->v, before->count, sizeof(stored), stored_cmp);
+    for (size_t d = 0; d < o->drops.count; d++) {
+        const stored *drop = &o->drops.v[d];
+        /* First alert of the record, then its run. */
+        size_t lo = 0, hi = before->count;
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if (strcmp(before->v[mid].record, drop->record) < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        for (size_t k = lo; k < before->count && !strcmp(before->v[k].record, drop->record); k++) {
+            if (!drop->entry[0] || !strcmp(before->v[k].entry, drop->entry))
+                before->v[k].gone = true;
+        }
+    }
+    tally t = {0, 0};
+    tby_alert fake;
+    tby_record rec, ent;
+    memset(&fake, 0, sizeof(fake));
+    memset(&rec, 0, sizeof(rec));
+    memset(&ent, 0, sizeof(ent));
+    fake.record = &rec;
+    fake.entry = &ent;
+    for (int pass = 0; pass < 2; pass++) {
+        const alert_list *l = pass ? &o->adds : before;
+        for (size_t k = 0; k < l->count; k++) {
+            if (l->v[k].gone)
+                continue;
+            rec.id = l->v[k].record;
+            ent.id = l->v[k].entry;
+            fake.score = l->v[k].score;
+            count_alert(&fake, &t);
+        }
+    }
+    return t;
 }
 
 int main(int argc, char **argv)
@@ -83,7 +178,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < n1; i++) {
         const tby_record *e = tby_record_set_get(list1, i);
         if (every && i % every == every / 2) {
-            tby_keyset_add(ks, e, -1, &err);
+            tby_keyset_add(ks, e, -1, 0, &err);
             if ((i / every) % 3 == 2) {
                 removed++;
                 continue;
@@ -94,7 +189,8 @@ int main(int argc, char **argv)
             copy.name = r->name ? r->name : r->given;
             copy.given = copy.father = copy.grandfather = copy.family = NULL;
             tby_record_set_add(list2, &copy, &err);
-            tby_keyset_add(ks, tby_record_set_get(list2, tby_record_set_count(list2) - 1), 1, &err);
+            size_t at = tby_record_set_count(list2) - 1;
+            tby_keyset_add(ks, tby_record_set_get(list2, at), 1, at, &err);
             renamed++;
             continue;
         }
@@ -106,7 +202,7 @@ int main(int argc, char **argv)
         snprintf(id, sizeof(id), "NEW-%zu", k);
         copy.id = id;
         tby_record_set_add(list2, &copy, &err);
-        tby_keyset_add(ks, &copy, 1, &err);
+        tby_keyset_add(ks, &copy, 1, tby_record_set_count(list2) - 1, &err);
         added++;
     }
     printf("list %zu entries: %zu renamed, %zu removed, %zu added (%.2f %%); registry %zu\n", n1,
@@ -117,7 +213,8 @@ int main(int argc, char **argv)
     size_t model_len = 0;
     if (tby_screener_new(&s1, list1, &err) || tby_screener_fit(s1, registry, &err) ||
         tby_screener_model_save(s1, &model, &model_len, &err) ||
-        tby_screener_new(&s2, list2, &err) || tby_screener_model_load(s2, model, model_len, &err)) {
+        tby_screener_model_load(s1, model, model_len, &err) || tby_screener_new(&s2, list2, &err) ||
+        tby_screener_model_load(s2, model, model_len, &err)) {
         fprintf(stderr, "screener: %s\n", err.message);
         return 1;
     }
@@ -126,50 +223,69 @@ int main(int argc, char **argv)
 
     /* The state before the change, which a delta starts from (not timed). */
     tally before = {0, 0};
+    alert_list before_alerts = {0};
     tby_screen_batch(s1, registry, &opts, count_alert, &before, NULL, NULL, NULL, &err);
+    tby_screen_batch(s1, registry, &opts, keep_alert, &before_alerts, NULL, NULL, NULL, &err);
 
     double t0 = now();
     tally full = {0, 0};
     tby_screen_batch(s2, registry, &opts, count_alert, &full, NULL, NULL, NULL, &err);
     double t_full = now() - t0;
 
+    /* Delta, timed: for each record, what the change means; whole records screened again
+     * where needed, otherwise the changed candidate pairs scored. (One thread: the store
+     * applies the changes as it goes.) */
+    tby_screen_worker *worker = NULL;
+    tby_screen_worker_new(&worker, s2, &opts, &err);
+    ops o = {0};
+    size_t rescreened = 0, pair_records = 0, pairs_scored = 0;
     t0 = now();
-    tby_record_set *touched = NULL;
-    tby_record_set_new(&touched, &err);
     for (size_t i = 0; i < nr; i++) {
-        bool t = false;
-        tby_keyset_touches(ks, s2, tby_record_set_get(registry, i), &t, &err);
-        if (t)
-            tby_record_set_add(touched, tby_record_set_get(registry, i), &err);
+        const tby_record *r = tby_record_set_get(registry, i);
+        bool rescreen = false;
+        tby_delta_change changes[TBY_KEYSET_MAX_CHANGES];
+        size_t count = 0;
+        tby_keyset_affected(ks, s2, r, &rescreen, changes, TBY_KEYSET_MAX_CHANGES, &count, &err);
+        if (rescreen) {
+            rescreened++;
+            op_push(&o, r->id, NULL, 0);
+            tby_screen_worker_record(worker, r, add_alert, &o, &err);
+            continue;
+        }
+        if (!count)
+            continue;
+        pair_records++;
+        size_t positions[TBY_KEYSET_MAX_CHANGES], npos = 0;
+        for (size_t c = 0; c < count; c++) {
+            if (changes[c].change < 0)
+                op_push(&o, r->id, changes[c].entry_id, 0);
+            else
+                positions[npos++] = changes[c].position;
+        }
+        pairs_scored += npos;
+        tby_screen_worker_entries(worker, r, positions, npos, add_alert, &o, &err);
     }
-    double t_keys = now() - t0;
-    tally delta = {0, 0};
-    tby_screen_batch(s2, touched, &opts, count_alert, &delta, NULL, NULL, NULL, &err);
     double t_delta = now() - t0;
+    tby_screen_worker_free(worker);
 
-    /* Untouched records keep their alerts from before (not part of the timing: the store
-     * keeps them in place). */
-    size_t tc = tby_record_set_count(touched);
-    const char **ids = malloc((tc ? tc : 1) * sizeof(*ids));
-    for (size_t i = 0; i < tc; i++)
-        ids[i] = tby_record_set_get(touched, i)->id;
-    qsort(ids, tc, sizeof(*ids), str_cmp);
-    keep_ctx keep = {ids, tc, &delta};
-    tby_screen_batch(s1, registry, &opts, keep_untouched, &keep, NULL, NULL, NULL, &err);
+    /* Untimed: apply the changes to the alerts from before and compare with the full run. */
+    tally delta = apply_ops(&before_alerts, &o);
 
     printf("full rescreen:  %.2f s, %zu alerts\n", t_full, full.alerts);
-    printf("delta rescreen: %.2f s (key check %.2f s), %zu records touched (%.2f %%), "
-           "%zu alerts\n",
-           t_delta, t_keys, tc, 100.0 * (double)tc / (double)nr, delta.alerts);
-    printf("delta / full: %.2f %%; alerts %s (before the change: %zu)\n", 100.0 * t_delta / t_full,
+    printf("delta rescreen: %.2f s: %zu records screened whole (%.2f %%), %zu records with "
+           "%zu pairs scored\n",
+           t_delta, rescreened, 100.0 * (double)rescreened / (double)nr, pair_records,
+           pairs_scored);
+    printf("delta / full: %.2f %%; alerts %s (%zu; before the change: %zu)\n",
+           100.0 * t_delta / t_full,
            delta.alerts == full.alerts && delta.score_sum == full.score_sum ? "equal" : "DIFFER",
-           before.alerts);
-    free(ids);
+           delta.alerts, before.alerts);
+    ops_free(&o);
+    alerts_free(&before_alerts);
     tby_free(model);
     tby_keyset_free(ks);
     tby_screener_free(s1);
     tby_screener_free(s2);
-    tby_record_set_free(touched);
     tby_record_set_free(list1);
     tby_record_set_free(list2);
     tby_record_set_free(registry);

@@ -236,6 +236,8 @@ void tby__index_dispose(tby__index *index)
     tby__free(index->starts);
     tby__free(index->counts);
     tby__free(index->postings);
+    tby__free(index->pin_keys);
+    tby__free(index->pin_counts);
     memset(index, 0, sizeof(*index));
 }
 
@@ -275,7 +277,8 @@ void tby__index_scratch_dispose(tby__index_scratch *scratch)
 }
 
 typedef struct query_key {
-    uint32_t start, count;
+    uint32_t start, count; /* count: the key's weight, pinned or live (see select_keys) */
+    uint32_t postings;     /* live postings at start (0 when the list no longer has it) */
     uint64_t key;
     bool is_pair;
     uint8_t group; /* see person_keys */
@@ -348,6 +351,72 @@ static float key_info(double entries, uint32_t count)
  * always). With `delta`, each key's postings count is taken as the index's minus
  * delta(key) (the count before a change; see tby__index_read_set). Returns the count.
  */
+/* The pinned weight of a key, when a pinned model gives one. */
+static bool pinned_count(const tby__index *index, uint64_t key, int64_t *out)
+{
+    if (!index->pin_cap)
+        return false;
+    size_t at = (size_t)(key >> 2) & (index->pin_cap - 1);
+    while (index->pin_keys[at]) {
+        if (index->pin_keys[at] == key) {
+            *out = index->pin_counts[at];
+            return true;
+        }
+        at = (at + 1) & (index->pin_cap - 1);
+    }
+    return false;
+}
+
+int tby__index_pin(tby__index *index, const uint64_t *keys, const uint32_t *counts, size_t n)
+{
+    size_t cap = 16;
+    while (cap < 2 * n)
+        cap *= 2;
+    uint64_t *pk = tby__calloc(cap, sizeof(*pk));
+    uint32_t *pc = tby__calloc(cap, sizeof(*pc));
+    if (!pk || !pc) {
+        tby__free(pk);
+        tby__free(pc);
+        return TBY_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t at = (size_t)(keys[i] >> 2) & (cap - 1);
+        while (pk[at] && pk[at] != keys[i])
+            at = (at + 1) & (cap - 1);
+        pk[at] = keys[i];
+        pc[at] = counts[i];
+    }
+    tby__free(index->pin_keys);
+    tby__free(index->pin_counts);
+    index->pin_keys = pk;
+    index->pin_counts = pc;
+    index->pin_cap = cap;
+    return TBY_OK;
+}
+
+size_t tby__index_pins(const tby__index *index, uint64_t *keys, uint32_t *counts)
+{
+    size_t n = 0;
+    if (index->pin_cap) {
+        for (size_t i = 0; i < index->pin_cap; i++) {
+            if (!index->pin_keys[i])
+                continue;
+            if (keys)
+                keys[n] = index->pin_keys[i], counts[n] = index->pin_counts[i];
+            n++;
+        }
+        return n;
+    }
+    for (size_t i = 0; i < index->cap; i++) {
+        if (!index->keys[i] || index->counts[i] <= RARE_KEY_POSTINGS)
+            continue;
+        if (keys)
+            keys[n] = index->keys[i], counts[n] = index->counts[i];
+        n++;
+    }
+    return n;
+}
+
 static size_t select_keys(const tby__index *index, const uint64_t *keys, const uint8_t *groups,
                           size_t n, int32_t (*delta)(const void *, uint64_t),
                           const void *delta_payload, query_key *found)
@@ -355,14 +424,25 @@ static size_t select_keys(const tby__index *index, const uint64_t *keys, const u
     size_t found_count = 0;
     for (size_t k = 0; k < n; k++) {
         size_t slot = table_slot(index, keys[k]);
-        int64_t count = index->keys[slot] ? index->counts[slot] : 0;
+        uint32_t live = index->keys[slot] ? index->counts[slot] : 0;
         uint32_t start = index->keys[slot] ? index->starts[slot] : 0;
-        if (delta)
-            count -= delta(delta_payload, keys[k]);
+        /* A pinned key keeps the weight it had when the model was pinned, in every list
+         * version; another key's weight is its postings now (before the change: minus the
+         * changed entries' delta). */
+        int64_t count;
+        if (!pinned_count(index, keys[k], &count)) {
+            count = live;
+            if (delta)
+                count -= delta(delta_payload, keys[k]);
+            /* Under a pinned model a key that was rare weighs as rare while it exists, so
+             * that its few entries changing moves nothing else. */
+            if (index->pin_cap && count > 0 && count <= RARE_KEY_POSTINGS)
+                count = RARE_KEY_POSTINGS;
+        }
         if (count <= 0)
             continue;
-        found[found_count++] =
-            (query_key){start, (uint32_t)count, keys[k], (keys[k] & 3) == KEY_PAIR, groups[k]};
+        found[found_count++] = (query_key){start,   (uint32_t)count,           live,
+                                           keys[k], (keys[k] & 3) == KEY_PAIR, groups[k]};
     }
     qsort(found, found_count, sizeof(*found), query_key_cmp);
     size_t read = 0;
@@ -387,9 +467,12 @@ size_t tby__index_read_set(const tby__index *index, const tby__person *query,
     double entries = index_entries(index);
     for (size_t k = 0; k < count; k++) {
         bool document = (found[k].key & 3) == KEY_DOC;
-        out[k] = (tby__read_key){found[k].key, key_info(entries, found[k].count),
+        out[k] = (tby__read_key){found[k].key,
+                                 key_info(entries, found[k].count),
                                  (uint8_t)(found[k].is_pair ? 2 : 1),
-                                 document || found[k].count <= RARE_KEY_POSTINGS};
+                                 found[k].group,
+                                 document || found[k].count <= RARE_KEY_POSTINGS,
+                                 document};
     }
     return count;
 }
@@ -397,6 +480,19 @@ size_t tby__index_read_set(const tby__index *index, const tby__person *query,
 uint8_t tby__index_min_hits(const tby__person *query)
 {
     return query_min_hits(query);
+}
+
+float tby__index_candidate_floor(const tby__index *index, const tby__read_key *read, size_t n)
+{
+    float smax = 0.0f;
+    uint64_t groups = 0;
+    for (size_t k = 0; k < n; k++) {
+        uint64_t bit = read[k].group ? (uint64_t)1 << (read[k].group - 1) : 0;
+        if (!(groups & bit))
+            smax += read[k].info + 0.01f;
+        groups |= bit;
+    }
+    return candidate_floor(smax, index_entries(index));
 }
 
 static int candidate_cmp(const void *x, const void *y)
@@ -431,7 +527,7 @@ size_t tby__index_query(const tby__index *index, tby__index_scratch *scratch,
             smax += info + 0.01f;
         query_groups |= group_bit;
         const uint32_t *post = index->postings + qk->start;
-        for (uint32_t i = 0; i < qk->count; i++) {
+        for (uint32_t i = 0; i < qk->postings; i++) {
             uint32_t e = post[i];
             /* Both keys of one part (rarest read first): the part agrees once. */
             if (scratch->groups[e] & group_bit)

@@ -15,6 +15,7 @@
 //   m[fields][levels] u[fields][levels] lambda share  (f64 each)
 //   u8 fitted  u64 em_pairs  u64 u_pairs  u32 em_iterations
 //   u64 freq_total  f64 entropy  u64 n  n x (u64 key, u32 count)
+//   u64 pins  pins x (u64 key, u32 count)            (the index's pinned key weights)
 //   u64 checksum (tby__hash64 of everything before it)
 #include <string.h>
 
@@ -22,7 +23,7 @@
 #include "util/util_int.h"
 
 #define MODEL_MAGIC  "TBYMODEL"
-#define MODEL_FORMAT 1u
+#define MODEL_FORMAT 2u
 
 typedef struct writer {
     unsigned char *p;
@@ -93,11 +94,18 @@ int tby_screener_model_save(const tby_screener *s, unsigned char **out, size_t *
     TBY_ASSERT_ARG(s && out && len);
     const tby__model *m = &s->model;
     const tby__freq *f = &s->freq;
+    size_t pins = tby__index_pins(&s->index, NULL, NULL);
     size_t cap = 8 + 4 * 3 + 8 + 2 * TBY_EVIDENCE_COUNT * TBY_LEVEL_MAX * 8 + 2 * 8 + 1 + 8 + 8 +
-                 4 + 8 + 8 + 8 + f->used * 12 + 8;
+                 4 + 8 + 8 + 8 + f->used * 12 + 8 + pins * 12 + 8;
+    uint64_t *pin_keys = tby__malloc((pins ? pins : 1) * sizeof(*pin_keys));
+    uint32_t *pin_counts = tby__malloc((pins ? pins : 1) * sizeof(*pin_counts));
     writer w = {tby__malloc(cap), 0, cap};
-    if (!w.p)
+    if (!w.p || !pin_keys || !pin_counts) {
+        tby__free(w.p);
+        tby__free(pin_keys);
+        tby__free(pin_counts);
         return tby__error(err, TBY_ENOMEM, -1, "out of memory saving the model");
+    }
     memcpy(w.p, MODEL_MAGIC, 8);
     w.len = 8;
     put_u32(&w, MODEL_FORMAT);
@@ -125,6 +133,14 @@ int tby_screener_model_save(const tby_screener *s, unsigned char **out, size_t *
         put_u64(&w, f->keys[i]);
         put_u32(&w, f->counts[i]);
     }
+    tby__index_pins(&s->index, pin_keys, pin_counts);
+    put_u64(&w, pins);
+    for (size_t i = 0; i < pins; i++) {
+        put_u64(&w, pin_keys[i]);
+        put_u32(&w, pin_counts[i]);
+    }
+    tby__free(pin_keys);
+    tby__free(pin_counts);
     put_u64(&w, tby__hash64(w.p, w.len));
     *out = w.p;
     *len = w.len;
@@ -174,6 +190,7 @@ int tby_screener_model_load(tby_screener *s, const unsigned char *data, size_t l
         return corrupt(err, "truncated or inconsistent counts", r.at);
     tby__freq f;
     tby__freq_init(&f);
+    int rc = TBY_OK;
     for (uint64_t i = 0; i < used; i++) {
         uint64_t key = get_u64(&r);
         uint32_t count = get_u32(&r);
@@ -183,9 +200,30 @@ int tby_screener_model_load(tby_screener *s, const unsigned char *data, size_t l
                        : corrupt(err, "empty frequency key", r.at);
         }
     }
-    if (r.short_read || r.at != r.len) {
+    uint64_t pins = get_u64(&r);
+    if (r.short_read || pins > (r.len - r.at) / 12) {
         tby__freq_dispose(&f);
-        return corrupt(err, "trailing bytes", r.at);
+        return corrupt(err, "truncated pinned keys", r.at);
+    }
+    uint64_t *pin_keys = tby__malloc((pins ? pins : 1) * sizeof(*pin_keys));
+    uint32_t *pin_counts = tby__malloc((pins ? pins : 1) * sizeof(*pin_counts));
+    rc = pin_keys && pin_counts ? TBY_OK : TBY_ENOMEM;
+    for (uint64_t i = 0; i < pins && !rc; i++) {
+        pin_keys[i] = get_u64(&r);
+        pin_counts[i] = get_u32(&r);
+        if (!pin_keys[i])
+            rc = TBY_EINVALID;
+    }
+    if (!rc && (r.short_read || r.at != r.len))
+        rc = TBY_EINVALID;
+    if (!rc)
+        rc = tby__index_pin(&s->index, pin_keys, pin_counts, (size_t)pins);
+    tby__free(pin_keys);
+    tby__free(pin_counts);
+    if (rc) {
+        tby__freq_dispose(&f);
+        return rc == TBY_ENOMEM ? tby__error(err, TBY_ENOMEM, -1, "out of memory loading the model")
+                                : corrupt(err, "bad pinned keys or trailing bytes", r.at);
     }
     f.total = total;
     f.entropy_bits = entropy;
@@ -204,6 +242,13 @@ typedef struct ks_posting {
     uint32_t next; /* next posting of the same key + 1, 0 at the end */
 } ks_posting;
 
+/* A changed entry, in one of its versions. */
+typedef struct ks_slot {
+    char *id;
+    int change;      /* -1 old version, +1 new version */
+    size_t position; /* +1: position in the new list */
+} ks_slot;
+
 struct tby_keyset {
     uint64_t *keys;  /* open addressing; candidate keys are never 0 */
     int32_t *delta;  /* postings in the new version minus postings in the old */
@@ -211,7 +256,8 @@ struct tby_keyset {
     size_t cap, used;
     ks_posting *postings;
     size_t posting_count, posting_cap;
-    uint32_t slots;
+    ks_slot *slots;
+    size_t slot_count, slot_cap;
 };
 
 int tby_keyset_new(tby_keyset **out, tby_error *err)
@@ -228,6 +274,9 @@ void tby_keyset_free(tby_keyset *ks)
 {
     if (!ks)
         return;
+    for (size_t i = 0; i < ks->slot_count; i++)
+        tby__free(ks->slots[i].id);
+    tby__free(ks->slots);
     tby__free(ks->keys);
     tby__free(ks->delta);
     tby__free(ks->first);
@@ -271,9 +320,31 @@ static int keyset_grow(tby_keyset *ks)
     return TBY_OK;
 }
 
-int tby_keyset_add(tby_keyset *ks, const tby_record *record, int change, tby_error *err)
+static int keyset_new_slot(tby_keyset *ks, const tby_record *record, int change, size_t position)
 {
-    TBY_ASSERT_ARG(ks && record && (change == 1 || change == -1));
+    if (ks->slot_count >= UINT32_MAX - 1)
+        return TBY_ENOMEM;
+    if (ks->slot_count == ks->slot_cap) {
+        size_t want = ks->slot_cap ? ks->slot_cap * 2 : 64;
+        ks_slot *grown = tby__realloc(ks->slots, want * sizeof(*grown));
+        if (!grown)
+            return TBY_ENOMEM;
+        ks->slots = grown;
+        ks->slot_cap = want;
+    }
+    size_t len = strlen(record->id);
+    char *id = tby__malloc(len + 1);
+    if (!id)
+        return TBY_ENOMEM;
+    memcpy(id, record->id, len + 1);
+    ks->slots[ks->slot_count++] = (ks_slot){id, change, position};
+    return TBY_OK;
+}
+
+int tby_keyset_add(tby_keyset *ks, const tby_record *record, int change, size_t position,
+                   tby_error *err)
+{
+    TBY_ASSERT_ARG(ks && record && record->id && (change == 1 || change == -1));
     tby__person p;
     tby_error scratch;
     int rc = tby__person_init(&p, record, &scratch);
@@ -284,9 +355,9 @@ int tby_keyset_add(tby_keyset *ks, const tby_record *record, int change, tby_err
     uint64_t keys[TBY__INDEX_MAX_PERSON_KEYS];
     size_t n = tby__index_person_keys(&p, keys, TBY__INDEX_MAX_PERSON_KEYS);
     tby__person_dispose(&p);
-    if (ks->posting_count + n > UINT32_MAX - 1 || ks->slots == UINT32_MAX)
-        return tby__error(err, TBY_ENOMEM, -1, "too many changed entries");
-    uint32_t slot = ks->slots++;
+    if (ks->posting_count + n > UINT32_MAX - 1 || keyset_new_slot(ks, record, change, position))
+        return tby__error(err, TBY_ENOMEM, -1, "out of memory");
+    uint32_t slot = (uint32_t)(ks->slot_count - 1);
     for (size_t i = 0; i < n; i++) {
         if ((ks->used + 1) * 2 > ks->cap && keyset_grow(ks))
             return tby__error(err, TBY_ENOMEM, -1, "out of memory");
@@ -317,62 +388,78 @@ static int32_t keyset_delta(const void *payload, uint64_t key)
     return ks->keys[at] ? ks->delta[at] : 0;
 }
 
-static int u32_cmp(const void *x, const void *y)
-{
-    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
-    return a < b ? -1 : a > b;
-}
+/* What one changed entry shares with the query, accumulated as the index does. */
+typedef struct share {
+    uint32_t slot; /* UINT32_MAX: free */
+    float score;
+    uint8_t hits;
+    bool document;
+    uint64_t groups;
+} share;
+
+#define SHARE_SLOTS (2 * TBY_KEYSET_MAX_CHANGES) /* a power of two */
 
 /*
- * Whether a changed entry could be a candidate of the query: it shares a key that makes a
- * candidate alone, or enough keys (hits) among those the query reads.
+ * The changed entries that are candidates of the query with this read set, by the rules of
+ * tby__index_query (a part with two keys counts once, read order; enough hits; the floor,
+ * unless a document agrees). Returns how many went to out (at most cap), or SIZE_MAX when
+ * too many changed entries share keys with the query to tell.
  */
-static int changed_entry_qualifies(const tby_keyset *ks, const tby__read_key *read, size_t n,
-                                   const tby__read_key *before, uint8_t min_hits, bool *out)
+static size_t changed_candidates(const tby_keyset *ks, const tby__index *index,
+                                 const tby__read_key *read, size_t n, uint8_t min_hits,
+                                 uint32_t *out, size_t cap)
 {
-    size_t total = 0;
-    for (size_t i = 0; i < n; i++) {
-        size_t at = keyset_slot(ks, read[i].key);
+    share table[SHARE_SLOTS];
+    for (size_t i = 0; i < SHARE_SLOTS; i++)
+        table[i].slot = UINT32_MAX;
+    size_t used = 0;
+    for (size_t k = 0; k < n; k++) {
+        size_t at = keyset_slot(ks, read[k].key);
         if (!ks->keys[at])
             continue;
-        if (read[i].qualifies || before[i].qualifies) {
-            *out = true;
-            return TBY_OK;
+        uint64_t bit = read[k].group ? (uint64_t)1 << (read[k].group - 1) : 0;
+        for (uint32_t p = ks->first[at]; p; p = ks->postings[p - 1].next) {
+            uint32_t slot = ks->postings[p - 1].slot;
+            size_t h = (slot * 2654435761u) & (SHARE_SLOTS - 1);
+            while (table[h].slot != UINT32_MAX && table[h].slot != slot)
+                h = (h + 1) & (SHARE_SLOTS - 1);
+            share *sh = &table[h];
+            if (sh->slot == UINT32_MAX) {
+                if (++used > SHARE_SLOTS / 2)
+                    return SIZE_MAX;
+                *sh = (share){slot, 0.0f, 0, false, 0};
+            }
+            if (sh->groups & bit)
+                continue;
+            sh->groups |= bit;
+            sh->score += read[k].info + 0.01f;
+            unsigned hits = sh->hits + read[k].hits;
+            sh->hits = (uint8_t)(hits > 255 ? 255 : hits);
+            if (read[k].qualifies)
+                sh->hits = 255;
+            sh->document = sh->document || read[k].document;
         }
-        for (uint32_t p = ks->first[at]; p; p = ks->postings[p - 1].next)
-            total += read[i].hits;
     }
-    if (!total)
-        return TBY_OK;
-    /* One slot id per hit, sorted: a slot's run length is its hits. */
-    uint32_t *slots = tby__malloc(total * sizeof(*slots));
-    if (!slots)
-        return TBY_ENOMEM;
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        size_t at = keyset_slot(ks, read[i].key);
-        if (!ks->keys[at])
+    float floor = tby__index_candidate_floor(index, read, n);
+    size_t count = 0;
+    for (size_t i = 0; i < SHARE_SLOTS; i++) {
+        const share *sh = &table[i];
+        if (sh->slot == UINT32_MAX || sh->hits < min_hits || !(sh->document || sh->score >= floor))
             continue;
-        for (uint32_t p = ks->first[at]; p; p = ks->postings[p - 1].next)
-            for (uint8_t h = 0; h < read[i].hits; h++)
-                slots[k++] = ks->postings[p - 1].slot;
+        if (count == cap)
+            return SIZE_MAX;
+        out[count++] = sh->slot;
     }
-    qsort(slots, total, sizeof(*slots), u32_cmp);
-    for (size_t i = 0, run = 1; i < total && !*out; i++, run++) {
-        if (i + 1 < total && slots[i + 1] == slots[i])
-            continue;
-        *out = run >= min_hits;
-        run = 0;
-    }
-    tby__free(slots);
-    return TBY_OK;
+    return count;
 }
 
-int tby_keyset_touches(const tby_keyset *ks, const tby_screener *screener, const tby_record *record,
-                       bool *out, tby_error *err)
+int tby_keyset_affected(const tby_keyset *ks, const tby_screener *screener,
+                        const tby_record *record, bool *rescreen, tby_delta_change *out, size_t cap,
+                        size_t *count, tby_error *err)
 {
-    TBY_ASSERT_ARG(ks && screener && record && out);
-    *out = false;
+    TBY_ASSERT_ARG(ks && screener && record && rescreen && count && (out || !cap));
+    *rescreen = false;
+    *count = 0;
     if (!ks->used)
         return TBY_OK;
     tby__person p;
@@ -387,25 +474,45 @@ int tby_keyset_touches(const tby_keyset *ks, const tby_screener *screener, const
     size_t n_before = tby__index_read_set(&screener->index, &p, keyset_delta, ks, before);
     uint8_t min_hits = tby__index_min_hits(&p);
     tby__person_dispose(&p);
-    /* The query reads other keys, or weighs one of them differently ... */
-    if (n_now != n_before) {
-        *out = true;
+    /* The query reads other keys than before, or weighs one of them otherwise: every one of
+     * its candidates may have moved. */
+    bool same = n_now == n_before;
+    for (size_t i = 0; i < n_now && same; i++)
+        same = now[i].key == before[i].key && now[i].info == before[i].info &&
+               now[i].qualifies == before[i].qualifies;
+    if (!same) {
+        *rescreen = true;
         return TBY_OK;
     }
-    for (size_t i = 0; i < n_now; i++) {
-        if (now[i].key != before[i].key || now[i].info != before[i].info ||
-            now[i].qualifies != before[i].qualifies) {
-            *out = true;
-            return TBY_OK;
-        }
+    uint32_t slots[SHARE_SLOTS / 2];
+    size_t n =
+        changed_candidates(ks, &screener->index, now, n_now, min_hits, slots, SHARE_SLOTS / 2);
+    if (n == SIZE_MAX || n > cap) {
+        *rescreen = true;
+        return TBY_OK;
     }
-    /* ... or a changed entry, as it was or as it is, could be one of its candidates. */
-    if (changed_entry_qualifies(ks, now, n_now, before, min_hits, out))
-        return tby__error(err, TBY_ENOMEM, -1, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        const ks_slot *sl = &ks->slots[slots[i]];
+        out[i] = (tby_delta_change){sl->id, sl->change, sl->position};
+    }
+    *count = n;
     return TBY_OK;
+}
+
+int tby_keyset_touches(const tby_keyset *ks, const tby_screener *screener, const tby_record *record,
+                       bool *out, tby_error *err)
+{
+    TBY_ASSERT_ARG(out);
+    bool rescreen = false;
+    size_t count = 0;
+    tby_delta_change changes[SHARE_SLOTS / 2];
+    int rc =
+        tby_keyset_affected(ks, screener, record, &rescreen, changes, SHARE_SLOTS / 2, &count, err);
+    *out = !rc && (rescreen || count > 0);
+    return rc;
 }
 
 size_t tby_keyset_count(const tby_keyset *ks)
 {
-    return ks ? ks->slots : 0;
+    return ks ? ks->slot_count : 0;
 }

@@ -66,10 +66,13 @@ int tby_screener_new(tby_screener **out, const tby_record_set *list, tby_error *
     tby__freq_init(&s->freq);
     s->entries = tby__calloc(count ? count : 1, sizeof(*s->entries));
     s->list_pos = tby__calloc(count ? count : 1, sizeof(*s->list_pos));
-    if (!s->entries || !s->list_pos) {
+    s->entry_of = tby__malloc((count ? count : 1) * sizeof(*s->entry_of));
+    if (!s->entries || !s->list_pos || !s->entry_of) {
         rc = tby__error(err, TBY_ENOMEM, -1, "out of memory");
         goto out;
     }
+    for (size_t i = 0; i < count; i++)
+        s->entry_of[i] = SIZE_MAX;
     for (size_t i = 0; i < count; i++) {
         tby_error scratch;
         rc = tby__person_init(&s->entries[s->entry_count], tby_record_set_get(list, i), &scratch);
@@ -83,6 +86,7 @@ int tby_screener_new(tby_screener **out, const tby_record_set *list, tby_error *
             continue;
         }
         s->list_pos[s->entry_count] = i;
+        s->entry_of[i] = s->entry_count;
         tby__person *p = &s->entries[s->entry_count++];
         for (uint8_t k = 0; k < p->name_count; k++) {
             if (tby__freq_add_name(&s->freq, p->names[k]) ||
@@ -127,6 +131,7 @@ void tby_screener_free(tby_screener *s)
         tby__person_dispose(&s->entries[i]);
     tby__free(s->entries);
     tby__free(s->list_pos);
+    tby__free(s->entry_of);
     tby__index_dispose(&s->index);
     tby__freq_dispose(&s->freq);
     tby__free(s);
@@ -324,6 +329,48 @@ int tby_screen_worker_record(tby_screen_worker *w, const tby_record *record, tby
         return rc;
     size_t scored = 0, alerts = 0;
     if (screen_person(w->s, &w->work, &q, w->threshold, &alerts, &scored))
+        rc = tby__error(err, TBY_ENOMEM, -1, "out of memory");
+    for (size_t i = 0; i < alerts && !rc; i++)
+        rc = on_alert(&w->work.found[i].alert, payload);
+    tby__person_dispose(&q);
+    return rc;
+}
+
+/* An identity document in common: the index makes such an entry a candidate whatever the
+ * names say, and scoring then waives the name floor. */
+static bool documents_shared(const tby_record *a, const tby_record *b)
+{
+    for (size_t i = 0; i < a->document_count; i++) {
+        for (size_t j = 0; j < b->document_count; j++) {
+            if (!strcmp(a->documents[i].type, b->documents[j].type) &&
+                !strcmp(a->documents[i].number, b->documents[j].number))
+                return true;
+        }
+    }
+    return false;
+}
+
+int tby_screen_worker_entries(tby_screen_worker *w, const tby_record *record,
+                              const size_t *positions, size_t count, tby_alert_cb on_alert,
+                              void *payload, tby_error *err)
+{
+    TBY_ASSERT_ARG(w && record && on_alert && (positions || !count));
+    const tby_screener *s = w->s;
+    size_t n = 0;
+    for (size_t i = 0; i < count && n < w->work.max_candidates; i++) {
+        size_t list_count = tby_record_set_count(s->list);
+        size_t e = positions[i] < list_count ? s->entry_of[positions[i]] : SIZE_MAX;
+        if (e == SIZE_MAX)
+            continue;
+        bool document = documents_shared(record, s->entries[e].record);
+        w->work.candidates[n++] = (tby__candidate){(uint32_t)e, 0.0f, document};
+    }
+    tby__person q;
+    int rc = tby__person_init(&q, record, err);
+    if (rc)
+        return rc;
+    size_t alerts = 0;
+    if (score_candidates(s, &w->work, &q, n, w->threshold, &alerts))
         rc = tby__error(err, TBY_ENOMEM, -1, "out of memory");
     for (size_t i = 0; i < alerts && !rc; i++)
         rc = on_alert(&w->work.found[i].alert, payload);

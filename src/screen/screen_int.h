@@ -18,6 +18,7 @@ struct tby_screener {
     tby__person *entries; /* usable list entries, parsed */
     size_t entry_count;
     size_t *list_pos; /* entry -> its position in the list (unusable entries are skipped) */
+    size_t *entry_of; /* position in the list -> entry, SIZE_MAX for an unusable one */
     size_t skipped;
     tby__index index;
     tby__freq freq;
