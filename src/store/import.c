@@ -596,9 +596,6 @@ int tby_store_list_import_files(tby_store *store, const char *list_name, tby_lis
     const list_reader *reader = list_reader_find(format);
     if (!reader)
         return tby__error(err, TBY_EINVALID, -1, "unknown list format %d", (int)format);
-    if (!reader->read)
-        return tby__error(err, TBY_ERROR, -1, "the %s reader is not built into this tabayyun",
-                          reader->name);
     if (path_count < reader->min_files || path_count > reader->max_files) {
         if (reader->min_files == reader->max_files)
             return tby__error(err, TBY_EINVALID, -1, "format %s takes %zu file, not %zu",
@@ -606,6 +603,9 @@ int tby_store_list_import_files(tby_store *store, const char *list_name, tby_lis
         return tby__error(err, TBY_EINVALID, -1, "format %s takes %zu to %zu files, not %zu",
                           reader->name, reader->min_files, reader->max_files, path_count);
     }
+    if (!reader->read)
+        return tby__error(err, TBY_ERROR, -1, "the %s reader is not built into this tabayyun",
+                          reader->name);
     tby_store_import *import;
     int rc = tby_store_list_import_begin(store, list_name, reader->name, opts, &import, err);
     if (rc)

@@ -536,7 +536,7 @@ static int sqlite_migrate_step(tby_store__conn *conn, int step, tby_error *err)
 static int sqlite_audit_last(tby_store__conn *conn, int64_t *seq_out, uint8_t hash_out[32],
                              tby_error *err)
 {
-    sqlite3_stmt *stmt;
+    sqlite3_stmt *stmt = NULL;
     int rc = stmt_get(conn, STMT_AUDIT_LAST, &stmt, err);
     if (rc)
         return rc;
@@ -555,7 +555,7 @@ static int sqlite_audit_last(tby_store__conn *conn, int64_t *seq_out, uint8_t ha
 
 static int sqlite_audit_insert(tby_store__conn *conn, const tby_audit_entry *entry, tby_error *err)
 {
-    sqlite3_stmt *stmt;
+    sqlite3_stmt *stmt = NULL;
     int rc = stmt_get(conn, STMT_AUDIT_INSERT, &stmt, err);
     if (rc)
         return rc;
@@ -573,7 +573,7 @@ static int sqlite_audit_insert(tby_store__conn *conn, const tby_audit_entry *ent
 static int sqlite_audit_scan(tby_store__conn *conn, int64_t from_seq, tby_audit_cb cb,
                              void *payload, tby_error *err)
 {
-    sqlite3_stmt *stmt;
+    sqlite3_stmt *stmt = NULL;
     int rc = stmt_get(conn, STMT_AUDIT_SCAN, &stmt, err);
     if (rc)
         return rc;
@@ -608,7 +608,7 @@ static int site_id(tby_store__conn *conn, const char *name, int64_t *out, tby_er
             return TBY_OK;
         }
     }
-    sqlite3_stmt *stmt;
+    sqlite3_stmt *stmt = NULL;
     int rc = stmt_get(conn, STMT_SITE_FIND, &stmt, err);
     if (rc)
         return rc;
@@ -645,7 +645,7 @@ static int sqlite_registry_import_create(tby_store__conn *conn, const char *at, 
                                          const char *default_site, bool strict, int64_t *id_out,
                                          tby_error *err)
 {
-    sqlite3_stmt *stmt;
+    sqlite3_stmt *stmt = NULL;
     int rc = stmt_get(conn, STMT_REG_IMPORT_CREATE, &stmt, err);
     if (rc)
         return rc;
@@ -673,7 +673,7 @@ static int bind_source(sqlite3_stmt *stmt, int64_t owner, int position,
 static int sqlite_registry_import_source(tby_store__conn *conn, int64_t import_id, int position,
                                          const tby_store__source *source, tby_error *err)
 {
-    sqlite3_stmt *stmt;
+    sqlite3_stmt *stmt = NULL;
     int rc = stmt_get(conn, STMT_REG_IMPORT_SOURCE, &stmt, err);
     if (rc)
         return rc;
@@ -684,7 +684,7 @@ static int sqlite_registry_import_source(tby_store__conn *conn, int64_t import_i
 static int sqlite_registry_import_finish(tby_store__conn *conn, int64_t import_id,
                                          const tby_store_import_stats *stats, tby_error *err)
 {
-    sqlite3_stmt *stmt;
+    sqlite3_stmt *stmt = NULL;
     int rc = stmt_get(conn, STMT_REG_IMPORT_FINISH, &stmt, err);
     if (rc)
         return rc;
@@ -702,7 +702,7 @@ static int sqlite_registry_import_finish(tby_store__conn *conn, int64_t import_i
 static int sqlite_registry_lookup(tby_store__conn *conn, const char *record_id,
                                   tby_store__registry_found *out, tby_error *err)
 {
-    sqlite3_stmt *stmt;
+    sqlite3_stmt *stmt = NULL;
     int rc = stmt_get(conn, STMT_REG_LOOKUP, &stmt, err);
     if (rc)
         return rc;
@@ -728,7 +728,7 @@ static int sqlite_registry_put(tby_store__conn *conn, const tby_store__registry_
     int rc;
     if (row->site && (rc = site_id(conn, row->site, &site, err)))
         return rc;
-    sqlite3_stmt *stmt;
+    sqlite3_stmt *stmt = NULL;
     if (is_update) {
         if ((rc = stmt_get(conn, STMT_REG_HISTORY, &stmt, err)))
             return rc;
@@ -756,7 +756,7 @@ static int sqlite_registry_put(tby_store__conn *conn, const tby_store__registry_
 static int sqlite_registry_scan(tby_store__conn *conn, const char *site, int64_t since_import,
                                 tby_store__registry_cb cb, void *payload, tby_error *err)
 {
-    sqlite3_stmt *stmt;
+    sqlite3_stmt *stmt = NULL;
     int rc = stmt_get(conn, STMT_REG_SCAN, &stmt, err);
     if (rc)
         return rc;
@@ -790,7 +790,7 @@ static int sqlite_registry_scan(tby_store__conn *conn, const char *site, int64_t
 static int version_find(tby_store__conn *conn, int64_t list_id, int64_t number, int64_t *id_out,
                         int64_t *number_out, size_t *entries_out, bool *found, tby_error *err)
 {
-    sqlite3_stmt *stmt;
+    sqlite3_stmt *stmt = NULL;
     int rc = stmt_get(conn, number ? STMT_VERSION_FIND : STMT_VERSION_LATEST, &stmt, err);
     if (rc)
         return rc;
@@ -814,7 +814,7 @@ static int version_find(tby_store__conn *conn, int64_t list_id, int64_t number, 
 static int list_id_find(tby_store__conn *conn, const char *name, int64_t *out, bool *found,
                         tby_error *err)
 {
-    sqlite3_stmt *stmt;
+    sqlite3_stmt *stmt = NULL;
     int rc = stmt_get(conn, STMT_LIST_FIND, &stmt, err);
     if (rc)
         return rc;
@@ -863,7 +863,7 @@ static int sqlite_list_version_create(tby_store__conn *conn, const char *list_na
 {
     memset(out, 0, sizeof(*out));
     bool found;
-    sqlite3_stmt *stmt;
+    sqlite3_stmt *stmt = NULL;
     int rc = list_id_find(conn, list_name, &out->list_id, &found, err);
     if (rc)
         return rc;
@@ -900,7 +900,7 @@ static int sqlite_list_version_create(tby_store__conn *conn, const char *list_na
 static int sqlite_list_version_source(tby_store__conn *conn, int64_t version_id, int position,
                                       const tby_store__source *source, tby_error *err)
 {
-    sqlite3_stmt *stmt;
+    sqlite3_stmt *stmt = NULL;
     int rc = stmt_get(conn, STMT_VERSION_SOURCE, &stmt, err);
     if (rc)
         return rc;
@@ -912,7 +912,7 @@ static int sqlite_list_entry_put(tby_store__conn *conn, int64_t version_id, cons
                                  const char *json, size_t json_len, const uint8_t *content_hash,
                                  const uint8_t *identity_hash, tby_error *err)
 {
-    sqlite3_stmt *stmt;
+    sqlite3_stmt *stmt = NULL;
     int rc = stmt_get(conn, STMT_RECORD_FIND, &stmt, err);
     if (rc)
         return rc;
@@ -948,7 +948,7 @@ static int sqlite_list_entry_put(tby_store__conn *conn, int64_t version_id, cons
 static int sqlite_list_version_finish(tby_store__conn *conn, int64_t version_id,
                                       const tby_store__version_counts *counts, tby_error *err)
 {
-    sqlite3_stmt *stmt;
+    sqlite3_stmt *stmt = NULL;
     int rc = stmt_get(conn, STMT_VERSION_FINISH, &stmt, err);
     if (rc)
         return rc;
@@ -967,7 +967,7 @@ static int sqlite_list_rows(tby_store__conn *conn, int64_t from_id, int64_t to_i
                             bool only_different, bool with_removed, tby_store__list_row_cb cb,
                             void *payload, tby_error *err)
 {
-    sqlite3_stmt *stmt;
+    sqlite3_stmt *stmt = NULL;
     int rc = stmt_get(conn, STMT_ROWS_NEW, &stmt, err);
     if (rc)
         return rc;
@@ -1036,7 +1036,7 @@ static int sqlite_list_rows(tby_store__conn *conn, int64_t from_id, int64_t to_i
 static int sqlite_list_versions_scan(tby_store__conn *conn, const char *list_name,
                                      tby_store__version_cb cb, void *payload, tby_error *err)
 {
-    sqlite3_stmt *stmt, *sources_stmt;
+    sqlite3_stmt *stmt = NULL, *sources_stmt = NULL;
     int rc = stmt_get(conn, STMT_VERSIONS_SCAN, &stmt, err);
     if (!rc)
         rc = stmt_get(conn, STMT_VERSION_SOURCES, &sources_stmt, err);
