@@ -410,9 +410,12 @@ int tby_store_import_commit(tby_store_import *import, tby_store_import_stats *st
 
 /*
  * The UN XML and OFAC readers (tby_lists.h) are built on their own branches. Once they are
- * linked into the library, set this to 1 and `list import --format un-xml|ofac` uses them.
+ * linked into the library, set this to 1 (or define it so) and `list import --format
+ * un-xml|ofac` uses them; until then those formats fail with "not built into this tabayyun".
  */
+#ifndef TBY_STORE_HAVE_LIST_READERS
 #define TBY_STORE_HAVE_LIST_READERS 0
+#endif
 
 typedef struct feeder {
     tby_store_import *import;      /* the session records go to */

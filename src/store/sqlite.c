@@ -632,11 +632,11 @@ static int site_id(tby_store__conn *conn, const char *name, int64_t *out, tby_er
     }
     if (conn->site_count < SITE_CACHE_SIZE) {
         char *copy = tby__strndup(name, strlen(name));
-        if (copy) {
-            conn->sites[conn->site_count].name = copy;
-            conn->sites[conn->site_count].id = *out;
-            conn->site_count++;
-        }
+        if (!copy)
+            return tby__error(err, TBY_ENOMEM, -1, "out of memory");
+        conn->sites[conn->site_count].name = copy;
+        conn->sites[conn->site_count].id = *out;
+        conn->site_count++;
     }
     return TBY_OK;
 }

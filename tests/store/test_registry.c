@@ -4,6 +4,7 @@
 // imports that store nothing, lenient ones that skip bad rows, the session API, and reading
 // the registry back whole or from an import on.
 #define _POSIX_C_SOURCE 200809L
+#include "harness/failalloc.h"
 #include "harness/test.h"
 #include "store/store_test.h"
 
@@ -242,10 +243,61 @@ static void test_store_registry__sessions(void)
     TEST_STR_EQ(store_test_sql_text(path, "SELECT action FROM audit_log WHERE seq = 3"), "export");
 }
 
+static int count_diff(const tby_list_diff_entry *entry, void *payload)
+{
+    (void)entry;
+    (*(size_t *)payload)++;
+    return 0;
+}
+
+/* Each allocation of a round of work fails in turn: every call fails cleanly with
+   TBY_ENOMEM or succeeds, and the database stays whole (T5). */
+static void test_store_registry__out_of_memory(void)
+{
+    char path[300];
+    tby_store_close(fresh_store("oom.db", path, sizeof(path)));
+    int round = 0;
+    FAILALLOC_LOOP(run, 3000)
+    {
+        tby_store_import_stats stats;
+        tby_error err;
+        tby_store *store = NULL;
+        tby_record_set *set = NULL, *delta = NULL;
+        size_t changes = 0;
+        int rc = tby_store_open(&store, path, NULL, &err);
+        if (!rc)
+            rc = store_test_registry(store, round++ % 2 ? registry_v1 : registry_v2, "Camp A",
+                                     false, &stats, &err);
+        if (!rc)
+            rc = store_test_list(store, "UN", round % 2 ? registry_v1 : registry_v2, false, &stats,
+                                 &err);
+        if (!rc)
+            rc = tby_store_list_diff(store, "UN", 0, 0, count_diff, &changes, NULL, &err);
+        if (!rc)
+            rc = tby_store_registry_load(store, NULL, 0, &set, &err);
+        if (!rc)
+            rc = tby_store_list_load(store, "UN", 0, TBY_STORE_SELECT_ADDED, &delta, &err);
+        FAILALLOC_CHECK_RC(run, rc);
+        tby_record_set_free(set);
+        tby_record_set_free(delta);
+        tby_store_close(store);
+    }
+    TEST_STR_EQ(store_test_sql_text(path, "PRAGMA integrity_check"), "ok");
+    tby_store *store = store_test_open(path, false);
+    tby_audit_report report;
+    TEST_INT_EQ(tby_store_audit_verify(store, &report, NULL), 0);
+    tby_store_close(store);
+    TEST_INT_EQ(store_test_sql_int(path, "SELECT count(*) FROM list_versions v WHERE entry_count "
+                                         "!= (SELECT count(*) FROM list_entries WHERE version_id = "
+                                         "v.id)"),
+                0);
+}
+
 TEST_LIST = {
     TEST(test_store_registry__upsert_counts),
     TEST(test_store_registry__strict_is_all_or_nothing),
     TEST(test_store_registry__sessions),
+    TEST(test_store_registry__out_of_memory),
     TEST_END,
 };
 
