@@ -184,6 +184,96 @@ TBY_API int tby_screen_batch(const tby_screener *screener, const tby_record_set 
                              tby_progress_cb progress, void *progress_payload,
                              tby_screen_stats *stats, tby_error *err);
 
+/**
+ * Screens a record against the given list entries only (positions in the screener's list),
+ * as if they were its candidates: the pairs a delta rescreen has to score. Entries that are
+ * not usable (no name) are skipped. Alerts reach on_alert best first, as in
+ * tby_screen_worker_record.
+ */
+TBY_API int tby_screen_worker_entries(tby_screen_worker *worker, const tby_record *record,
+                                      const size_t *positions, size_t count, tby_alert_cb on_alert,
+                                      void *payload, tby_error *err);
+
+/* ===== Pinned models and delta rescreening ===== */
+
+/**
+ * Saves the screener's fitted state: the evidence model, the name-frequency table and the
+ * list size candidate keys are weighed against. Loaded into the screener of a later list
+ * version (tby_screener_model_load), it makes every pair score exactly as it did, so that
+ * only the records sharing a candidate key with an added, changed or removed entry can get
+ * other alerts (see tby_keyset). Refitting is a decision to rescreen everything.
+ *
+ * @param out receives a blob (free with tby_free); len its size.
+ * @return 0 or TBY_ENOMEM.
+ */
+TBY_API int tby_screener_model_save(const tby_screener *screener, unsigned char **out, size_t *len,
+                                    tby_error *err);
+
+/**
+ * Replaces the screener's fitted state with a saved one. Call before screening, like
+ * tby_screener_fit (which would replace it again).
+ *
+ * @return 0, TBY_EINVALID for a blob that is not a model of this engine (wrong header or
+ *         version, a checksum mismatch: err says which), TBY_ENOMEM.
+ */
+TBY_API int tby_screener_model_load(tby_screener *screener, const unsigned char *data, size_t len,
+                                    tby_error *err);
+
+/**
+ * What changed between two versions of a list, as candidate keys (names, pairs of name
+ * parts, documents). Whether an entry is a candidate of a record depends on the pair and
+ * the pinned model only (tby_screener_model_load), so after a list changes a record's
+ * alerts change only for the changed entries that are its candidates, before or after
+ * (tby_keyset_affected), and a record whose query itself reads other keys is screened again
+ * whole. Every other record keeps its alerts exactly.
+ *
+ *   for each removed entry, and the old side of each changed one:  add(ks, old, -1, 0)
+ *   for each added entry, and the new side of each changed one:    add(ks, new, +1, pos)
+ *   for each registry record: tby_keyset_affected -> drop / score pairs, or rescreen it
+ */
+typedef struct tby_keyset tby_keyset;
+
+TBY_API int tby_keyset_new(tby_keyset **out, tby_error *err);
+TBY_API void tby_keyset_free(tby_keyset *keyset);
+/**
+ * Adds a changed entry. `change` is +1 for an entry as it is in the new version (added, or
+ * the new side of a changed entry), with `position` its position in the new list (as in
+ * tby_alert.entry_index); -1 for an entry as it was in the old version (removed, or the old
+ * side), `position` unused. An entry with no usable name adds nothing. 0, TBY_EINVALID or
+ * TBY_ENOMEM.
+ */
+TBY_API int tby_keyset_add(tby_keyset *keyset, const tby_record *entry, int change, size_t position,
+                           tby_error *err);
+
+/** One changed entry that is a candidate of a record (see tby_keyset_affected). */
+typedef struct tby_delta_change {
+    const char *entry_id; /* the entry's id, owned by the key set */
+    int change;           /* -1: its old version was a candidate: drop the pair's alert;
+                             +1: its new version is one: score the pair
+                             (tby_screen_worker_entries) */
+    size_t position;      /* +1: the entry's position in the new list */
+} tby_delta_change;
+
+/**
+ * What a list change means for one registry record, screened against `screener` (built on
+ * the new version with the pinned model). Either *rescreen is set (its query reads other
+ * keys or weighs them otherwise, or too many changed entries touch it: screen it again
+ * whole and replace its alerts), or out[0..*count) lists the changed entries that are its
+ * candidates: drop the alerts of the -1 ones, then score the +1 ones. A record with no
+ * change to make gets *count 0. 0, TBY_EINVALID or TBY_ENOMEM.
+ */
+TBY_API int tby_keyset_affected(const tby_keyset *keyset, const tby_screener *screener,
+                                const tby_record *record, bool *rescreen, tby_delta_change *out,
+                                size_t cap, size_t *count, tby_error *err);
+/** Most changes tby_keyset_affected reports for one record (more: *rescreen). */
+#define TBY_KEYSET_MAX_CHANGES 256
+
+/** Sets *touches when tby_keyset_affected would ask for anything. 0 or TBY_ENOMEM. */
+TBY_API int tby_keyset_touches(const tby_keyset *keyset, const tby_screener *screener,
+                               const tby_record *record, bool *touches, tby_error *err);
+/** Changed entries added to the set (each version of a changed entry counts). */
+TBY_API size_t tby_keyset_count(const tby_keyset *keyset);
+
 #ifdef __cplusplus
 }
 #endif

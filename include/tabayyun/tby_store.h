@@ -291,9 +291,9 @@ TBY_API const char *tby_list_format_name(tby_list_format format);
 /**
  * Imports a list's files as its next version, in one transaction.
  * @param paths one file, or for TBY_LIST_FORMAT_OFAC two or three (sdn, alt, add).
- * @return 0; TBY_EINVALID (wrong number of files, a rejected row in strict mode, no entry);
- *         TBY_ENOTFOUND (a missing file, or a format whose reader is not built in); as the
- *         reader and tby_store_import_commit otherwise.
+ * @return 0; TBY_EINVALID (wrong number of files, a rejected row in strict mode, no entry,
+ *         a file that is not in the format); TBY_ENOTFOUND (a missing file); as the reader and
+ *         tby_store_import_commit otherwise.
  */
 TBY_API int tby_store_list_import_files(tby_store *store, const char *list_name,
                                         tby_list_format format, const char *const *paths,

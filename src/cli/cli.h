@@ -20,6 +20,7 @@ int cmd_normalize(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_screen(int argc, char **argv);
 int cmd_model(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_db(int argc, char **argv);
 int cmd_registry(int argc, char **argv);

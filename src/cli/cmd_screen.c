@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "screen/screen_int.h"
 #include "util/util_int.h"
 
 static const char screen_help[] =
@@ -179,50 +180,13 @@ typedef struct single_out {
     int rank;
 } single_out;
 
-static json_t *alert_json(const tby_alert *a)
-{
-    json_t *o = json_object();
-    json_object_set_new(o, "list_id", json_string(a->entry->id));
-    json_object_set_new(o, "score", json_real(a->score));
-    json_object_set_new(o, "grade", json_string(tby_grade_name(a->grade)));
-    json_object_set_new(o, "matched_name", json_string(a->matched_name));
-    json_object_set_new(o, "record_name", json_string(a->record_name));
-    json_t *parts = json_array();
-    for (size_t k = 0; k < a->name_match.link_count; k++) {
-        const tby_name_link *l = &a->name_match.links[k];
-        json_t *row = json_object();
-        json_t *mine = json_array(), *theirs = json_array();
-        for (unsigned i = l->a_first; i < l->a_first + l->a_count; i++)
-            json_array_append_new(mine, json_string(tby_name_part_at(a->record_parsed, i)->form));
-        for (unsigned i = l->b_first; i < l->b_first + l->b_count; i++)
-            json_array_append_new(theirs, json_string(tby_name_part_at(a->entry_parsed, i)->form));
-        json_object_set_new(row, "record", mine);
-        json_object_set_new(row, "list", theirs);
-        json_object_set_new(row, "tier", json_string(tby_tier_name(l->tier)));
-        json_object_set_new(row, "similarity", json_real(l->similarity));
-        json_object_set_new(row, "weight", json_real(l->weight));
-        json_array_append_new(parts, row);
-    }
-    json_object_set_new(o, "name_parts", parts);
-    json_t *fields = json_object();
-    for (int f = 0; f < TBY_EVIDENCE_COUNT; f++) {
-        json_t *ev = json_object();
-        json_object_set_new(ev, "level", json_string(a->fields[f].level_name));
-        json_object_set_new(ev, "bits", json_real(a->fields[f].bits));
-        json_object_set_new(fields, tby_evidence_field_name((tby_evidence_field)f), ev);
-    }
-    json_object_set_new(o, "fields", fields);
-    json_object_set_new(o, "name_rarity_bits", json_real(a->name_frequency_bits));
-    json_object_set_new(o, "prior_bits", json_real(a->prior_bits));
-    json_object_set_new(o, "weak_alias_agrees", json_boolean(a->weak_alias_agrees));
-    return o;
-}
-
 static int single_alert(const tby_alert *a, void *payload)
 {
     single_out *so = payload;
     if (so->json) {
-        json_array_append_new(so->array, alert_json(a));
+        json_t *alert = tby_screen__alert_json(a);
+        if (!alert || json_array_append_new(so->array, alert))
+            return TBY_ENOMEM;
         return 0;
     }
     char *text = NULL;

@@ -17,6 +17,7 @@ static const cli_command cli_commands[] = {
     {"registry", "import registry records into a database", cmd_registry},
     {"list", "import watchlist versions, list them, show what changed", cmd_list},
     {"audit", "verify or show a database's audit log", cmd_audit},
+    {"serve", "serve the HTTP JSON API (screening) on this machine", cmd_serve},
     {"version", "print the version", cmd_version},
 };
 

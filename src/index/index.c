@@ -15,13 +15,15 @@
 
 /* Postings one query may read before it stops taking further keys. */
 #define QUERY_POSTINGS_BUDGET 3000
-/* Candidates keep at least this share of the best candidate's key information. */
-#define CANDIDATE_RELATIVE_FLOOR 0.3f
+/* Candidates share at least this part of the information of all the keys a query reads ... */
+#define CANDIDATE_SHARE 0.15f
+/* ... and at least this many times log2(list size) bits. */
+#define CANDIDATE_MIN_BITS 0.8f
 /* A key shared by at most this many entries makes a candidate on its own. */
 #define RARE_KEY_POSTINGS 8
 /* Keys a query always takes, however common, so that every query finds something. */
 #define QUERY_MIN_KEYS 2
-#define MAX_QUERY_KEYS 512
+#define MAX_QUERY_KEYS TBY__INDEX_MAX_PERSON_KEYS
 
 /* Kind of a key, kept in its two low bits (so a key is never 0, the empty slot). */
 enum { KEY_PART = 1, KEY_PAIR = 2, KEY_DOC = 3 };
@@ -39,14 +41,23 @@ typedef struct key_entry {
     uint32_t entry;
 } key_entry;
 
-/* The keys of one person, deduplicated; returns the count written (at most cap). */
-static size_t person_keys(const tby__person *p, uint64_t *out, size_t cap)
+/*
+ * The keys of one person, deduplicated; returns the count written (at most cap). `groups`
+ * (may be NULL) receives, per key, the part it stands for when that part has two keys (its
+ * skeleton and an alternative reading: Ziyad as ZYD and DYD), 1..63, else 0: an entry that
+ * shares both keys of one part has one agreeing part, not two.
+ */
+static size_t person_keys(const tby__person *p, uint64_t *out, uint8_t *groups, size_t cap)
 {
     size_t n = 0;
+    uint8_t group_of[MAX_QUERY_KEYS];
+    uint64_t group_hash[63];
+    unsigned next_group = 0;
     for (uint8_t k = 0; k < p->name_count; k++) {
         const tby_name *name = p->names[k];
         size_t parts = tby_name_part_count(name);
         uint64_t part_keys[TBY_NAME_MAX_PARTS];
+        uint8_t part_group[TBY_NAME_MAX_PARTS];
         size_t used = 0;
         /* A kunya is weak: it finds candidates only for a name that has nothing else (a
          * list entry known as "Abu Rusdan"), and then scoring asks for corroboration. */
@@ -57,27 +68,46 @@ static size_t person_keys(const tby__person *p, uint64_t *out, size_t cap)
             const tby_name_part *part = tby_name_part_at(name, i);
             if (part->role == TBY_ROLE_KUNYA && !kunya_only)
                 continue;
-            char skel[TBY__SKELETON_MAX];
+            char skel[TBY__SKELETON_MAX], alt[TBY__SKELETON_MAX];
             size_t len = tby__part_skeleton(part, skel);
-            if (len)
+            size_t alt_len = tby__part_skeleton_alt(part, alt);
+            uint8_t group = 0;
+            if (len && alt_len) {
+                /* The same part in a name and its alias is one group. */
+                uint64_t h = tby__skeleton_hash(skel, len);
+                for (unsigned g = 0; g < next_group && !group; g++)
+                    group = group_hash[g] == h ? (uint8_t)(g + 1) : 0;
+                if (!group && next_group < 63) {
+                    group_hash[next_group] = h;
+                    group = (uint8_t)++next_group;
+                }
+            }
+            if (len) {
+                part_group[used] = group;
                 part_keys[used++] = tby__skeleton_hash(skel, len);
-            len = tby__part_skeleton_alt(part, skel);
-            if (len && n < cap)
-                out[n++] = mix(tby__skeleton_hash(skel, len), KIND_PART);
+            }
+            if (alt_len && n < cap) {
+                group_of[n] = group;
+                out[n++] = mix(tby__skeleton_hash(alt, alt_len), KIND_PART);
+            }
         }
-        for (size_t i = 0; i < used && n < cap; i++)
+        for (size_t i = 0; i < used && n < cap; i++) {
+            group_of[n] = part_group[i];
             out[n++] = mix(part_keys[i], KIND_PART);
+        }
         for (size_t i = 0; i < used; i++) {
             for (size_t j = i + 1; j < used && n < cap; j++) {
                 uint64_t lo = part_keys[i] < part_keys[j] ? part_keys[i] : part_keys[j];
                 uint64_t hi = part_keys[i] ^ part_keys[j] ^ lo;
+                group_of[n] = 0;
                 out[n++] = mix(lo * 31 + hi, KIND_PAIR);
                 /* The pair with a birth year: on a large list a common pair (Omar, Ahmad)
                  * ties with hundreds of entries, and the one born the same year should be
                  * among the candidates that are scored. */
                 for (size_t d = 0; d < p->record->birth_date_count && n < cap; d++) {
                     int year = p->record->birth_dates[d].year;
-                    if (year > 0)
+                    if (year > 0 && n < cap)
+                        group_of[n] = 0,
                         out[n++] = mix((lo * 31 + hi) ^ ((uint64_t)year * 0x2545F4914F6CDD1Dull),
                                        KIND_PAIR);
                 }
@@ -88,24 +118,40 @@ static size_t person_keys(const tby__person *p, uint64_t *out, size_t cap)
         const tby_document *doc = &p->record->documents[d];
         uint64_t h = tby__hash64(doc->type, strlen(doc->type));
         h ^= tby__hash64(doc->number, strlen(doc->number)) * 3;
+        group_of[n] = 0;
         out[n++] = mix(h, KIND_DOC);
     }
     /* Deduplicate (small n: insertion sort, then unique). */
     for (size_t i = 1; i < n; i++) {
         uint64_t v = out[i];
+        uint8_t g = group_of[i];
         size_t j = i;
         while (j > 0 && out[j - 1] > v) {
             out[j] = out[j - 1];
+            group_of[j] = group_of[j - 1];
             j--;
         }
         out[j] = v;
+        group_of[j] = g;
     }
     size_t unique = 0;
     for (size_t i = 0; i < n; i++) {
-        if (!unique || out[unique - 1] != out[i])
+        if (!unique || out[unique - 1] != out[i]) {
+            group_of[unique] = group_of[i];
             out[unique++] = out[i];
+        } else if (group_of[i] != group_of[unique - 1]) {
+            /* One key standing for two parts (a name and its alias share it): no group. */
+            group_of[unique - 1] = 0;
+        }
     }
+    if (groups)
+        memcpy(groups, group_of, unique);
     return unique;
+}
+
+size_t tby__index_person_keys(const tby__person *p, uint64_t *out, size_t cap)
+{
+    return person_keys(p, out, NULL, cap);
 }
 
 static int key_entry_cmp(const void *x, const void *y)
@@ -132,7 +178,7 @@ int tby__index_build(tby__index *index, const tby__person *entries, size_t count
     key_entry *pairs = NULL;
     uint64_t keys[MAX_QUERY_KEYS];
     for (size_t e = 0; e < count; e++) {
-        size_t n = person_keys(&entries[e], keys, MAX_QUERY_KEYS);
+        size_t n = person_keys(&entries[e], keys, NULL, MAX_QUERY_KEYS);
         if (used + n > cap_pairs) {
             size_t want = cap_pairs ? cap_pairs * 2 : 4096;
             while (want < used + n)
@@ -190,6 +236,8 @@ void tby__index_dispose(tby__index *index)
     tby__free(index->starts);
     tby__free(index->counts);
     tby__free(index->postings);
+    tby__free(index->pin_keys);
+    tby__free(index->pin_counts);
     memset(index, 0, sizeof(*index));
 }
 
@@ -207,9 +255,10 @@ int tby__index_scratch_init(tby__index_scratch *scratch, const tby__index *index
     scratch->via_document = tby__calloc(n, 1);
     scratch->hits = tby__calloc(n, 1);
     scratch->pool = tby__malloc(n * sizeof(*scratch->pool));
+    scratch->groups = tby__calloc(n, sizeof(uint64_t));
     scratch->touched_count = 0;
     if (!scratch->score || !scratch->touched || !scratch->via_document || !scratch->hits ||
-        !scratch->pool) {
+        !scratch->pool || !scratch->groups) {
         tby__index_scratch_dispose(scratch);
         return TBY_ENOMEM;
     }
@@ -223,19 +272,24 @@ void tby__index_scratch_dispose(tby__index_scratch *scratch)
     tby__free(scratch->via_document);
     tby__free(scratch->hits);
     tby__free(scratch->pool);
+    tby__free(scratch->groups);
     memset(scratch, 0, sizeof(*scratch));
 }
 
 typedef struct query_key {
-    uint32_t start, count;
+    uint32_t start, count; /* count: the key's weight, pinned or live (see select_keys) */
+    uint32_t postings;     /* live postings at start (0 when the list no longer has it) */
     uint64_t key;
     bool is_pair;
+    uint8_t group; /* see person_keys */
 } query_key;
 
 static int query_key_cmp(const void *x, const void *y)
 {
     const query_key *a = x, *b = y;
-    return a->count < b->count ? -1 : a->count > b->count;
+    if (a->count != b->count)
+        return a->count < b->count ? -1 : 1;
+    return a->key < b->key ? -1 : a->key > b->key; /* a total order: no qsort-dependent ties */
 }
 
 /*
@@ -260,6 +314,187 @@ static uint8_t query_min_hits(const tby__person *q)
     return 1;
 }
 
+static double index_entries(const tby__index *index)
+{
+    return (double)(index->ref_entries ? index->ref_entries : index->entry_count);
+}
+
+/*
+ * The information an entry must share with the query to be a candidate: a share of what
+ * the query's keys hold together (the same person shares most of them, while an entry that
+ * shares one part of a chain whose other parts point elsewhere falls far behind), and at
+ * least about what it takes to single out one entry of the list. Both depend on the query
+ * and the (pinned) list size only, never on the other entries: whether an entry is a
+ * candidate is a property of the pair, which is what lets a delta rescreen look at the
+ * changed entries alone (tby_keyset_touches). Documents always make a candidate.
+ */
+static float candidate_floor(float query_information, double entries)
+{
+    float floor = CANDIDATE_SHARE * query_information;
+    float single_out = CANDIDATE_MIN_BITS * (float)log2(entries + 1.0);
+    return floor > single_out ? floor : single_out;
+}
+
+/*
+ * Information of a key: one shared by few entries says more. Rounded down to 1/8 bit so
+ * that one entry more or less on a common key (Muhammad) seldom changes it: a delta
+ * rescreen then has fewer records to screen again (tby_keyset_touches).
+ */
+static float key_info(double entries, uint32_t count)
+{
+    return floorf((float)log2((entries + 1.0) / (double)count) * 8.0f) / 8.0f;
+}
+
+/*
+ * The keys a query reads, in the order it reads them: those the index has, rarest first,
+ * until the postings read would pass the budget (documents and the first QUERY_MIN_KEYS
+ * always). With `delta`, each key's postings count is taken as the index's minus
+ * delta(key) (the count before a change; see tby__index_read_set). Returns the count.
+ */
+/* The pinned weight of a key, when a pinned model gives one. */
+static bool pinned_count(const tby__index *index, uint64_t key, int64_t *out)
+{
+    if (!index->pin_cap)
+        return false;
+    size_t at = (size_t)(key >> 2) & (index->pin_cap - 1);
+    while (index->pin_keys[at]) {
+        if (index->pin_keys[at] == key) {
+            *out = index->pin_counts[at];
+            return true;
+        }
+        at = (at + 1) & (index->pin_cap - 1);
+    }
+    return false;
+}
+
+int tby__index_pin(tby__index *index, const uint64_t *keys, const uint32_t *counts, size_t n)
+{
+    size_t cap = 16;
+    while (cap < 2 * n)
+        cap *= 2;
+    uint64_t *pk = tby__calloc(cap, sizeof(*pk));
+    uint32_t *pc = tby__calloc(cap, sizeof(*pc));
+    if (!pk || !pc) {
+        tby__free(pk);
+        tby__free(pc);
+        return TBY_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t at = (size_t)(keys[i] >> 2) & (cap - 1);
+        while (pk[at] && pk[at] != keys[i])
+            at = (at + 1) & (cap - 1);
+        pk[at] = keys[i];
+        pc[at] = counts[i];
+    }
+    tby__free(index->pin_keys);
+    tby__free(index->pin_counts);
+    index->pin_keys = pk;
+    index->pin_counts = pc;
+    index->pin_cap = cap;
+    return TBY_OK;
+}
+
+size_t tby__index_pins(const tby__index *index, uint64_t *keys, uint32_t *counts)
+{
+    size_t n = 0;
+    if (index->pin_cap) {
+        for (size_t i = 0; i < index->pin_cap; i++) {
+            if (!index->pin_keys[i])
+                continue;
+            if (keys)
+                keys[n] = index->pin_keys[i], counts[n] = index->pin_counts[i];
+            n++;
+        }
+        return n;
+    }
+    for (size_t i = 0; i < index->cap; i++) {
+        if (!index->keys[i] || index->counts[i] <= RARE_KEY_POSTINGS)
+            continue;
+        if (keys)
+            keys[n] = index->keys[i], counts[n] = index->counts[i];
+        n++;
+    }
+    return n;
+}
+
+static size_t select_keys(const tby__index *index, const uint64_t *keys, const uint8_t *groups,
+                          size_t n, int32_t (*delta)(const void *, uint64_t),
+                          const void *delta_payload, query_key *found)
+{
+    size_t found_count = 0;
+    for (size_t k = 0; k < n; k++) {
+        size_t slot = table_slot(index, keys[k]);
+        uint32_t live = index->keys[slot] ? index->counts[slot] : 0;
+        uint32_t start = index->keys[slot] ? index->starts[slot] : 0;
+        /* A pinned key keeps the weight it had when the model was pinned, in every list
+         * version; another key's weight is its postings now (before the change: minus the
+         * changed entries' delta). */
+        int64_t count;
+        if (!pinned_count(index, keys[k], &count)) {
+            count = live;
+            if (delta)
+                count -= delta(delta_payload, keys[k]);
+            /* Under a pinned model a key that was rare weighs as rare while it exists, so
+             * that its few entries changing moves nothing else. */
+            if (index->pin_cap && count > 0 && count <= RARE_KEY_POSTINGS)
+                count = RARE_KEY_POSTINGS;
+        }
+        if (count <= 0)
+            continue;
+        found[found_count++] = (query_key){start,   (uint32_t)count,           live,
+                                           keys[k], (keys[k] & 3) == KEY_PAIR, groups[k]};
+    }
+    qsort(found, found_count, sizeof(*found), query_key_cmp);
+    size_t read = 0;
+    for (size_t k = 0; k < found_count; k++) {
+        bool document = (found[k].key & 3) == KEY_DOC;
+        if (!document && k >= QUERY_MIN_KEYS && read + found[k].count > QUERY_POSTINGS_BUDGET)
+            return k;
+        read += found[k].count;
+    }
+    return found_count;
+}
+
+size_t tby__index_read_set(const tby__index *index, const tby__person *query,
+                           int32_t (*delta)(const void *, uint64_t), const void *delta_payload,
+                           tby__read_key *out)
+{
+    uint64_t keys[MAX_QUERY_KEYS];
+    uint8_t groups[MAX_QUERY_KEYS];
+    size_t n = person_keys(query, keys, groups, MAX_QUERY_KEYS);
+    query_key found[MAX_QUERY_KEYS];
+    size_t count = select_keys(index, keys, groups, n, delta, delta_payload, found);
+    double entries = index_entries(index);
+    for (size_t k = 0; k < count; k++) {
+        bool document = (found[k].key & 3) == KEY_DOC;
+        out[k] = (tby__read_key){found[k].key,
+                                 key_info(entries, found[k].count),
+                                 (uint8_t)(found[k].is_pair ? 2 : 1),
+                                 found[k].group,
+                                 document || found[k].count <= RARE_KEY_POSTINGS,
+                                 document};
+    }
+    return count;
+}
+
+uint8_t tby__index_min_hits(const tby__person *query)
+{
+    return query_min_hits(query);
+}
+
+float tby__index_candidate_floor(const tby__index *index, const tby__read_key *read, size_t n)
+{
+    float smax = 0.0f;
+    uint64_t groups = 0;
+    for (size_t k = 0; k < n; k++) {
+        uint64_t bit = read[k].group ? (uint64_t)1 << (read[k].group - 1) : 0;
+        if (!(groups & bit))
+            smax += read[k].info + 0.01f;
+        groups |= bit;
+    }
+    return candidate_floor(smax, index_entries(index));
+}
+
 static int candidate_cmp(const void *x, const void *y)
 {
     const tby__candidate *a = x, *b = y;
@@ -276,30 +511,28 @@ size_t tby__index_query(const tby__index *index, tby__index_scratch *scratch,
     if (!index->entry_count || !max)
         return 0;
     uint64_t keys[MAX_QUERY_KEYS];
-    size_t n = person_keys(query, keys, MAX_QUERY_KEYS);
+    uint8_t groups[MAX_QUERY_KEYS];
+    size_t n = person_keys(query, keys, groups, MAX_QUERY_KEYS);
     query_key found[MAX_QUERY_KEYS];
-    size_t found_count = 0;
-    for (size_t k = 0; k < n; k++) {
-        size_t slot = table_slot(index, keys[k]);
-        if (!index->keys[slot])
-            continue;
-        found[found_count++] = (query_key){index->starts[slot], index->counts[slot],
-                                           index->keys[slot], (keys[k] & 3) == KEY_PAIR};
-    }
-    qsort(found, found_count, sizeof(*found), query_key_cmp);
-    double entries = (double)index->entry_count;
-    size_t read = 0;
+    size_t found_count = select_keys(index, keys, groups, n, NULL, NULL, found);
+    double entries = index_entries(index);
+    float smax = 0.0f;
+    uint64_t query_groups = 0;
     for (size_t k = 0; k < found_count; k++) {
         const query_key *qk = &found[k];
         bool document = (qk->key & 3) == KEY_DOC;
-        if (!document && k >= QUERY_MIN_KEYS && read + qk->count > QUERY_POSTINGS_BUDGET)
-            break;
-        read += qk->count;
-        /* Information of the key: a key shared by few entries says more. */
-        float info = (float)log2((entries + 1.0) / (double)qk->count);
+        float info = key_info(entries, qk->count);
+        uint64_t group_bit = qk->group ? (uint64_t)1 << (qk->group - 1) : 0;
+        if (!(query_groups & group_bit))
+            smax += info + 0.01f;
+        query_groups |= group_bit;
         const uint32_t *post = index->postings + qk->start;
-        for (uint32_t i = 0; i < qk->count; i++) {
+        for (uint32_t i = 0; i < qk->postings; i++) {
             uint32_t e = post[i];
+            /* Both keys of one part (rarest read first): the part agrees once. */
+            if (scratch->groups[e] & group_bit)
+                continue;
+            scratch->groups[e] |= group_bit;
             if (scratch->score[e] == 0.0f)
                 scratch->touched[scratch->touched_count++] = e;
             scratch->score[e] += info + 0.01f;
@@ -317,8 +550,8 @@ size_t tby__index_query(const tby__index *index, tby__index_scratch *scratch,
     size_t count = scratch->touched_count;
     size_t kept = 0;
     uint8_t min_hits = query_min_hits(query);
-    /* Qualifying candidates into the pool (resetting the accumulators as we go), then one
-     * sort: cheaper than keeping a best-max list when thousands of entries were touched. */
+    /* Qualifying candidates into the pool, resetting the accumulators as we go. */
+    float floor = candidate_floor(smax, entries);
     for (size_t i = 0; i < count; i++) {
         uint32_t e = scratch->touched[i];
         tby__candidate c = {e, scratch->score[e], scratch->via_document[e] != 0};
@@ -326,26 +559,16 @@ size_t tby__index_query(const tby__index *index, tby__index_scratch *scratch,
         scratch->score[e] = 0.0f;
         scratch->via_document[e] = 0;
         scratch->hits[e] = 0;
-        if (hits >= min_hits)
+        scratch->groups[e] = 0;
+        if (hits >= min_hits && (c.via_document || c.score >= floor))
             scratch->pool[kept++] = c;
     }
     scratch->touched_count = 0;
-    qsort(scratch->pool, kept, sizeof(*scratch->pool), candidate_cmp);
-    if (kept > max)
-        kept = max;
-    tby__candidate *all = out;
-    memcpy(all, scratch->pool, kept * sizeof(*all));
-    /*
-     * Keep candidates whose shared information is at least half the best one's: the same
-     * person shares most of the query's keys, while an entry that shares one part of a
-     * chain whose other parts point elsewhere falls far behind. Documents always stay.
-     */
-    if (kept > 0) {
-        float floor = all[0].score * CANDIDATE_RELATIVE_FLOOR;
-        size_t cut = 0;
-        while (cut < kept && (all[cut].via_document || all[cut].score >= floor))
-            cut++;
-        kept = cut;
+    size_t left = kept;
+    if (left > max) {
+        qsort(scratch->pool, left, sizeof(*scratch->pool), candidate_cmp);
+        left = max;
     }
-    return kept;
+    memcpy(out, scratch->pool, left * sizeof(*out));
+    return left;
 }

@@ -28,6 +28,17 @@ typedef struct tby__index {
     uint32_t *postings; /* all postings, grouped by key */
     size_t posting_count;
     size_t entry_count;
+    /* The list size a key's information is measured against, log2((ref + 1) / postings):
+     * entry_count, unless a pinned model sets it (tby_screener_model_load) so that adding
+     * or removing entries changes only the queries that share their keys. */
+    size_t ref_entries;
+    /* Pinned key weights (a pinned model): keys that were common when the model was pinned
+     * keep that postings count as their weight in every later version, so that one entry
+     * more or less does not move every query that reads them. Open addressing, 0 = empty;
+     * pin_cap 0 when nothing is pinned. */
+    uint64_t *pin_keys;
+    uint32_t *pin_counts;
+    size_t pin_cap;
 } tby__index;
 
 typedef struct tby__candidate {
@@ -44,9 +55,48 @@ typedef struct tby__index_scratch {
     uint8_t *via_document; /* entry_count flags: found through an identical document */
     uint8_t *hits;         /* entry_count counters: keys shared with the query (saturating) */
     tby__candidate *pool;  /* entry_count slots: the qualifying candidates before the cut */
+    uint64_t *groups;      /* entry_count masks: parts already agreeing through one of their
+                              two keys (see person_keys in index.c) */
 } tby__index_scratch;
 
 int tby__index_build(tby__index *index, const tby__person *entries, size_t count);
+
+/*
+ * The candidate keys of a person (names, pairs of parts, documents): an entry is a
+ * candidate of a query only through a key they share. Writes at most `cap`.
+ */
+size_t tby__index_person_keys(const tby__person *p, uint64_t *out, size_t cap);
+/*
+ * The keys a query for `query` reads, in reading order, into out (room for
+ * TBY__INDEX_MAX_PERSON_KEYS); returns the count. With `delta` (may be NULL), a key's
+ * postings count is the index's minus delta(payload, key): the read set the query had
+ * before entries were added (delta > 0) or removed (delta < 0). A query's candidates and
+ * their candidate scores depend only on its read set and the postings of those keys.
+ */
+typedef struct tby__read_key {
+    uint64_t key;
+    float info;     /* the information the query adds for the key */
+    uint8_t hits;   /* hits a shared key counts for (2 for a pair of parts) */
+    uint8_t group;  /* the part it stands for when the part has two keys, else 0 */
+    bool qualifies; /* a document or a rare key: sharing it alone makes a candidate */
+    bool document;  /* an identity document: a candidate whatever its information */
+} tby__read_key;
+size_t tby__index_read_set(const tby__index *index, const tby__person *query,
+                           int32_t (*delta)(const void *, uint64_t), const void *delta_payload,
+                           tby__read_key *out);
+/* Keys an entry must share with the query to be a candidate (unless one qualifies alone). */
+uint8_t tby__index_min_hits(const tby__person *query);
+/* The information an entry must share to be a candidate of a query with this read set. */
+float tby__index_candidate_floor(const tby__index *index, const tby__read_key *read, size_t n);
+/* Pins key weights (replacing any). 0 or TBY_ENOMEM. */
+int tby__index_pin(tby__index *index, const uint64_t *keys, const uint32_t *counts, size_t n);
+/*
+ * The weights a pinned model keeps: the pinned ones when the index has them, else every key
+ * that is not rare. Writes them when keys is not NULL; returns how many.
+ */
+size_t tby__index_pins(const tby__index *index, uint64_t *keys, uint32_t *counts);
+/* Most keys tby__index_person_keys writes for one person. */
+#define TBY__INDEX_MAX_PERSON_KEYS 512
 void tby__index_dispose(tby__index *index);
 
 /* Bytes the index holds (keys, table and postings). */

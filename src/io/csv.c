@@ -10,7 +10,8 @@
 //   UNQUOTED (',' ends the field, CR/LF end the row)                  |        go UNQUOTED
 //
 // UTF-8 is checked on the raw bytes as they pass, independently of the CSV state: delimiters
-// are ASCII, so they can never sit inside a valid multi-byte sequence.
+// are ASCII, so they can never sit inside a valid multi-byte sequence. A reader of Latin-1
+// files (OFAC's) sets is_latin1 instead: bytes are then decoded into UTF-8 as they are stored.
 #include <string.h>
 
 #include "io/io_int.h"
@@ -163,6 +164,29 @@ static int csv_append(tby_io__csv *csv, csv_pass *pass, char c)
     return tby__buf_putc(&csv->row, c);
 }
 
+/* Windows-1252 at 0x80..0x9F, where Latin-1 has C1 controls that no list writes on purpose;
+   the five bytes Windows-1252 leaves undefined keep their Latin-1 meaning. */
+static const uint16_t cp1252_high[32] = {
+    0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+    0x2039, 0x0152, 0x008D, 0x017D, 0x008F, 0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178};
+
+/* Appends one input byte: as it is, or decoded from Latin-1 into UTF-8. */
+static int csv_append_byte(tby_io__csv *csv, csv_pass *pass, int c)
+{
+    if (!csv->is_latin1 || c < 0x80)
+        return csv_append(csv, pass, (char)c);
+    char utf8[4];
+    int32_t cp = c < 0xA0 ? (int32_t)cp1252_high[c - 0x80] : (int32_t)c;
+    size_t len = tby__utf8_encode(cp, utf8);
+    for (size_t i = 0; i < len; i++) {
+        int rc = csv_append(csv, pass, utf8[i]);
+        if (rc)
+            return rc;
+    }
+    return TBY_OK;
+}
+
 /* Bytes in a UTF-8 sequence with this lead byte, 0 when it cannot lead one. */
 static int utf8_lead_length(unsigned char byte)
 {
@@ -265,7 +289,8 @@ int tby_io__csv_next(tby_io__csv *csv)
         return rc;
     for (;;) {
         int c = csv_getc(csv, &pass);
-        csv_utf8_feed(csv, &pass, c);
+        if (!csv->is_latin1)
+            csv_utf8_feed(csv, &pass, c);
         if (c < 0) {
             if (csv->src->status)
                 return csv->src->status;
@@ -319,7 +344,7 @@ int tby_io__csv_next(tby_io__csv *csv)
                               (long long)pass.byte_line, (long long)pass.byte_column);
             }
             pass.state = CSV_UNQUOTED;
-            if ((rc = csv_append(csv, &pass, (char)c)))
+            if ((rc = csv_append_byte(csv, &pass, c)))
                 return rc;
             break;
         case CSV_QUOTED:
@@ -327,7 +352,7 @@ int tby_io__csv_next(tby_io__csv *csv)
                 pass.state = CSV_QUOTE_SEEN;
                 continue;
             }
-            if ((rc = csv_append(csv, &pass, (char)c)))
+            if ((rc = csv_append_byte(csv, &pass, c)))
                 return rc;
             break;
         }

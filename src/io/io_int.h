@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "tabayyun/tby_io.h"
+#include "tabayyun/tby_lists.h"
 #include "tabayyun/tby_record.h"
 #include "util/util_int.h"
 
@@ -104,6 +106,9 @@ typedef struct tby_io__csv {
     int64_t column;            /* position of the next byte: 1-based byte column */
     bool is_after_cr;          /* the previous byte was CR (a following LF adds no line) */
     bool is_skip_lf;           /* the last row ended at CR: swallow one LF */
+    bool is_latin1;            /* input is Latin-1 (0x80..0x9F read as Windows-1252): every
+                                  byte >= 0x80 is stored as UTF-8 and no UTF-8 check runs;
+                                  set after tby_io__csv_init, before the first row */
 } tby_io__csv;
 
 void tby_io__csv_init(tby_io__csv *csv, tby_io__source *src, size_t max_field_bytes,
@@ -152,5 +157,31 @@ int tby_io__id_set_add(tby_io__id_set *set, const char *id, size_t len, int64_t 
  * may hold a partial object.
  */
 int tby_io__record_json(tby_buf *buf, const tby_record *record, unsigned flags, tby_error *err);
+
+/* ===== OFAC SDN files ===== */
+
+/*
+ * tby_ofac_read_files over files already in memory (the fuzz target and the tests): sdn and
+ * alt may be empty, add_data NULL means there is no add.csv. Reports name the inputs "<sdn>"
+ * (or opts->source_name), "<alt>" and "<add>".
+ */
+int tby_io__ofac_read_buffers(const char *sdn_data, size_t sdn_len, const char *alt_data,
+                              size_t alt_len, const char *add_data, size_t add_len,
+                              const tby_reader_options *opts, tby_record_cb on_record,
+                              void *payload, tby_list_stats *stats, tby_error *err);
+
+/* ===== One JSON object ===== */
+
+struct json_t;
+
+/*
+ * Reads one record from a JSON object already parsed by jansson (the server's request body),
+ * with the same keys, types and value rules as a JSON Lines row (line 1, offset 0). The
+ * record goes to on_record, borrowed for the call; a rejection goes to opts->on_reject and,
+ * under opts->strict, is returned with `err` describing it (field, message). Returns 0, the
+ * rejection's code (strict), TBY_ENOMEM, or the callback's non-zero value.
+ */
+int tby_io__record_from_json(struct json_t *object, const tby_reader_options *opts,
+                             tby_record_cb on_record, void *payload, tby_error *err);
 
 #endif

@@ -657,6 +657,29 @@ int tby_record_read_buffer(const char *data, size_t len, const tby_reader_option
     return rc;
 }
 
+/* ===== One JSON object (internal, for the server) ===== */
+
+int tby_io__record_from_json(struct json_t *object, const tby_reader_options *opts,
+                             tby_record_cb on_record, void *payload, tby_error *err)
+{
+    TBY_ASSERT_ARG(object != NULL);
+    reader r;
+    int rc = reader_init(&r, opts, NULL, on_record, payload, err);
+    if (rc)
+        return rc;
+    if (!json_is_object(object))
+        rc = reader_reject_at(&r, TBY_EINVALID, "", 1, 0, "the record is not a JSON object");
+    else
+        rc = jsonl_object(&r, object, 1, 0);
+    if (rc == 0 && r.is_strict && r.first_reject.code) {
+        if (err)
+            *err = r.first_reject;
+        rc = r.first_reject.code;
+    }
+    reader_dispose(&r);
+    return rc;
+}
+
 /* ===== Loading into a set (Public) ===== */
 
 typedef struct set_loader {

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "names/names_int.h"
+#include "util/util_int.h"
 
 /* Parts whose similarity is below this are not aligned at all. */
 #define ALIGN_MIN_SIM 0.45
@@ -197,6 +198,86 @@ static double part_compare(const tby__part *a, const tby__part *b, double floor,
     return sim;
 }
 
+/* ===== The per-query memo of part similarities ===== */
+
+_Static_assert(TBY_TIER_EDIT < 8, "a tier fits the memo key's 3 low bits");
+
+#define MEMO_SLOTS     4096u /* a power of two; a query fills a few hundred */
+#define MEMO_MAX_FILL  (MEMO_SLOTS / 2)
+#define MEMO_GEN_BITS  16
+#define MEMO_GEN_SHIFT 48
+
+int tby__part_memo_init(tby__part_memo *memo)
+{
+    memset(memo, 0, sizeof(*memo));
+    memo->slots = tby__calloc(MEMO_SLOTS, sizeof(*memo->slots));
+    if (!memo->slots)
+        return TBY_ENOMEM;
+    memo->generation = 1;
+    return TBY_OK;
+}
+
+void tby__part_memo_dispose(tby__part_memo *memo)
+{
+    tby__free(memo->slots);
+    memset(memo, 0, sizeof(*memo));
+}
+
+void tby__part_memo_next(tby__part_memo *memo)
+{
+    memo->used = 0;
+    if (++memo->generation >= (1u << MEMO_GEN_BITS)) {
+        memset(memo->slots, 0, MEMO_SLOTS * sizeof(*memo->slots));
+        memo->generation = 1;
+    }
+}
+
+/*
+ * Key layout, high to low: generation (16 bits), query name (6), query part (7), tok (32),
+ * and 3 low bits left 0 where the slot keeps the tier. Never 0.
+ */
+static uint64_t memo_key(const tby__part_memo *memo, unsigned a_id, size_t part, uint32_t tok)
+{
+    return ((uint64_t)memo->generation << MEMO_GEN_SHIFT) | ((uint64_t)(a_id & 63u) << 42) |
+           ((uint64_t)(part & 127u) << 35) | ((uint64_t)tok << 3);
+}
+
+static size_t memo_slot(uint64_t key)
+{
+    key ^= key >> 29;
+    key *= 0xbf58476d1ce4e5b9ull;
+    key ^= key >> 32;
+    return (size_t)key & (MEMO_SLOTS - 1);
+}
+
+/*
+ * part_compare at ALIGN_MIN_SIM, remembered per query when b is an interned list part.
+ * Identical keys are settled before the memo: that test is cheaper than a lookup.
+ */
+static double part_compare_memo(const tby__part *a, size_t a_part, unsigned a_id,
+                                const tby__part *b, tby__part_memo *memo, tby_tier *tier_out)
+{
+    if (!memo || !b->tok || (a->key_hash == b->key_hash && !strcmp(a->pub.key, b->pub.key)))
+        return part_compare(a, b, ALIGN_MIN_SIM, tier_out);
+    uint64_t key = memo_key(memo, a_id, a_part, b->tok);
+    size_t slot = memo_slot(key);
+    uint64_t stale = (uint64_t)memo->generation << MEMO_GEN_SHIFT;
+    while (memo->slots[slot].key >= stale) { /* a slot of this generation */
+        if ((memo->slots[slot].key & ~(uint64_t)7) == key) {
+            *tier_out = (tby_tier)(memo->slots[slot].key & 7);
+            return memo->slots[slot].sim;
+        }
+        slot = (slot + 1) & (MEMO_SLOTS - 1);
+    }
+    double sim = part_compare(a, b, ALIGN_MIN_SIM, tier_out);
+    if (memo->used < MEMO_MAX_FILL) {
+        memo->slots[slot].key = key | ((uint64_t)*tier_out & 7);
+        memo->slots[slot].sim = sim;
+        memo->used++;
+    }
+    return sim;
+}
+
 double tby_name_part_compare(const tby_name_part *a, const tby_name_part *b, tby_tier *tier_out)
 {
     tby_tier tier = TBY_TIER_NONE;
@@ -331,6 +412,12 @@ static double part_compare_merged(const tby__part *one, const tby__part *first,
 
 double tby_name_compare(const tby_name *a, const tby_name *b, tby_name_match *match)
 {
+    return tby__name_compare_memo(a, 0, b, match, NULL);
+}
+
+double tby__name_compare_memo(const tby_name *a, unsigned a_id, const tby_name *b,
+                              tby_name_match *match, tby__part_memo *memo)
+{
     if (match)
         match->link_count = 0, match->score = 0.0;
     if (!a || !b || !a->part_count || !b->part_count)
@@ -344,7 +431,7 @@ double tby_name_compare(const tby_name *a, const tby_name *b, tby_name_match *ma
         for (size_t j = 0; j < m; j++) {
             const tby__part *pb = &b->parts[j];
             tby_tier tier;
-            double sim = part_compare(pa, pb, ALIGN_MIN_SIM, &tier);
+            double sim = part_compare_memo(pa, i, a_id, pb, memo, &tier);
             if (sim > best_a[i])
                 best_a[i] = sim;
             if (sim > best_b[j])
@@ -464,4 +551,89 @@ double tby_name_compare(const tby_name *a, const tby_name *b, tby_name_match *ma
     if (match)
         match->score = score;
     return score;
+}
+
+/* ===== Interning list parts ===== */
+
+/* Two parts compare identically with anything when these agree (see part_compare). */
+static bool part_same_keys(const tby__part *x, const tby__part *y)
+{
+    return (x->pub.script == TBY_SCRIPT_ARABIC) == (y->pub.script == TBY_SCRIPT_ARABIC) &&
+           x->art_skip == y->art_skip && x->sym_len == y->sym_len && x->ar_len == y->ar_len &&
+           !memcmp(x->sym, y->sym, x->sym_len) && !memcmp(x->ar, y->ar, x->ar_len);
+}
+
+static uint64_t part_keys_hash(const tby__part *p)
+{
+    uint8_t head[3] = {(uint8_t)(p->pub.script == TBY_SCRIPT_ARABIC), p->art_skip, p->sym_len};
+    uint64_t h = tby__hash64(head, sizeof(head));
+    h = tby__hash64_more(h, p->sym, p->sym_len);
+    return tby__hash64_more(h, p->ar, p->ar_len);
+}
+
+void tby__interner_init(tby__interner *in)
+{
+    memset(in, 0, sizeof(*in));
+}
+
+void tby__interner_dispose(tby__interner *in)
+{
+    tby__free(in->hashes);
+    tby__free(in->reps);
+    tby__free(in->toks);
+    memset(in, 0, sizeof(*in));
+}
+
+static int interner_grow(tby__interner *in)
+{
+    size_t cap = in->cap ? in->cap * 2 : 1024;
+    uint64_t *hashes = tby__calloc(cap, sizeof(*hashes));
+    const tby__part **reps = tby__calloc(cap, sizeof(*reps));
+    uint32_t *toks = tby__calloc(cap, sizeof(*toks));
+    if (!hashes || !reps || !toks) {
+        tby__free(hashes);
+        tby__free(reps);
+        tby__free(toks);
+        return TBY_ENOMEM;
+    }
+    for (size_t i = 0; i < in->cap; i++) {
+        if (!in->reps[i])
+            continue;
+        size_t slot = (size_t)in->hashes[i] & (cap - 1);
+        while (reps[slot])
+            slot = (slot + 1) & (cap - 1);
+        hashes[slot] = in->hashes[i];
+        reps[slot] = in->reps[i];
+        toks[slot] = in->toks[i];
+    }
+    tby__free(in->hashes);
+    tby__free(in->reps);
+    tby__free(in->toks);
+    in->hashes = hashes, in->reps = reps, in->toks = toks, in->cap = cap;
+    return TBY_OK;
+}
+
+int tby__part_intern(tby__interner *in, tby_name *name)
+{
+    for (size_t k = 0; k < name->part_count; k++) {
+        tby__part *p = &name->parts[k];
+        /* Keyless parts go through key_distance on their text: never remembered. */
+        if (p->sym_len == 0)
+            continue;
+        if ((in->count + 1) * 2 > in->cap && interner_grow(in))
+            return TBY_ENOMEM;
+        if (in->count + 1 >= UINT32_MAX)
+            return TBY_ENOMEM;
+        uint64_t h = part_keys_hash(p);
+        size_t slot = (size_t)h & (in->cap - 1);
+        while (in->reps[slot] && !(in->hashes[slot] == h && part_same_keys(in->reps[slot], p)))
+            slot = (slot + 1) & (in->cap - 1);
+        if (!in->reps[slot]) {
+            in->hashes[slot] = h;
+            in->reps[slot] = p;
+            in->toks[slot] = (uint32_t)++in->count;
+        }
+        p->tok = in->toks[slot];
+    }
+    return TBY_OK;
 }

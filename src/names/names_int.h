@@ -45,6 +45,8 @@ typedef struct tby__part {
     tby__symset ar_set;              /* letter codes occurring in ar */
     uint64_t key_hash;               /* tby__hash64 of pub.key: equal keys, equal hashes */
     uint64_t sym_hash;               /* tby__hash64 of sym */
+    uint32_t tok; /* list parts: an id shared by every part that compares the same way
+                     (same script, sym, ar and art_skip), set by tby__part_intern; else 0 */
 } tby__part;
 
 struct tby_name {
@@ -53,6 +55,67 @@ struct tby_name {
     const char *normalized; /* parts' forms joined by spaces */
     tby__part parts[];      /* part_count parts, then the string area */
 };
+
+/* ===== compare.c: remembering part similarities within one query ===== */
+
+/*
+ * A query is compared with tens of list names that share most of their parts (Muhammad,
+ * Ali, Hassan); the similarity of one query part to one list part only needs computing once
+ * per query. The memo keeps (query name, query part, list part tok) -> similarity for the
+ * current query; tby__part_memo_next forgets all of it in O(1) by changing a generation.
+ * One memo per thread.
+ */
+typedef struct tby__part_memo {
+    struct tby__memo_slot {
+        uint64_t key; /* generation, query name, query part, tok, tier; 0 = empty */
+        double sim;
+    } * slots;
+    uint32_t generation;
+    uint32_t used; /* slots filled in this generation */
+} tby__part_memo;
+
+int tby__part_memo_init(tby__part_memo *memo);
+void tby__part_memo_dispose(tby__part_memo *memo);
+/* Starts a new query: nothing remembered so far applies to it. */
+void tby__part_memo_next(tby__part_memo *memo);
+
+/*
+ * tby_name_compare with a memo: `a` is a query name (its id in 0..63 tells the query's
+ * names apart), `b` a list name whose parts carry a tok. memo may be NULL.
+ */
+double tby__name_compare_memo(const tby_name *a, unsigned a_id, const tby_name *b,
+                              tby_name_match *match, tby__part_memo *memo);
+
+/*
+ * Gives every part of the names a tok: equal for parts that compare identically with any
+ * other part. The interner lives while names are added; free it with tby__interner_dispose.
+ */
+typedef struct tby__interner {
+    uint64_t *hashes;
+    const tby__part **reps;
+    uint32_t *toks;
+    size_t cap, count;
+} tby__interner;
+void tby__interner_init(tby__interner *in);
+int tby__part_intern(tby__interner *in, tby_name *name);
+void tby__interner_dispose(tby__interner *in);
+
+/*
+ * Asks the CPU to start loading a name that will be compared soon (the first parts: most
+ * names have at most four). Screening walks list names scattered over the heap, and waiting
+ * for each in turn is a good part of its time. A hint only: no effect on results.
+ */
+static inline void tby__name_prefetch(const tby_name *name)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    const char *p = (const char *)name;
+    size_t bytes = sizeof(tby_name) + 4 * sizeof(tby__part);
+    for (size_t off = 0; off < bytes; off += 64)
+        __builtin_prefetch(p + off);
+#else
+    (void)name;
+#endif
+}
 
 /* ===== phonetic.c ===== */
 

@@ -93,6 +93,19 @@ int tby__freq_add_name(tby__freq *freq, const tby_name *name)
     return TBY_OK;
 }
 
+int tby__freq_set(tby__freq *freq, uint64_t key, uint32_t count)
+{
+    if ((freq->used + 1) * 2 > freq->cap && freq_grow(freq))
+        return TBY_ENOMEM;
+    size_t at = freq_slot(freq, key);
+    if (!freq->keys[at]) {
+        freq->keys[at] = key;
+        freq->used++;
+    }
+    freq->counts[at] = count;
+    return TBY_OK;
+}
+
 void tby__freq_finish(tby__freq *freq)
 {
     double h = 0.0;
@@ -232,13 +245,16 @@ static uint8_t mother_level(const tby_name *a, const tby_name *b)
     return given_agrees ? 2 : 3;
 }
 
+/* Query name ids in the part memo: names 0.., weak aliases from MEMO_WEAK_ID. */
+#define MEMO_WEAK_ID 32
+
 static double best_name(const tby__person *a, const tby__person *b, uint8_t *ia, uint8_t *ib,
-                        tby_name_match *match)
+                        tby__part_memo *memo, tby_name_match *match)
 {
     double best = -1.0;
     for (uint8_t i = 0; i < a->name_count; i++) {
         for (uint8_t j = 0; j < b->name_count; j++) {
-            double s = tby_name_compare(a->names[i], b->names[j], NULL);
+            double s = tby__name_compare_memo(a->names[i], i, b->names[j], NULL, memo);
             if (s > best) {
                 best = s;
                 *ia = i;
@@ -246,19 +262,21 @@ static double best_name(const tby__person *a, const tby__person *b, uint8_t *ia,
             }
         }
     }
-    tby_name_compare(a->names[*ia], b->names[*ib], match);
+    tby__name_compare_memo(a->names[*ia], *ia, b->names[*ib], match, memo);
     return best;
 }
 
-static bool weak_alias_agrees(const tby__person *a, const tby__person *b)
+/* `memo` only when `a` is the query (the memo is keyed by the query's parts). */
+static bool weak_alias_agrees(const tby__person *a, const tby__person *b, tby__part_memo *memo)
 {
     for (uint8_t w = 0; w < b->weak_count; w++) {
         for (uint8_t i = 0; i < a->name_count; i++) {
-            if (tby_name_compare(a->names[i], b->weak[w], NULL) >= 0.85)
+            if (tby__name_compare_memo(a->names[i], i, b->weak[w], NULL, memo) >= 0.85)
                 return true;
         }
         for (uint8_t i = 0; i < a->weak_count; i++) {
-            if (tby_name_compare(a->weak[i], b->weak[w], NULL) >= 0.85)
+            if (tby__name_compare_memo(a->weak[i], MEMO_WEAK_ID + i, b->weak[w], NULL, memo) >=
+                0.85)
                 return true;
         }
     }
@@ -388,9 +406,9 @@ static bool agrees_only_on_weak_parts(const tby_name *a, const tby_name *b,
 }
 
 bool tby__compare(const tby__person *a, const tby__person *b, const tby__freq *freq,
-                  double name_floor, tby__comparison *out)
+                  double name_floor, tby__part_memo *memo, tby__comparison *out)
 {
-    out->name_score = best_name(a, b, &out->name_a, &out->name_b, &out->match);
+    out->name_score = best_name(a, b, &out->name_a, &out->name_b, memo, &out->match);
     if (out->name_score < name_floor)
         return false;
     const tby_record *ra = a->record, *rb = b->record;
@@ -417,7 +435,7 @@ bool tby__compare(const tby__person *a, const tby__person *b, const tby__freq *f
         out->level[TBY_EVIDENCE_BIRTH_PLACE] = 0;
     out->level[TBY_EVIDENCE_NATIONALITY] = nationality_level(a, b);
     out->level[TBY_EVIDENCE_DOCUMENT] = document_level(ra, rb);
-    out->weak_alias_agrees = weak_alias_agrees(a, b) || weak_alias_agrees(b, a);
+    out->weak_alias_agrees = weak_alias_agrees(a, b, memo) || weak_alias_agrees(b, a, NULL);
     out->rarity_bits = rarity_bits(freq, a->names[out->name_a], b->names[out->name_b], &out->match);
     return true;
 }

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "names/names_int.h"
 #include "tabayyun/tby_names.h"
 #include "tabayyun/tby_record.h"
 #include "tabayyun/tby_screen.h"
@@ -66,6 +67,8 @@ void tby__freq_init(tby__freq *freq);
 void tby__freq_dispose(tby__freq *freq);
 int tby__freq_add_name(tby__freq *freq, const tby_name *name);
 void tby__freq_finish(tby__freq *freq);
+/* Sets the count of one key (loading a saved table; total and entropy are set by the caller). */
+int tby__freq_set(tby__freq *freq, uint64_t key, uint32_t count);
 /* Share of parts with this skeleton hash (at least 1/total; 0 when nothing was counted). */
 double tby__freq_share(const tby__freq *freq, uint64_t key);
 uint32_t tby__freq_count(const tby__freq *freq, uint64_t key);
@@ -85,10 +88,12 @@ typedef struct tby__comparison {
 /*
  * Compares two persons field by field. `freq` may be NULL (no rarity adjustment).
  * `name_floor`: when the best name score is below it the other fields are not compared
- * (the pair cannot alert) and the function returns false.
+ * (the pair cannot alert) and the function returns false. `memo` (may be NULL) remembers
+ * part similarities of the query `a` against interned list parts of `b` across calls; the
+ * caller starts it anew (tby__part_memo_next) for each query.
  */
 bool tby__compare(const tby__person *a, const tby__person *b, const tby__freq *freq,
-                  double name_floor, tby__comparison *out);
+                  double name_floor, tby__part_memo *memo, tby__comparison *out);
 
 /* ===== Model ===== */
 

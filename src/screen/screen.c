@@ -16,25 +16,18 @@
 
 #include "index/index.h"
 #include "records/evidence.h"
+#include "screen/screen_int.h"
 #include "util/util_int.h"
 
-#define DEFAULT_MAX_CANDIDATES 100
+/* No cap on candidates by default: whether an entry is a candidate is decided by the pair
+ * alone (index.c, candidate_floor), which a cap would undo. */
+#define DEFAULT_MAX_CANDIDATES 0
 /* Below this name similarity a pair cannot alert, unless a document agrees. */
 #define NAME_FLOOR 0.5
 /* Fitting works on samples: random pairs for u, screened records for EM. */
 #define FIT_RANDOM_PAIRS 20000
 #define FIT_EM_RECORDS   4000
 #define FIT_FREQ_RECORDS 200000
-
-struct tby_screener {
-    const tby_record_set *list;
-    tby__person *entries; /* usable list entries, parsed */
-    size_t entry_count;
-    size_t skipped;
-    tby__index index;
-    tby__freq freq;
-    tby__model model;
-};
 
 const char *tby_grade_name(tby_grade grade)
 {
@@ -64,16 +57,22 @@ int tby_screener_new(tby_screener **out, const tby_record_set *list, tby_error *
     int rc = TBY_OK;
     tby_screener *s = tby__calloc(1, sizeof(*s));
     size_t count = tby_record_set_count(list);
+    tby__interner interner;
+    tby__interner_init(&interner);
     if (!s)
         return tby__error(err, TBY_ENOMEM, -1, "out of memory");
     s->list = list;
     tby__model_init(&s->model);
     tby__freq_init(&s->freq);
     s->entries = tby__calloc(count ? count : 1, sizeof(*s->entries));
-    if (!s->entries) {
+    s->list_pos = tby__calloc(count ? count : 1, sizeof(*s->list_pos));
+    s->entry_of = tby__malloc((count ? count : 1) * sizeof(*s->entry_of));
+    if (!s->entries || !s->list_pos || !s->entry_of) {
         rc = tby__error(err, TBY_ENOMEM, -1, "out of memory");
         goto out;
     }
+    for (size_t i = 0; i < count; i++)
+        s->entry_of[i] = SIZE_MAX;
     for (size_t i = 0; i < count; i++) {
         tby_error scratch;
         rc = tby__person_init(&s->entries[s->entry_count], tby_record_set_get(list, i), &scratch);
@@ -86,9 +85,18 @@ int tby_screener_new(tby_screener **out, const tby_record_set *list, tby_error *
             rc = TBY_OK;
             continue;
         }
+        s->list_pos[s->entry_count] = i;
+        s->entry_of[i] = s->entry_count;
         tby__person *p = &s->entries[s->entry_count++];
         for (uint8_t k = 0; k < p->name_count; k++) {
-            if (tby__freq_add_name(&s->freq, p->names[k])) {
+            if (tby__freq_add_name(&s->freq, p->names[k]) ||
+                tby__part_intern(&interner, p->names[k])) {
+                rc = tby__error(err, TBY_ENOMEM, -1, "out of memory");
+                goto out;
+            }
+        }
+        for (uint8_t k = 0; k < p->weak_count; k++) {
+            if (tby__part_intern(&interner, p->weak[k])) {
                 rc = tby__error(err, TBY_ENOMEM, -1, "out of memory");
                 goto out;
             }
@@ -106,6 +114,7 @@ int tby_screener_new(tby_screener **out, const tby_record_set *list, tby_error *
         goto out;
     }
 out:
+    tby__interner_dispose(&interner);
     if (rc) {
         tby_screener_free(s);
         return rc;
@@ -121,6 +130,8 @@ void tby_screener_free(tby_screener *s)
     for (size_t i = 0; i < s->entry_count; i++)
         tby__person_dispose(&s->entries[i]);
     tby__free(s->entries);
+    tby__free(s->list_pos);
+    tby__free(s->entry_of);
     tby__index_dispose(&s->index);
     tby__freq_dispose(&s->freq);
     tby__free(s);
@@ -149,46 +160,97 @@ static int found_cmp(const void *x, const void *y)
 /* Per-thread working memory of screening. */
 typedef struct screen_work {
     tby__index_scratch scratch;
-    tby__candidate *candidates;
-    found *found;
+    tby__part_memo memo;
+    tby__candidate *candidates; /* max_candidates slots */
+    found *found;               /* grows: alerts of one query */
+    size_t found_cap;
     size_t max_candidates;
 } screen_work;
 
-static int work_init(screen_work *w, const tby_screener *s, size_t max_candidates)
-{
-    memset(w, 0, sizeof(*w));
-    w->max_candidates = max_candidates;
-    w->candidates = tby__malloc(max_candidates * sizeof(*w->candidates));
-    w->found = tby__malloc(max_candidates * sizeof(*w->found));
-    if (!w->candidates || !w->found || tby__index_scratch_init(&w->scratch, &s->index)) {
-        tby__free(w->candidates);
-        tby__free(w->found);
-        return TBY_ENOMEM;
-    }
-    return TBY_OK;
-}
-
 static void work_dispose(screen_work *w)
 {
+    tby__part_memo_dispose(&w->memo);
     tby__index_scratch_dispose(&w->scratch);
     tby__free(w->candidates);
     tby__free(w->found);
 }
 
-/*
- * Scores the candidates of an already parsed person; returns how many alerts are in
- * w->found (sorted best first) and adds the candidates scored to *scored.
- */
-static size_t screen_person(const tby_screener *s, screen_work *w, const tby__person *q,
-                            double threshold, size_t *scored)
+static int work_init(screen_work *w, const tby_screener *s, size_t max_candidates)
 {
-    size_t n = tby__index_query(&s->index, &w->scratch, q, w->candidates, w->max_candidates);
+    memset(w, 0, sizeof(*w));
+    size_t entries = s->entry_count ? s->entry_count : 1;
+    w->max_candidates = max_candidates && max_candidates < entries ? max_candidates : entries;
+    w->candidates = tby__malloc(w->max_candidates * sizeof(*w->candidates));
+    w->found_cap = 16;
+    w->found = tby__malloc(w->found_cap * sizeof(*w->found));
+    if (!w->candidates || !w->found || tby__index_scratch_init(&w->scratch, &s->index)) {
+        tby__free(w->candidates);
+        tby__free(w->found);
+        return TBY_ENOMEM;
+    }
+    if (tby__part_memo_init(&w->memo)) {
+        work_dispose(w);
+        return TBY_ENOMEM;
+    }
+    return TBY_OK;
+}
+
+static void prefetch_entry_head(const tby__person *e)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    __builtin_prefetch(e);
+    __builtin_prefetch((const char *)e + 64);
+    __builtin_prefetch((const char *)e + 128);
+#else
+    (void)e;
+#endif
+}
+
+static void prefetch_entry_names(const tby__person *e)
+{
+    for (uint8_t k = 0; k < e->name_count && k < 2; k++)
+        tby__name_prefetch(e->names[k]);
+#if defined(__GNUC__) || defined(__clang__)
+    __builtin_prefetch(e->record);
+#endif
+}
+
+/* Room for one more alert in w->found. */
+static int found_reserve(screen_work *w, size_t alerts)
+{
+    if (alerts < w->found_cap)
+        return TBY_OK;
+    size_t want = w->found_cap * 2;
+    found *grown = tby__realloc(w->found, want * sizeof(*grown));
+    if (!grown)
+        return TBY_ENOMEM;
+    w->found = grown;
+    w->found_cap = want;
+    return TBY_OK;
+}
+
+/*
+ * Scores an already parsed person against the n candidates in w->candidates; leaves the
+ * alerts in w->found, sorted best first, in *alerts_out. 0 or TBY_ENOMEM.
+ */
+static int score_candidates(const tby_screener *s, screen_work *w, const tby__person *q, size_t n,
+                            double threshold, size_t *alerts_out)
+{
     size_t alerts = 0;
+    tby__part_memo_next(&w->memo);
     for (size_t i = 0; i < n; i++) {
         const tby__person *e = &s->entries[w->candidates[i].entry];
+        if (found_reserve(w, alerts))
+            return TBY_ENOMEM;
         found *f = &w->found[alerts];
+        /* Load the next candidates while this one is scored: the entry two ahead, the names
+         * and the record of the one after this one. */
+        if (i + 2 < n)
+            prefetch_entry_head(&s->entries[w->candidates[i + 2].entry]);
+        if (i + 1 < n)
+            prefetch_entry_names(&s->entries[w->candidates[i + 1].entry]);
         double floor = w->candidates[i].via_document ? 0.0 : NAME_FLOOR;
-        if (!tby__compare(q, e, &s->freq, floor, &f->cmp))
+        if (!tby__compare(q, e, &s->freq, floor, &w->memo, &f->cmp))
             continue;
         tby_alert *a = &f->alert;
         tby__model_score(&s->model, &f->cmp, threshold, a);
@@ -196,7 +258,7 @@ static size_t screen_person(const tby_screener *s, screen_work *w, const tby__pe
             continue;
         a->record = q->record;
         a->entry = e->record;
-        a->entry_index = w->candidates[i].entry;
+        a->entry_index = s->list_pos[w->candidates[i].entry];
         a->record_name = q->name_text[f->cmp.name_a];
         a->matched_name = e->name_text[f->cmp.name_b];
         a->record_parsed = q->names[f->cmp.name_a];
@@ -204,9 +266,18 @@ static size_t screen_person(const tby_screener *s, screen_work *w, const tby__pe
         a->name_match = f->cmp.match;
         alerts++;
     }
-    *scored += n;
     qsort(w->found, alerts, sizeof(*w->found), found_cmp);
-    return alerts;
+    *alerts_out = alerts;
+    return TBY_OK;
+}
+
+/* Finds and scores the candidates of a parsed person (see score_candidates). */
+static int screen_person(const tby_screener *s, screen_work *w, const tby__person *q,
+                         double threshold, size_t *alerts_out, size_t *scored)
+{
+    size_t n = tby__index_query(&s->index, &w->scratch, q, w->candidates, w->max_candidates);
+    *scored += n;
+    return score_candidates(s, w, q, n, threshold, alerts_out);
 }
 
 static size_t options_max(const tby_screen_options *opts)
@@ -256,8 +327,51 @@ int tby_screen_worker_record(tby_screen_worker *w, const tby_record *record, tby
     int rc = tby__person_init(&q, record, err);
     if (rc)
         return rc;
-    size_t scored = 0;
-    size_t alerts = screen_person(w->s, &w->work, &q, w->threshold, &scored);
+    size_t scored = 0, alerts = 0;
+    if (screen_person(w->s, &w->work, &q, w->threshold, &alerts, &scored))
+        rc = tby__error(err, TBY_ENOMEM, -1, "out of memory");
+    for (size_t i = 0; i < alerts && !rc; i++)
+        rc = on_alert(&w->work.found[i].alert, payload);
+    tby__person_dispose(&q);
+    return rc;
+}
+
+/* An identity document in common: the index makes such an entry a candidate whatever the
+ * names say, and scoring then waives the name floor. */
+static bool documents_shared(const tby_record *a, const tby_record *b)
+{
+    for (size_t i = 0; i < a->document_count; i++) {
+        for (size_t j = 0; j < b->document_count; j++) {
+            if (!strcmp(a->documents[i].type, b->documents[j].type) &&
+                !strcmp(a->documents[i].number, b->documents[j].number))
+                return true;
+        }
+    }
+    return false;
+}
+
+int tby_screen_worker_entries(tby_screen_worker *w, const tby_record *record,
+                              const size_t *positions, size_t count, tby_alert_cb on_alert,
+                              void *payload, tby_error *err)
+{
+    TBY_ASSERT_ARG(w && record && on_alert && (positions || !count));
+    const tby_screener *s = w->s;
+    size_t n = 0;
+    for (size_t i = 0; i < count && n < w->work.max_candidates; i++) {
+        size_t list_count = tby_record_set_count(s->list);
+        size_t e = positions[i] < list_count ? s->entry_of[positions[i]] : SIZE_MAX;
+        if (e == SIZE_MAX)
+            continue;
+        bool document = documents_shared(record, s->entries[e].record);
+        w->work.candidates[n++] = (tby__candidate){(uint32_t)e, 0.0f, document};
+    }
+    tby__person q;
+    int rc = tby__person_init(&q, record, err);
+    if (rc)
+        return rc;
+    size_t alerts = 0;
+    if (score_candidates(s, &w->work, &q, n, w->threshold, &alerts))
+        rc = tby__error(err, TBY_ENOMEM, -1, "out of memory");
     for (size_t i = 0; i < alerts && !rc; i++)
         rc = on_alert(&w->work.found[i].alert, payload);
     tby__person_dispose(&q);
@@ -327,7 +441,14 @@ static void *batch_worker(void *arg)
                 continue;
             }
             local.records++;
-            size_t alerts = screen_person(b->s, &w, &q, b->threshold, &local.candidates);
+            size_t alerts = 0;
+            if (screen_person(b->s, &w, &q, b->threshold, &alerts, &local.candidates)) {
+                tby__person_dispose(&q);
+                pthread_mutex_lock(&b->lock);
+                b->stop_rc = TBY_ENOMEM;
+                pthread_mutex_unlock(&b->lock);
+                break;
+            }
             if (alerts) {
                 pthread_mutex_lock(&b->lock);
                 for (size_t k = 0; k < alerts && !b->stop_rc; k++) {
@@ -470,7 +591,7 @@ int tby_screener_fit(tby_screener *s, const tby_record_set *registry, tby_error 
         const tby__person *e = &s->entries[rng_next(&state) % s->entry_count];
         if (a->record == e->record)
             continue;
-        tby__compare(a, e, &s->freq, 0.0, &pairs[pair_count++]);
+        tby__compare(a, e, &s->freq, 0.0, NULL, &pairs[pair_count++]);
     }
     tby__model_fit_u(&s->model, pairs, pair_count);
     /* 3. m and lambda by EM over the candidate pairs of a sample of records. */
@@ -483,6 +604,7 @@ int tby_screener_fit(tby_screener *s, const tby_record_set *registry, tby_error 
         size_t at = (size_t)((double)i * (double)side_n / (double)em_sample);
         const tby__person *q = &side[at];
         size_t n = tby__index_query(&s->index, &w.scratch, q, w.candidates, w.max_candidates);
+        tby__part_memo_next(&w.memo);
         for (size_t c = 0; c < n; c++) {
             const tby__person *e = &s->entries[w.candidates[c].entry];
             if (e->record == q->record)
@@ -497,7 +619,7 @@ int tby_screener_fit(tby_screener *s, const tby_record_set *registry, tby_error 
                 em = grown;
                 cap_em = want;
             }
-            if (tby__compare(q, e, &s->freq, NAME_FLOOR, &em[em_count]))
+            if (tby__compare(q, e, &s->freq, NAME_FLOOR, &w.memo, &em[em_count]))
                 em_count++;
         }
     }

@@ -9,8 +9,8 @@
 //   commit -> strict and rejected? roll back. Counts (a list: diff against the version
 //             before) -> audit entry -> counts written -> commit
 //
-// The file functions at the end feed a session from the readers of src/io; the UN XML and
-// OFAC readers are reached through a table so that they can be switched on with one line.
+// The file functions at the end feed a session from the readers of src/io, one table entry
+// per list format.
 #include <jansson.h>
 #include <string.h>
 
@@ -408,15 +408,6 @@ int tby_store_import_commit(tby_store_import *import, tby_store_import_stats *st
 
 /* ===== From files ===== */
 
-/*
- * The UN XML and OFAC readers (tby_lists.h) are built on their own branches. Once they are
- * linked into the library, set this to 1 (or define it so) and `list import --format
- * un-xml|ofac` uses them; until then those formats fail with "not built into this tabayyun".
- */
-#ifndef TBY_STORE_HAVE_LIST_READERS
-#define TBY_STORE_HAVE_LIST_READERS 0
-#endif
-
 typedef struct feeder {
     tby_store_import *import;      /* the session records go to */
     tby_reject_cb user_on_reject;  /* the caller's callbacks */
@@ -462,7 +453,6 @@ static int read_record_file(const char *const *paths, size_t path_count,
     return tby_record_read_file(paths[0], opts, on_record, payload, NULL, err);
 }
 
-#if TBY_STORE_HAVE_LIST_READERS
 static int read_un_xml(const char *const *paths, size_t path_count, const tby_reader_options *opts,
                        tby_record_cb on_record, void *payload, tby_list_stats *stats,
                        tby_error *err)
@@ -477,26 +467,20 @@ static int read_ofac(const char *const *paths, size_t path_count, const tby_read
     return tby_ofac_read_files(paths[0], paths[1], path_count > 2 ? paths[2] : NULL, opts,
                                on_record, payload, stats, err);
 }
-#define UN_XML_READER read_un_xml
-#define OFAC_READER   read_ofac
-#else
-#define UN_XML_READER NULL
-#define OFAC_READER   NULL
-#endif
 
 typedef struct list_reader {
     tby_list_format format;
     const char *name;         /* as on the command line */
     tby_record_format record; /* the record reader's format, for csv and jsonl */
     size_t min_files, max_files;
-    list_reader_fn read; /* NULL: not built in */
+    list_reader_fn read; /* reads the files into a session */
 } list_reader;
 
 static const list_reader list_readers[] = {
     {TBY_LIST_FORMAT_CSV, "csv", TBY_FORMAT_CSV, 1, 1, read_record_file},
     {TBY_LIST_FORMAT_JSONL, "jsonl", TBY_FORMAT_JSONL, 1, 1, read_record_file},
-    {TBY_LIST_FORMAT_UN_XML, "un-xml", TBY_FORMAT_AUTO, 1, 1, UN_XML_READER},
-    {TBY_LIST_FORMAT_OFAC, "ofac", TBY_FORMAT_AUTO, 2, 3, OFAC_READER},
+    {TBY_LIST_FORMAT_UN_XML, "un-xml", TBY_FORMAT_AUTO, 1, 1, read_un_xml},
+    {TBY_LIST_FORMAT_OFAC, "ofac", TBY_FORMAT_AUTO, 2, 3, read_ofac},
 };
 
 static const list_reader *list_reader_find(tby_list_format format)
@@ -606,9 +590,6 @@ int tby_store_list_import_files(tby_store *store, const char *list_name, tby_lis
         return tby__error(err, TBY_EINVALID, -1, "format %s takes %zu to %zu files, not %zu",
                           reader->name, reader->min_files, reader->max_files, path_count);
     }
-    if (!reader->read)
-        return tby__error(err, TBY_ERROR, -1, "the %s reader is not built into this tabayyun",
-                          reader->name);
     tby_store_import *import;
     int rc = tby_store_list_import_begin(store, list_name, reader->name, opts, &import, err);
     if (rc)

@@ -14,7 +14,7 @@
 //                  |
 //                  +---< list_version_sources
 //
-//   users ---< user_roles >--- roles        users ---< api_tokens        audit_log
+//   users ---< user_roles >--- roles      users ---< api_tokens, sessions      audit_log
 //
 // A list version stores one row per entry that points at the entry's record; a record that
 // did not change between versions is stored once, so keeping every version of a list costs
@@ -161,12 +161,14 @@ static const char *const migration_1[] = {
     "  name TEXT PRIMARY KEY,\n"
     "  description TEXT NOT NULL\n"
     ") WITHOUT ROWID",
+    /* The roles of the server (src/server/server.h, tby_server_role). */
     "INSERT INTO roles (name, description) VALUES\n"
-    "  ('viewer', 'reads alerts, lists and the registry'),\n"
-    "  ('reviewer', 'decides alerts: clears, escalates, confirms first'),\n"
-    "  ('supervisor', 'gives the second confirmation, reopens decisions'),\n"
-    "  ('importer', 'imports the registry and lists'),\n"
-    "  ('admin', 'manages users, roles and tokens')",
+    "  ('registrar', 'submits records for their sites; sees only whether a record needs an "
+    "identifier check'),\n"
+    "  ('analyst', 'reviews alerts, clears, escalates (own sites)'),\n"
+    "  ('supervisor', 'confirms as second reviewer, manages clearances'),\n"
+    "  ('auditor', 'reads the audit log and statistics, no personal data'),\n"
+    "  ('admin', 'users, sites, lists')",
     /* site_id NULL: the role holds at every site. */
     "CREATE TABLE user_roles (\n"
     "  user_id INTEGER NOT NULL REFERENCES users(id),\n"
@@ -186,6 +188,16 @@ static const char *const migration_1[] = {
     "  expires_at TEXT,\n"
     "  revoked_at TEXT,\n"
     "  last_used_at TEXT\n"
+    ")",
+    /* Browser sessions of the web interface: like tokens, only a hash of the id is kept. */
+    "CREATE TABLE sessions (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  user_id INTEGER NOT NULL REFERENCES users(id),\n"
+    "  session_hash BLOB NOT NULL UNIQUE,\n"
+    "  created_at TEXT NOT NULL,\n"
+    "  expires_at TEXT NOT NULL,\n"
+    "  last_seen_at TEXT,\n"
+    "  revoked_at TEXT\n"
     ")",
     NULL,
 };

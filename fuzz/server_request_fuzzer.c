@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: Apache-2.0
+// Fuzz target for the server's JSON request handling: the input is the body of
+// POST /v1/screen, run through tby_server_handle (content checks, depth cap, JSON parse,
+// field validation, the record reader, screening against a small list, the response), once
+// as an admin and once as a registrar scoped to one site. Besides "no crash, no leak, no
+// undefined behaviour" it checks the error contract: the status is one the route documents,
+// every body is a JSON object, an error has a string code and message and a field that is a
+// string or null, and a registrar's answer never carries alerts.
+//
+// Named <target>_fuzzer.c like every target here (fuzz/CMakeLists.txt finds them by that
+// suffix), so the replay binary is fuzz_replay_server_request.
+#include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/server.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const char fuzz_list[] =
+    "id,name,aliases,weak_aliases,mother,birth_date,sex,birth_place,nationality,documents\n"
+    "L1,Omar Khalil Ibrahim AL-OBEIDI,Umar Khalil al-Ubaydi,Abu Hafs,Saadiya,1979,m,Hawija,IQ,\n"
+    "L2,ياسين طه محمود,Yasin Taha Mahmoud,أبو بكر,,1982,m,الموصل,IQ,passport:A1234567\n"
+    "L3,Ahmed Jassim Mohamed,,,Sabah,1989-04-19,m,Tikrit,IQ,national_id:19890419\n"
+    "L4,Fatima Noor Aldeen Zuhayr,,,Wafa,~1990,f,Raqqa,SY,\n";
+
+static void fuzz_fail(const char *what, const char *body)
+{
+    fprintf(stderr, "server_request_fuzzer: invariant broken: %s\nresponse: %s\n", what,
+            body ? body : "(none)");
+    abort();
+}
+
+static int fuzz_authenticate(void *ctx, const tby_server_credential *credential,
+                             tby_server_principal *out, tby_error *err)
+{
+    (void)ctx;
+    (void)err;
+    memset(out, 0, sizeof(*out));
+    if (credential->len == 5 && memcmp(credential->value, "admin", 5) == 0) {
+        out->role = TBY_ROLE_ADMIN;
+        out->all_sites = true;
+    } else if (credential->len == 9 && memcmp(credential->value, "registrar", 9) == 0) {
+        out->role = TBY_ROLE_REGISTRAR;
+        out->site_count = 1;
+        snprintf(out->sites[0], sizeof(out->sites[0]), "camp-a");
+    } else {
+        return TBY_ENOTFOUND;
+    }
+    snprintf(out->user, sizeof(out->user), "fuzz");
+    return 0;
+}
+
+static int fuzz_audit(void *ctx, const tby_server_audit_event *event, tby_error *err)
+{
+    (void)ctx;
+    (void)err;
+    /* The audit gets UTF-8 it can write as JSON. */
+    json_t *line = json_pack("{s:s?, s:s, s:s?}", "subject", event->subject, "purpose",
+                             event->purpose, "site", event->site);
+    if (!line)
+        fuzz_fail("audit event is not UTF-8", event->subject);
+    json_decref(line);
+    return 0;
+}
+
+static tby_server *fuzz_server(void)
+{
+    static tby_server *server;
+    static tby_record_set *list;
+    static tby_screener *screener;
+    if (server)
+        return server;
+    tby_error err;
+    tby_reader_options ro = TBY_READER_OPTIONS_INIT;
+    tby_server_auth auth = {fuzz_authenticate, NULL, fuzz_audit, NULL, NULL};
+    tby_server_options opts = {0};
+    opts.max_body_bytes = 64 * 1024; /* small caps so fuzzed inputs reach the limits */
+    opts.max_json_depth = 8;
+    if (tby_record_set_load_buffer(&list, fuzz_list, sizeof(fuzz_list) - 1, &ro, &err) ||
+        tby_screener_new(&screener, list, &err) || tby_screener_fit(screener, NULL, &err) ||
+        tby_server_new(&server, &opts, screener, &auth, &err))
+        fuzz_fail(err.message, NULL);
+    return server;
+}
+
+static void fuzz_check(const tby_server_response *response, bool is_registrar)
+{
+    static const int expected[] = {200, 400, 403, 413, 422};
+    bool known = false;
+    for (size_t i = 0; i < sizeof(expected) / sizeof(expected[0]); i++)
+        known |= response->status == expected[i];
+    if (!known)
+        fuzz_fail("unexpected status", response->body);
+    json_error_t error;
+    json_t *json = json_loadb(response->body, response->body_len, 0, &error);
+    if (!json_is_object(json))
+        fuzz_fail("body is not a JSON object", response->body);
+    if (response->status == 200) {
+        if (!json_is_string(json_object_get(json, "record_id")) ||
+            !json_is_string(json_object_get(json, "outcome")))
+            fuzz_fail("200 without record_id and outcome", response->body);
+        if (is_registrar && json_object_get(json, "alerts"))
+            fuzz_fail("a registrar was shown alerts", response->body);
+        json_t *alerts = json_object_get(json, "alerts");
+        size_t i;
+        json_t *alert;
+        json_array_foreach(alerts, i, alert)
+        {
+            double score = json_real_value(json_object_get(alert, "score"));
+            if (!(score >= 0.0 && score <= 1.0))
+                fuzz_fail("score outside [0, 1]", response->body);
+        }
+    } else {
+        json_t *e = json_object_get(json, "error");
+        json_t *field = json_object_get(e, "field");
+        if (!json_is_string(json_object_get(e, "code")) ||
+            !json_is_string(json_object_get(e, "message")) ||
+            !(json_is_string(field) || json_is_null(field)))
+            fuzz_fail("error body does not follow the contract", response->body);
+    }
+    json_decref(json);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    tby_server *server = fuzz_server();
+    static const char *const roles[] = {"admin", "registrar"};
+    for (size_t r = 0; r < 2; r++) {
+        char authorization[32];
+        snprintf(authorization, sizeof(authorization), "Bearer %s", roles[r]);
+        tby_server_header headers[] = {{"Authorization", authorization},
+                                       {"Content-Type", "application/json"}};
+        tby_server_response response;
+        tby_server_handle(server, "POST", "/v1/screen", headers, 2, (const char *)data, size,
+                          &response);
+        fuzz_check(&response, r == 1);
+        tby_server_response_dispose(&response);
+    }
+    return 0;
+}

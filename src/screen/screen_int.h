@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Internal interface of src/screen: the screener's insides, shared by screen.c (loading,
+ * fitting, screening) and model_io.c (pinned models and the key sets of delta rescreening),
+ * and, for the shells (the CLI and the server), an alert as a JSON object so that `tabayyun
+ * screen --json` and the server's POST /v1/screen give the same structure from one
+ * serialiser. Not public: jansson's types stay out of the API.
+ */
+#ifndef TBY_SCREEN_INT_H
+#define TBY_SCREEN_INT_H
+
+#include "index/index.h"
+#include "records/evidence.h"
+#include "tabayyun/tby_screen.h"
+
+struct tby_screener {
+    const tby_record_set *list;
+    tby__person *entries; /* usable list entries, parsed */
+    size_t entry_count;
+    size_t *list_pos; /* entry -> its position in the list (unusable entries are skipped) */
+    size_t *entry_of; /* position in the list -> entry, SIZE_MAX for an unusable one */
+    size_t skipped;
+    tby__index index;
+    tby__freq freq;
+    tby__model model;
+};
+
+struct json_t;
+
+/*
+ * The alert as a new JSON object: list_id, score, grade, matched_name, record_name,
+ * name_parts (record and list forms of each aligned part with tier, similarity and weight),
+ * fields (level and bits of each evidence field), name_rarity_bits, prior_bits and
+ * weak_alias_agrees. Returns NULL when out of memory; the caller owns the reference.
+ */
+struct json_t *tby_screen__alert_json(const tby_alert *alert);
+
+#endif

@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: Apache-2.0
+// The server's life and its HTTP glue on libmicrohttpd. Everything a request decides is in
+// dispatch.c; this file only moves bytes between libmicrohttpd and those phases:
+//
+//   access handler, 1st call (headers)  -> tby_server__begin     -> queue early answer?
+//   access handler, body chunks         -> tby_server__body_append -> queue early answer?
+//   access handler, last call           -> tby_server__finish    -> queue the answer
+//   completion callback                 -> tby_server__record (metrics), free the request
+//
+// Threads: libmicrohttpd's internal thread pool, one epoll loop per thread; a connection
+// stays on the thread that accepted it. The screener is shared read-only; each thread gets
+// its own tby_screen_worker (scratch memory) on its first screening, found again through a
+// pthread key, and all of them are freed with the server.
+#define _POSIX_C_SOURCE 200809L
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "server/server_int.h"
+
+struct tby_server__worker_slot {
+    tby_screen_worker *worker;
+    tby_server__worker_slot *next;
+};
+
+/* ===== Life ===== */
+
+int tby_server_new(tby_server **out, const tby_server_options *opts, const tby_screener *screener,
+                   const tby_server_auth *auth, tby_error *err)
+{
+    *out = NULL;
+    tby_server *server = NULL;
+    int rc;
+    if (!opts || !screener || !auth) {
+        rc = tby__error(err, TBY_EINVALID, -1,
+                        "a server needs options, a screener and an "
+                        "auth provider");
+        goto fail;
+    }
+    if (tby_server__route_count > TBY_SERVER__ROUTE_MAX) {
+        rc = tby__error(err, TBY_ERROR, -1, "more routes than TBY_SERVER__ROUTE_MAX");
+        goto fail;
+    }
+    if (opts->threshold < 0.0 || opts->threshold > 1.0) {
+        rc = tby__error(err, TBY_EINVALID, -1, "threshold must be in [0, 1], not %g",
+                        opts->threshold);
+        goto fail;
+    }
+    server = tby__calloc(1, sizeof(*server));
+    if (!server) {
+        rc = tby__error(err, TBY_ENOMEM, -1, "out of memory");
+        goto fail;
+    }
+    server->opts = *opts;
+    snprintf(server->bind, sizeof(server->bind), "%s", opts->bind ? opts->bind : "127.0.0.1");
+    snprintf(server->list_name, sizeof(server->list_name), "%s",
+             opts->list_name ? opts->list_name : "");
+    server->opts.bind = server->bind;
+    server->opts.list_name = server->list_name;
+    if (!server->opts.threads) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        server->opts.threads = cores > 0 ? (unsigned)cores : 1;
+    }
+    if (!server->opts.max_body_bytes)
+        server->opts.max_body_bytes = TBY_SERVER_MAX_BODY_BYTES;
+    if (!server->opts.max_json_depth)
+        server->opts.max_json_depth = TBY_SERVER_MAX_JSON_DEPTH;
+    if (!server->opts.timeout_seconds)
+        server->opts.timeout_seconds = 10;
+    if (!server->opts.max_connections)
+        server->opts.max_connections = 1024;
+    if (server->opts.threshold == 0.0)
+        server->opts.threshold = TBY_SCREEN_DEFAULT_THRESHOLD;
+    server->screener = screener;
+    tby_screen_options screen_opts = TBY_SCREEN_OPTIONS_INIT;
+    screen_opts.threshold = server->opts.threshold;
+    server->screen_opts = screen_opts;
+    server->auth = *auth;
+    server->started_ns = tby_server__now_ns();
+    if (pthread_key_create(&server->worker_key, NULL)) {
+        tby__free(server);
+        server = NULL;
+        rc = tby__error(err, TBY_ENOMEM, -1, "out of thread keys");
+        goto fail;
+    }
+    pthread_mutex_init(&server->worker_lock, NULL);
+    *out = server;
+    return 0;
+fail:
+    if (auth && auth->free)
+        auth->free(auth->ctx);
+    return rc;
+}
+
+void tby_server_free(tby_server *server)
+{
+    if (!server)
+        return;
+    tby_server_stop(server);
+    for (tby_server__worker_slot *w = server->workers, *next; w; w = next) {
+        next = w->next;
+        tby_screen_worker_free(w->worker);
+        tby__free(w);
+    }
+    pthread_key_delete(server->worker_key);
+    pthread_mutex_destroy(&server->worker_lock);
+    if (server->auth.free)
+        server->auth.free(server->auth.ctx);
+    tby__free(server);
+}
+
+tby_screen_worker *tby_server__worker(tby_server *server)
+{
+    tby_server__worker_slot *w = pthread_getspecific(server->worker_key);
+    if (w)
+        return w->worker;
+    w = tby__calloc(1, sizeof(*w));
+    if (!w)
+        return NULL;
+    if (tby_screen_worker_new(&w->worker, server->screener, &server->screen_opts, NULL)) {
+        tby__free(w);
+        return NULL;
+    }
+    pthread_mutex_lock(&server->worker_lock);
+    w->next = server->workers;
+    server->workers = w;
+    pthread_mutex_unlock(&server->worker_lock);
+    /* Once listed the worker is the server's to free, whatever happens to the key. */
+    pthread_setspecific(server->worker_key, w);
+    return w->worker;
+}
+
+/* ===== HTTP glue ===== */
+
+typedef struct http_request {
+    tby_server__request request;
+    bool is_queued;     /* a response is queued: ignore further body bytes */
+    int status;         /* the status queued, for the metrics */
+    uint64_t discarded; /* body bytes dropped after the answer was decided */
+} http_request;
+
+static const char *http_header(void *ctx, const char *name)
+{
+    return MHD_lookup_connection_value(ctx, MHD_HEADER_KIND, name);
+}
+
+/* Queues a response (whose body moves to libmicrohttpd) and remembers its status. */
+static enum MHD_Result http_queue(struct MHD_Connection *connection, http_request *h,
+                                  tby_server_response *response)
+{
+    struct MHD_Response *r;
+    if (response->is_static_body)
+        r = MHD_create_response_from_buffer(response->body_len, response->body,
+                                            MHD_RESPMEM_PERSISTENT);
+    else
+        r = MHD_create_response_from_buffer_with_free_callback(response->body_len, response->body,
+                                                               tby__free);
+    if (!r) {
+        tby_server_response_dispose(response);
+        return MHD_NO;
+    }
+    response->body = NULL; /* now owned by libmicrohttpd's response */
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            response->content_type ? response->content_type : "application/json");
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    if (response->is_no_store)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    if (response->allow[0])
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, response->allow);
+    if (response->is_auth_challenge)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"tabayyun\"");
+    if (response->is_close)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+    enum MHD_Result result = MHD_queue_response(connection, (unsigned)response->status, r);
+    MHD_destroy_response(r);
+    h->status = response->status;
+    h->is_queued = true;
+    tby_server_response_dispose(response);
+    return result;
+}
+
+static int64_t http_content_length(struct MHD_Connection *connection)
+{
+    const char *value =
+        MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (!value)
+        return -1;
+    char *end;
+    long long length = strtoll(value, &end, 10);
+    return end != value && *end == '\0' && length >= 0 ? (int64_t)length : -1;
+}
+
+static enum MHD_Result http_access(void *cls, struct MHD_Connection *connection, const char *url,
+                                   const char *method, const char *version, const char *upload_data,
+                                   size_t *upload_data_size, void **con_cls)
+{
+    (void)version;
+    tby_server *server = cls;
+    http_request *h = *con_cls;
+    if (!h) {
+        h = tby__calloc(1, sizeof(*h));
+        if (!h)
+            return MHD_NO;
+        tby_server__request_init(&h->request);
+        *con_cls = h;
+        if (tby_server__begin(server, &h->request, method, url, http_header, connection,
+                              http_content_length(connection)))
+            return http_queue(connection, h, &h->request.early);
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        size_t len = *upload_data_size;
+        *upload_data_size = 0;
+        if (h->is_queued)
+            return MHD_YES;
+        if (!tby_server__body_append(server, &h->request, upload_data, len))
+            return MHD_YES;
+        /*
+         * The answer is decided (413, 408) but libmicrohttpd 0.9 queues a response only
+         * before the body or after it. So the rest of the body is read and dropped, and the
+         * answer goes out at its end, unless the client keeps sending past a bound (16 times
+         * the cap, or the time limit) or the answer is a timeout: then the connection is
+         * closed without one, which is all a client that will not stop can be told.
+         */
+        h->discarded += len;
+        if (h->request.early.status == 408 ||
+            h->discarded > 16 * (uint64_t)server->opts.max_body_bytes ||
+            tby_server__now_ns() - h->request.start_ns >
+                (int64_t)server->opts.timeout_seconds * 1000000000) {
+            h->status = h->request.early.status;
+            h->is_queued = true; /* counted with the status it would have had */
+            return MHD_NO;
+        }
+        return MHD_YES;
+    }
+    if (h->is_queued)
+        return MHD_YES;
+    if (h->request.is_responded)
+        return http_queue(connection, h, &h->request.early);
+    tby_server_response response;
+    tby_server__finish(server, &h->request, &response);
+    return http_queue(connection, h, &response);
+}
+
+static void http_completed(void *cls, struct MHD_Connection *connection, void **con_cls,
+                           enum MHD_RequestTerminationCode toe)
+{
+    (void)connection;
+    (void)toe;
+    tby_server *server = cls;
+    http_request *h = *con_cls;
+    if (!h)
+        return;
+    /* A client that went away before an answer was queued is counted with status 0
+     * ("other"): it was served nothing. */
+    tby_server__record(server, h->request.route, h->is_queued ? h->status : 0,
+                       tby_server__now_ns() - h->request.start_ns);
+    tby_server__request_dispose(&h->request);
+    tby__free(h);
+    *con_cls = NULL;
+}
+
+static void http_log(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
+static void http_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char line[512];
+    vsnprintf(line, sizeof(line), fmt, ap);
+    size_t len = strlen(line);
+    while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+        line[--len] = '\0';
+    fprintf(stderr, "tabayyun serve: http: %s\n", line);
+}
+
+int tby_server_start(tby_server *server, tby_error *err)
+{
+    if (server->daemon)
+        return 0;
+    struct sockaddr_storage addr;
+    memset(&addr, 0, sizeof(addr));
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    struct sockaddr_in *v4 = (struct sockaddr_in *)&addr;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&addr;
+    if (server->opts.port > 65535)
+        return tby__error(err, TBY_EINVALID, -1, "port %u is out of range", server->opts.port);
+    if (inet_pton(AF_INET, server->bind, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons((uint16_t)server->opts.port);
+    } else if (inet_pton(AF_INET6, server->bind, &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons((uint16_t)server->opts.port);
+        flags |= MHD_USE_IPv6;
+    } else {
+        return tby__error(err, TBY_EINVALID, -1,
+                          "bind address \"%.64s\" is not an IPv4 or IPv6 address", server->bind);
+    }
+    /* A pool of one is no pool: libmicrohttpd wants a size of at least 2. */
+    unsigned pool = server->opts.threads > 1 ? server->opts.threads : 0;
+    server->daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, http_access, server, MHD_OPTION_EXTERNAL_LOGGER, http_log, server,
+        MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_NOTIFY_COMPLETED, http_completed, server,
+        MHD_OPTION_CONNECTION_TIMEOUT, server->opts.timeout_seconds, MHD_OPTION_CONNECTION_LIMIT,
+        server->opts.max_connections, MHD_OPTION_THREAD_POOL_SIZE, pool,
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, MHD_OPTION_END);
+    if (!server->daemon)
+        return tby__error(err, TBY_EIO, -1,
+                          "cannot listen on %s port %u (in use, or not an address of this "
+                          "machine?)",
+                          server->bind, server->opts.port);
+    const union MHD_DaemonInfo *info =
+        MHD_get_daemon_info(server->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    server->port = info ? info->port : server->opts.port;
+    server->started_ns = tby_server__now_ns();
+    return 0;
+}
+
+unsigned tby_server_port(const tby_server *server)
+{
+    return server->daemon ? server->port : 0;
+}
+
+void tby_server_stop(tby_server *server)
+{
+    if (!server->daemon)
+        return;
+    MHD_stop_daemon(server->daemon);
+    server->daemon = NULL;
+}

@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Internal interface of src/server: the route table, the request as it moves through the
+ * phases, the JSON error helper, request body validation and the metrics. The HTTP glue
+ * (http.c) and the in-memory path (tby_server_handle) both drive requests through
+ * dispatch.c, so everything but the sockets is tested without them.
+ *
+ *   headers -> tby_server__begin: route (404/405), credential (401), role (403),
+ *              content type (415), declared length (413)
+ *   body    -> tby_server__body_append: cap (413), time limit (408)
+ *   end     -> tby_server__finish: JSON parse (400), handler (site: 403, fields: 400/422),
+ *              audit of personal data (503 if it fails), then metrics at completion
+ */
+#ifndef TBY_SERVER_INT_H
+#define TBY_SERVER_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "server/server.h"
+#include "util/util_int.h"
+
+struct json_t;
+struct MHD_Daemon;
+
+/* ===== Routes ===== */
+
+typedef struct tby_server__request tby_server__request;
+
+typedef void (*tby_server__handler)(tby_server *server, tby_server__request *request,
+                                    tby_server_response *out);
+
+enum {
+    TBY_ROUTE_PUBLIC = 1u << 0,        /* no credential needed (roles must be 0) */
+    TBY_ROUTE_JSON_BODY = 1u << 1,     /* takes a JSON object body (Content-Type checked) */
+    TBY_ROUTE_PERSONAL_DATA = 1u << 2, /* reads or changes personal data: audited */
+};
+
+/*
+ * One route: the single source of truth for what the server answers, who may call it, and
+ * (through the test that compares them) what openapi/tabayyun.json documents.
+ */
+typedef struct tby_server__route {
+    const char *method;          /* "GET", "POST" ... */
+    const char *pattern;         /* "/v1/screen"; a segment "{name}" matches any one segment */
+    const char *operation;       /* the OpenAPI operationId, also the audit's action */
+    unsigned roles;              /* tby_server_role mask allowed to call; 0 for public */
+    unsigned flags;              /* TBY_ROUTE_* */
+    tby_server__handler handler; /* never NULL */
+} tby_server__route;
+
+extern const tby_server__route tby_server__routes[];
+extern const size_t tby_server__route_count;
+
+/* Most routes the metrics arrays have room for (checked when a server is made). */
+#define TBY_SERVER__ROUTE_MAX 48
+
+/* True when path[0..len) matches the pattern: literal characters equal, "{x}" any one
+ * non-empty segment. */
+bool tby_server__path_matches(const char *pattern, const char *path, size_t len);
+
+/*
+ * Finds the route for method and path (path[0..path_len), no query string). Returns 0 with
+ * *out set; 404 when no pattern matches the path; 405 when patterns match but not for this
+ * method, with `allow` receiving the methods that are ("GET, POST").
+ */
+int tby_server__route_find(const char *method, const char *path, size_t path_len,
+                           const tby_server__route **out, char *allow, size_t allow_size);
+
+/* ===== A request ===== */
+
+/* Reads a request header by name (case-insensitive); NULL when absent. */
+typedef const char *(*tby_server__header_fn)(void *ctx, const char *name);
+
+struct tby_server__request {
+    const tby_server__route *route; /* NULL until routed */
+    const char *method;             /* borrowed for the request's life */
+    const char *path;               /* borrowed, without the query string ... */
+    size_t path_len;                /* ... which starts at path[path_len] if any */
+    int64_t start_ns;               /* CLOCK_MONOTONIC when the headers arrived */
+    bool is_authenticated;          /* principal is valid */
+    tby_server_principal principal; /* who is calling */
+    tby_buf body;                   /* the body, capped at the server's max_body_bytes */
+    bool is_responded;              /* a response was decided before the body ended */
+    struct json_t *json;            /* the parsed body (JSON routes), owned */
+    char audit_subject[160];        /* set by handlers of personal-data routes once they
+                                       touch personal data (audited only then): what ... */
+    const char *audit_site;         /* ... for which site (borrowed from json) ... */
+    const char *audit_purpose;      /* ... why (borrowed from json) ... */
+    char audit_outcome[64];         /* ... and with what result */
+    tby_server_response early;      /* the response decided in begin or body_append */
+};
+
+void tby_server__request_init(tby_server__request *request);
+void tby_server__request_dispose(tby_server__request *request);
+
+/*
+ * Phase 1, headers: routes, authenticates and checks role, content type and declared length
+ * (content_length < 0 when not declared). Returns true when the response is decided (in
+ * request->early); the body is then not read.
+ */
+bool tby_server__begin(tby_server *server, tby_server__request *request, const char *method,
+                       const char *url, tby_server__header_fn header, void *header_ctx,
+                       int64_t content_length);
+
+/* Phase 2, body bytes: false (continue) or true when the response is decided (413, 408). */
+bool tby_server__body_append(tby_server *server, tby_server__request *request, const char *data,
+                             size_t len);
+
+/* Phase 3, the whole request is in: parse, run the handler, audit. Fills *out. */
+void tby_server__finish(tby_server *server, tby_server__request *request, tby_server_response *out);
+
+/* Counts a finished request in the metrics: its route (NULL: unmatched), status, duration. */
+void tby_server__record(tby_server *server, const tby_server__route *route, int status,
+                        int64_t duration_ns);
+
+int64_t tby_server__now_ns(void);
+
+/* ===== Responses ===== */
+
+/*
+ * Fills *out with a 4xx/5xx JSON error:
+ *   {"error": {"code": "bad_json", "message": "...", "field": "record.name" | null,
+ *              "position": 17}}     (position only when >= 0: a byte offset in the body)
+ * `code` is one of the documented error codes (openapi/tabayyun.json, Error).
+ */
+void tby_server__error(tby_server_response *out, int status, const char *code, const char *field,
+                       int64_t position, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+
+/* Fills *out with 200 and `json` serialised compactly (the reference is consumed). */
+void tby_server__json(tby_server_response *out, int status, struct json_t *json);
+
+/* ===== Request bodies ===== */
+
+/*
+ * Checks the JSON nesting depth of body[0..len) without parsing it: returns the byte offset
+ * where depth first exceeds max_depth, or -1 when it never does. Strings are skipped, so
+ * brackets inside them do not count; malformed JSON is left to the parser.
+ */
+int64_t tby_server__json_depth_exceeded(const char *body, size_t len, unsigned max_depth);
+
+/*
+ * Parses a request body that must be a JSON object: returns it, or NULL with *out filled
+ * (400 bad_json with the byte position, 400 too_deep, 400 empty body).
+ */
+struct json_t *tby_server__parse_body(const char *body, size_t len, unsigned max_depth,
+                                      tby_server_response *out);
+
+/* What a body field must be. */
+typedef enum tby_server__type {
+    TBY_TYPE_STRING = 1u << 0,
+    TBY_TYPE_NUMBER = 1u << 1, /* integer or real */
+    TBY_TYPE_INTEGER = 1u << 2,
+    TBY_TYPE_OBJECT = 1u << 3,
+    TBY_TYPE_ARRAY = 1u << 4,
+    TBY_TYPE_BOOLEAN = 1u << 5,
+    TBY_TYPE_NULL = 1u << 6
+} tby_server__type;
+
+typedef struct tby_server__field {
+    const char *name;
+    unsigned types; /* tby_server__type mask */
+    bool is_required;
+} tby_server__field;
+
+/*
+ * Checks an object's keys against a field list: unknown keys (400 unknown_field), wrong types
+ * (400 wrong_type), missing required keys (400 missing_field). `prefix` ("record.") is put
+ * before field names in the error. Returns true when the object conforms; false with *out
+ * filled otherwise.
+ */
+bool tby_server__check_fields(struct json_t *object, const tby_server__field *fields,
+                              size_t field_count, const char *prefix, tby_server_response *out);
+
+/* True when the caller may act for `site` on the request's route (the auth provider
+ * decides). False with *out filled (403 naming `field`, or 500 when the provider failed). */
+bool tby_server__authorize_site(tby_server *server, tby_server__request *request, const char *site,
+                                const char *field, tby_server_response *out);
+
+/* ===== Handlers (api_*.c) ===== */
+
+void tby_server__api_health(tby_server *server, tby_server__request *request,
+                            tby_server_response *out);
+void tby_server__api_metrics(tby_server *server, tby_server__request *request,
+                             tby_server_response *out);
+void tby_server__api_openapi(tby_server *server, tby_server__request *request,
+                             tby_server_response *out);
+void tby_server__api_screen(tby_server *server, tby_server__request *request,
+                            tby_server_response *out);
+
+/* The OpenAPI document, embedded at build time from openapi/tabayyun.json. */
+extern const unsigned char tby_server__openapi_json[];
+extern const size_t tby_server__openapi_json_len;
+
+/* ===== Metrics ===== */
+
+/* Request latency buckets, upper bounds in microseconds (the last is +Inf). */
+#define TBY_SERVER__LATENCY_BUCKETS 14
+/* Status codes counted one by one; others go to the last slot ("other"). */
+#define TBY_SERVER__STATUS_SLOTS 14
+
+typedef struct tby_server__metrics {
+    /* [route index, or route_count for unmatched][status slot] */
+    atomic_uint_fast64_t requests[TBY_SERVER__ROUTE_MAX + 1][TBY_SERVER__STATUS_SLOTS];
+    atomic_uint_fast64_t latency[TBY_SERVER__ROUTE_MAX + 1][TBY_SERVER__LATENCY_BUCKETS];
+    atomic_uint_fast64_t latency_sum_ns[TBY_SERVER__ROUTE_MAX + 1];
+    atomic_uint_fast64_t screenings;    /* records screened */
+    atomic_uint_fast64_t alerts[3];     /* alerts returned, by tby_grade */
+    atomic_uint_fast64_t screen_ns;     /* time spent in the engine */
+    atomic_uint_fast64_t audit_events;  /* audit events recorded */
+    atomic_uint_fast64_t audit_failed;  /* audit events the provider refused */
+    atomic_uint_fast64_t auth_rejected; /* 401s */
+} tby_server__metrics;
+
+/* Writes the metrics in the Prometheus text format (version 0.0.4) to buf. */
+int tby_server__metrics_format(const tby_server *server, tby_buf *buf);
+
+/* ===== The server ===== */
+
+/* One engine worker per thread that has screened, kept in a list freed with the server. */
+typedef struct tby_server__worker_slot tby_server__worker_slot;
+
+struct tby_server {
+    tby_server_options opts;          /* resolved: no zeros left */
+    char bind[64];                    /* opts.bind copied */
+    char list_name[256];              /* opts.list_name copied */
+    const tby_screener *screener;     /* borrowed */
+    tby_screen_options screen_opts;   /* threshold = opts.threshold */
+    tby_server_auth auth;             /* owned */
+    pthread_key_t worker_key;         /* this thread's tby_server__worker */
+    pthread_mutex_t worker_lock;      /* guards workers */
+    tby_server__worker_slot *workers; /* every worker made, for freeing */
+    struct MHD_Daemon *daemon;        /* NULL when not serving */
+    unsigned port;                    /* bound port */
+    int64_t started_ns;               /* for uptime */
+    tby_server__metrics metrics;
+};
+
+/* The calling thread's engine worker, made on first use; NULL when out of memory. */
+tby_screen_worker *tby_server__worker(tby_server *server);
+
+#endif
