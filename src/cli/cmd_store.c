@@ -42,7 +42,7 @@ static int parse_version(const char *opt, const char *value, int64_t *out)
     char *end;
     long long number = strtoll(value, &end, 10);
     if (*end || end == value || number < 1) {
-        fprintf(stderr, "tabayyun: %s must be a version number (1, 2 ...), not '%s'\n", opt, value);
+        fprintf(stderr, "tabayyun: %s must be a number from 1, not '%s'\n", opt, value);
         return CLI_USAGE;
     }
     *out = number;
@@ -392,6 +392,10 @@ static int list_import(int argc, char **argv)
                                      &err);
     tby_store_close(store);
     if (rc) {
+        /* With several files the error's line is in one of them, which the reader's report
+           above names; the summary does not guess which. */
+        if (a.input_count > 1)
+            err.line = -1;
         int code = store_fail(a.input_count == 1 ? a.inputs[0] : a.name, rc, &err);
         fprintf(stderr, "tabayyun: list import failed; nothing was stored\n");
         return code;

@@ -242,6 +242,11 @@ static const char *const *const migrations[] = {migration_1};
                 "WHERE changed_by_import >= ?1 "                                                   \
                 "AND (?2 IS NULL OR site_id = (SELECT id FROM sites WHERE name = ?2)) "            \
                 "ORDER BY record_id")                                                              \
+    X(REG_SCAN_SINCE, "SELECT record, content_hash, identity_hash, added_by_import, "              \
+                      "changed_by_import, identity_by_import FROM registry "                       \
+                      "INDEXED BY registry_changed WHERE changed_by_import >= ?1 "                 \
+                      "AND (?2 IS NULL OR site_id = (SELECT id FROM sites WHERE name = ?2)) "      \
+                      "ORDER BY record_id")                                                        \
     X(LIST_FIND, "SELECT id FROM lists WHERE name = ?1")                                           \
     X(LIST_INSERT, "INSERT INTO lists (name, created_at) VALUES (?1, ?2)")                         \
     X(VERSION_FIND, "SELECT id, number, entry_count FROM list_versions "                           \
@@ -769,7 +774,8 @@ static int sqlite_registry_scan(tby_store__conn *conn, const char *site, int64_t
                                 tby_store__registry_cb cb, void *payload, tby_error *err)
 {
     sqlite3_stmt *stmt = NULL;
-    int rc = stmt_get(conn, STMT_REG_SCAN, &stmt, err);
+    /* A delta (since an import) reads the index of changes, not the whole registry. */
+    int rc = stmt_get(conn, since_import > 0 ? STMT_REG_SCAN_SINCE : STMT_REG_SCAN, &stmt, err);
     if (rc)
         return rc;
     sqlite3_bind_int64(stmt, 1, since_import);
