@@ -33,6 +33,7 @@ struct tby_store_import {
     tby_buf identity;               /* scratch: its identity form */
     tby_store_import_stats stats;   /* counts so far */
     tby_error first_reject;         /* code 0 until a row is rejected */
+    tby_io__id_set ids;             /* registry: the ids added so far, to refuse a second one */
 };
 
 /* ===== Sessions ===== */
@@ -60,6 +61,7 @@ static void import_free(tby_store_import *import)
     json_decref(import->sources);
     tby__buf_dispose(&import->json);
     tby__buf_dispose(&import->identity);
+    tby_io__id_set_dispose(&import->ids);
     tby__free(import);
 }
 
@@ -95,6 +97,7 @@ static int import_new(tby_store_import **out, tby_store *store,
     tby__buf_init(&import->json, 0);
     tby__buf_init(&import->identity, 0);
     tby_error_clear(&import->first_reject);
+    tby_io__id_set_init(&import->ids);
     if (is_oom || !import->sources) {
         import_free(import);
         return tby__error(err, TBY_ENOMEM, -1, "out of memory");
@@ -238,11 +241,16 @@ static int registry_add(tby_store_import *import, const tby_record *record, tby_
     int rc = import_hash(import, &copy, content, identity, err);
     if (rc)
         return rc;
+    /* The readers refuse a second row with the same id in a file; a caller of the session
+       API gets the same guarantee here. */
+    rc = tby_io__id_set_add(&import->ids, copy.id, strlen(copy.id), record->line, NULL);
+    if (rc == TBY_EEXISTS)
+        return tby__error(err, rc, -1, "record %s is twice in this import", copy.id);
+    if (rc)
+        return tby__error(err, rc, -1, "out of memory");
     tby_store__registry_found found;
     if ((rc = store->backend->registry_lookup(store->conn, copy.id, &found, err)))
         return rc;
-    if (found.is_found && found.changed_by_import == import->import_id)
-        return tby__error(err, TBY_EEXISTS, -1, "record %s is twice in this import", copy.id);
     if (found.is_found && !memcmp(found.content_hash, content, TBY_STORE_HASH_LEN)) {
         import->stats.unchanged++;
         import->stats.records++;

@@ -201,6 +201,15 @@ static void test_store_registry__sessions(void)
     TEST_INT_EQ(tby_store_import_commit(import, &stats, &err), 0);
     TEST_INT_EQ(stats.added, 1);
 
+    /* A stored record that does not change is still refused a second time. */
+    TEST_INT_EQ(tby_store_registry_import_begin(store, &opts, &import, &err), 0);
+    record.id = "S1";
+    TEST_INT_EQ(tby_store_import_add(import, &record, &err), 0);
+    TEST_INT_EQ(tby_store_import_add(import, &record, &err), TBY_EEXISTS);
+    TEST_INT_EQ(tby_store_import_commit(import, &stats, &err), 0);
+    TEST_INT_EQ(stats.unchanged, 1);
+    TEST_INT_EQ(stats.records, 1);
+
     /* Aborted: nothing stays. */
     TEST_INT_EQ(tby_store_registry_import_begin(store, &opts, &import, &err), 0);
     record.id = "S2";
@@ -230,7 +239,7 @@ static void test_store_registry__sessions(void)
     TEST_INT_EQ(tby_store_audit_append(store, "tester", "export", "registry",
                                        "{\"reason\":\"monthly report\"}", &seq, &err),
                 0);
-    TEST_INT_EQ(seq, 3);
+    TEST_INT_EQ(seq, 4);
     TEST_INT_EQ(tby_store_audit_append(store, "tester", "export", "registry", "[1]", NULL, &err),
                 TBY_EINVALID);
     TEST_INT_EQ(tby_store_audit_append(store, "", "export", "registry", NULL, NULL, &err),
@@ -239,8 +248,8 @@ static void test_store_registry__sessions(void)
     tby_store_close(store);
 
     TEST_INT_EQ(store_test_sql_int(path, "SELECT count(*) FROM registry"), 1);
-    TEST_INT_EQ(store_test_sql_int(path, "SELECT count(*) FROM audit_log"), 3);
-    TEST_STR_EQ(store_test_sql_text(path, "SELECT action FROM audit_log WHERE seq = 3"), "export");
+    TEST_INT_EQ(store_test_sql_int(path, "SELECT count(*) FROM audit_log"), 4);
+    TEST_STR_EQ(store_test_sql_text(path, "SELECT action FROM audit_log WHERE seq = 4"), "export");
 }
 
 static int count_diff(const tby_list_diff_entry *entry, void *payload)
