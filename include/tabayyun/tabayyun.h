@@ -9,5 +9,6 @@
 #include "tby_io.h"
 #include "tby_lists.h"
 #include "tby_screen.h"
+#include "tby_store.h"
 
 #endif

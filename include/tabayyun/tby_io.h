@@ -138,6 +138,33 @@ TBY_API int tby_record_set_load_file(tby_record_set **out, const char *path,
 TBY_API int tby_record_set_load_buffer(tby_record_set **out, const char *data, size_t len,
                                        const tby_reader_options *opts, tby_error *err);
 
+/* ===== Writing ===== */
+
+/** tby_record_to_json flag: only the identifying fields (no id, site or note). */
+#define TBY_RECORD_JSON_IDENTITY 1u
+
+/**
+ * Writes a record as one JSON object in the record format, the form the JSON Lines reader
+ * reads back (one line of a .jsonl file, without the newline). The output is canonical, so
+ * two records with the same values give the same bytes and the text can be hashed: keys in
+ * the order of the record format's table, absent or empty values left out, list fields as
+ * arrays of strings (dates in the format's syntax, documents as "type:number"), no blanks
+ * between tokens, and only '"', '\\' and control characters escaped. `line` is never
+ * written.
+ *
+ * A record the reader produced reads back to the same values. A record built in code is
+ * written as it is: values the reader would trim or split come back trimmed.
+ *
+ * @param out     receives a NUL-terminated string; free it with tby_free. NULL on error.
+ * @param len_out optional; receives strlen(*out).
+ * @param flags   0, or TBY_RECORD_JSON_IDENTITY to leave out the id, the site and the note
+ *                (what the store hashes to tell whether a person's identifying data changed).
+ * @return 0, TBY_EINVALID (no id, a document without type or number), TBY_EUTF8 (a value
+ *         that is not UTF-8) or TBY_ENOMEM.
+ */
+TBY_API int tby_record_to_json(char **out, size_t *len_out, const tby_record *record,
+                               unsigned flags, tby_error *err);
+
 #ifdef __cplusplus
 }
 #endif

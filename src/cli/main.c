@@ -13,6 +13,10 @@ static const cli_command cli_commands[] = {
     {"compare", "compare two names, or the pairs of a TSV file", cmd_compare},
     {"screen", "screen a person or a registry against a list", cmd_screen},
     {"model", "show the evidence model fitted to a list and registry", cmd_model},
+    {"db", "create a database or bring it up to date (db init)", cmd_db},
+    {"registry", "import registry records into a database", cmd_registry},
+    {"list", "import watchlist versions, list them, show what changed", cmd_list},
+    {"audit", "verify or show a database's audit log", cmd_audit},
     {"serve", "serve the HTTP JSON API (screening) on this machine", cmd_serve},
     {"version", "print the version", cmd_version},
 };

@@ -14,6 +14,7 @@
 
 #include "tabayyun/tby_io.h"
 #include "tabayyun/tby_lists.h"
+#include "tabayyun/tby_record.h"
 #include "util/util_int.h"
 
 /* ===== Byte source ===== */
@@ -147,6 +148,15 @@ void tby_io__id_set_dispose(tby_io__id_set *set);
  */
 int tby_io__id_set_add(tby_io__id_set *set, const char *id, size_t len, int64_t line,
                        int64_t *first_line_out);
+
+/* ===== Record JSON ===== */
+
+/*
+ * Appends the canonical JSON of `record` (see tby_record_to_json) to buf, without a newline.
+ * Returns 0, TBY_ENOMEM, TBY_EINVALID (no id, a malformed document) or TBY_EUTF8; on error buf
+ * may hold a partial object.
+ */
+int tby_io__record_json(tby_buf *buf, const tby_record *record, unsigned flags, tby_error *err);
 
 /* ===== OFAC SDN files ===== */
 

@@ -132,6 +132,10 @@ static bool is_number_separator(int32_t cp)
     switch (cp) {
     case ' ':
     case '\t':
+    case '\n': /* every ASCII blank, as trimming sees them: a number never starts with one */
+    case '\v':
+    case '\f':
+    case '\r':
     case '-':
     case '.':
     case '/':

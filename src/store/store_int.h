@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Internal interface of src/store: the backend interface that a database implements (SQLite
+ * in sqlite.c; PostgreSQL later), the tby_store handle, and the helpers the store's modules
+ * share. Every SQL statement and every database call lives in a backend file; the modules
+ * above it (store.c, audit.c, registry.c, lists.c, import.c) hold the logic: hashing, the
+ * audit chain, diffs, counting, and they are what a second backend reuses unchanged.
+ *
+ *   tby_store_* (public)  ->  store.c audit.c registry.c lists.c import.c  ->  backend ops
+ *                                                                              (sqlite.c)
+ */
+#ifndef TBY_STORE_INT_H
+#define TBY_STORE_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tabayyun/tby_store.h"
+#include "util/util_int.h"
+
+/* ===== Backend interface ===== */
+
+/* A backend's connection; each backend defines the struct. */
+typedef struct tby_store__conn tby_store__conn;
+
+/* A source file of an import as the backend stores it. */
+typedef struct tby_store__source {
+    const char *file_name;
+    int64_t size;
+    uint8_t blake2b[TBY_STORE_HASH_LEN];
+    uint8_t sha256[TBY_STORE_HASH_LEN];
+} tby_store__source;
+
+/* One registry record to write. */
+typedef struct tby_store__registry_row {
+    const char *record_id;
+    const char *site; /* NULL: none */
+    const char *json;
+    size_t json_len;
+    const uint8_t *content_hash;
+    const uint8_t *identity_hash;
+    int64_t import_id;        /* the import writing it */
+    bool is_identity_changed; /* an update whose identifying data differ */
+} tby_store__registry_row;
+
+/* What registry_lookup finds about a stored record. */
+typedef struct tby_store__registry_found {
+    bool is_found;                             /* false: the id is not stored */
+    uint8_t content_hash[TBY_STORE_HASH_LEN];  /* when found */
+    uint8_t identity_hash[TBY_STORE_HASH_LEN]; /* when found */
+    int64_t changed_by_import;                 /* the import that last wrote it */
+} tby_store__registry_found;
+
+/* One registry record read back. Borrowed for the duration of the callback. */
+typedef struct tby_store__registry_read {
+    const char *json;
+    size_t json_len;
+    const uint8_t *content_hash;
+    const uint8_t *identity_hash;
+    int64_t added_by_import;    /* the import that added it */
+    int64_t changed_by_import;  /* the import that last wrote its content */
+    int64_t identity_by_import; /* the import that last wrote its identifying data */
+} tby_store__registry_read;
+
+typedef int (*tby_store__registry_cb)(const tby_store__registry_read *row, void *payload);
+
+/* A list version's counts, written when its import commits. */
+typedef struct tby_store__version_counts {
+    size_t entries, added, removed, changed, unchanged, rejected;
+    int64_t audit_seq;
+} tby_store__version_counts;
+
+/* Where a version of a list is: the ids the backend uses for it and its predecessor. */
+typedef struct tby_store__version_ref {
+    int64_t list_id;         /* the list's id */
+    int64_t version_id;      /* the version's id; 0 for "no version" */
+    int64_t number;          /* its number; 0 for "no version" */
+    int64_t prev_version_id; /* the version numbered number - 1, 0 when none */
+    size_t entries;          /* list_find: the version's entry count */
+} tby_store__version_ref;
+
+/*
+ * One row of a comparison of two list versions (see list_rows). Strings and hashes are
+ * borrowed for the duration of the callback; the `new_` side is NULL for an entry only in the
+ * older version, the `old_` side NULL for one only in the newer. old_json is set for an entry
+ * only in the older version, and for one on both sides whose content differs.
+ */
+typedef struct tby_store__list_row {
+    const char *entry_id;
+    const char *new_json;
+    size_t new_json_len;
+    const uint8_t *new_content;
+    const uint8_t *new_identity;
+    const char *old_json;
+    size_t old_json_len;
+    const uint8_t *old_content;
+    const uint8_t *old_identity;
+} tby_store__list_row;
+
+typedef int (*tby_store__list_row_cb)(const tby_store__list_row *row, void *payload);
+
+/* A version as listed by list_versions_scan (sources filled by the backend). */
+typedef int (*tby_store__version_cb)(const tby_list_version *version, void *payload);
+
+/*
+ * The operations a backend implements. All return 0 or a negative tby_error_code, with err
+ * filled (TBY_EIO and the database's message for database errors). Write operations are
+ * only called inside a write transaction (begin_write); reads inside a transaction of either
+ * kind. A backend never calls back into the store.
+ */
+typedef struct tby_store__backend {
+    const char *name; /* "sqlite" */
+
+    /* Connection. `create` allows creating the database; TBY_ENOTFOUND otherwise. */
+    int (*open)(tby_store__conn **out, const char *target, bool create, int busy_timeout_ms,
+                tby_error *err);
+    void (*close)(tby_store__conn *conn);
+
+    /* Transactions: write ones take the database's write lock at once. */
+    int (*begin_write)(tby_store__conn *conn, tby_error *err);
+    int (*begin_read)(tby_store__conn *conn, tby_error *err);
+    int (*commit)(tby_store__conn *conn, tby_error *err);
+    void (*rollback)(tby_store__conn *conn);
+
+    /* Schema: the migrations are the backend's own, in its dialect. */
+    int migration_count;
+    int (*schema_version)(tby_store__conn *conn, int *out, tby_error *err);
+    int (*migrate_step)(tby_store__conn *conn, int step, tby_error *err); /* 1-based */
+
+    /* Audit log. */
+    int (*audit_last)(tby_store__conn *conn, int64_t *seq_out, uint8_t hash_out[32],
+                      tby_error *err); /* seq 0 and zero hash when empty */
+    int (*audit_insert)(tby_store__conn *conn, const tby_audit_entry *entry, tby_error *err);
+    int (*audit_scan)(tby_store__conn *conn, int64_t from_seq, tby_audit_cb cb, void *payload,
+                      tby_error *err);
+
+    /* Registry. */
+    int (*registry_import_create)(tby_store__conn *conn, const char *at, const char *actor,
+                                  const char *default_site, bool strict, int64_t *id_out,
+                                  tby_error *err);
+    int (*registry_import_source)(tby_store__conn *conn, int64_t import_id, int position,
+                                  const tby_store__source *source, tby_error *err);
+    int (*registry_import_finish)(tby_store__conn *conn, int64_t import_id,
+                                  const tby_store_import_stats *stats, tby_error *err);
+    /* Finds a stored record: *found false when the id is not stored. */
+    int (*registry_lookup)(tby_store__conn *conn, const char *record_id,
+                           tby_store__registry_found *out, tby_error *err);
+    /* Inserts a new record, or (is_update) moves the stored one to the history and
+       replaces it. */
+    int (*registry_put)(tby_store__conn *conn, const tby_store__registry_row *row, bool is_update,
+                        tby_error *err);
+    int (*registry_scan)(tby_store__conn *conn, const char *site, int64_t since_import,
+                         tby_store__registry_cb cb, void *payload, tby_error *err);
+
+    /* Lists. */
+    /* Finds a list's version `number` (0: the latest): TBY_ENOTFOUND when the list or the
+       version does not exist. */
+    int (*list_find)(tby_store__conn *conn, const char *list_name, int64_t number,
+                     tby_store__version_ref *out, tby_error *err);
+    /* Creates the list when new, and its next version with zero counts. */
+    int (*list_version_create)(tby_store__conn *conn, const char *list_name, const char *format,
+                               const char *at, const char *actor, bool strict,
+                               tby_store__version_ref *out, tby_error *err);
+    int (*list_version_source)(tby_store__conn *conn, int64_t version_id, int position,
+                               const tby_store__source *source, tby_error *err);
+    /* Stores an entry; TBY_EEXISTS when the version already has this entry id. */
+    int (*list_entry_put)(tby_store__conn *conn, int64_t version_id, const char *entry_id,
+                          const char *json, size_t json_len, const uint8_t *content_hash,
+                          const uint8_t *identity_hash, tby_error *err);
+    int (*list_version_finish)(tby_store__conn *conn, int64_t version_id,
+                               const tby_store__version_counts *counts, tby_error *err);
+    /* Compares version to_id with from_id (0: none), calling cb for the entries of to_id in
+       order of entry id, then, when with_removed, for the entries only in from_id. When
+       only_different, unchanged entries are skipped. */
+    int (*list_rows)(tby_store__conn *conn, int64_t from_id, int64_t to_id, bool only_different,
+                     bool with_removed, tby_store__list_row_cb cb, void *payload, tby_error *err);
+    int (*list_versions_scan)(tby_store__conn *conn, const char *list_name,
+                              tby_store__version_cb cb, void *payload, tby_error *err);
+} tby_store__backend;
+
+extern const tby_store__backend tby_store__sqlite;
+
+/* ===== The handle ===== */
+
+struct tby_store {
+    const tby_store__backend *backend; /* its operations */
+    tby_store__conn *conn;             /* the backend's connection */
+    int schema_found;                  /* version before tby_store_open migrated */
+    bool is_in_write;                  /* a write transaction is open */
+    bool is_user_tx;                   /* ... and tby_store_begin opened it */
+    tby_store_import *import;          /* the import session holding the transaction */
+};
+
+/* ===== Shared helpers ===== */
+
+/* Writes the current UTC time as "YYYY-MM-DDTHH:MM:SS.mmmZ" (24 characters and a NUL). */
+#define TBY_STORE__TIME_LEN 32
+void tby_store__now(char out[TBY_STORE__TIME_LEN]);
+
+/* BLAKE2b-256 of data[0..len). */
+void tby_store__hash(uint8_t out[TBY_STORE_HASH_LEN], const void *data, size_t len);
+
+/* Opens a write transaction for the store's own use (imports, audit entries). */
+int tby_store__begin_write(tby_store *store, tby_error *err);
+int tby_store__commit(tby_store *store, tby_error *err);
+void tby_store__rollback(tby_store *store);
+
+/*
+ * Opens a read transaction (one snapshot for several queries) unless a write transaction is
+ * open already; *is_mine says whether tby_store__read_end must close it.
+ */
+int tby_store__read_begin(tby_store *store, bool *is_mine, tby_error *err);
+void tby_store__read_end(tby_store *store, bool is_mine);
+
+/* Appends an audit entry inside the open write transaction. */
+int tby_store__audit_append(tby_store *store, const char *actor, const char *action,
+                            const char *object, const char *detail_json, int64_t *seq_out,
+                            tby_error *err);
+
+/* Computes an audit entry's hash from its fields and prev_hash (docs/internals/store.md). */
+void tby_store__audit_hash(uint8_t out[TBY_STORE_HASH_LEN], const tby_audit_entry *entry);
+
+/* Hashes a file: size, BLAKE2b-256, SHA-256. 0, TBY_ENOTFOUND, TBY_EIO. */
+int tby_store__hash_file(tby_store__source *out, const char *path, tby_error *err);
+
+/*
+ * Parses stored canonical JSON records back into tby_records, a batch at a time, through the
+ * JSON Lines reader: add each row's JSON, and flush (or the adds themselves, when the batch is
+ * full) calls on_record with each record in the order added, and the caller's token for it.
+ */
+typedef int (*tby_store__decode_cb)(const tby_record *record, size_t token, void *payload);
+typedef struct tby_store__decoder {
+    tby_buf text;            /* JSON lines of the batch */
+    size_t count;            /* records in the batch */
+    size_t *tokens;          /* the caller's token of each */
+    size_t token_cap;        /* slots in tokens */
+    size_t delivered;        /* records of the batch delivered so far */
+    tby_store__decode_cb cb; /* where records go */
+    void *payload;           /* passed to cb */
+    tby_error error;         /* why a callback stopped */
+} tby_store__decoder;
+
+void tby_store__decoder_init(tby_store__decoder *dec, tby_store__decode_cb cb, void *payload);
+int tby_store__decoder_add(tby_store__decoder *dec, const char *json, size_t len, size_t token,
+                           tby_error *err);
+int tby_store__decoder_flush(tby_store__decoder *dec, tby_error *err);
+void tby_store__decoder_dispose(tby_store__decoder *dec);
+
+/* A JSON value as compact text in key order; free with tby__free. NULL when out of memory. */
+struct json_t;
+char *tby_store__json_text(const struct json_t *value);
+
+/*
+ * The keys whose values differ between two canonical JSON records, in the record format's
+ * order, written into fields (at most TBY_STORE__FIELDS_MAX). Returns the count, or a
+ * negative code (TBY_EINVALID for JSON that is not an object, TBY_ENOMEM).
+ */
+#define TBY_STORE__FIELDS_MAX 32
+int tby_store__json_diff(const char *old_json, size_t old_len, const char *new_json, size_t new_len,
+                         const char **fields);
+
+/*
+ * Test hook for the crash test: when tby_store__crash_countdown is positive, every
+ * crash point decrements it and the one that brings it to zero kills the process with
+ * SIGKILL. Points sit at every record of an import and around commit.
+ */
+extern long tby_store__crash_countdown;
+void tby_store__crash_point_slow(void);
+static inline void tby_store__crash_point(void)
+{
+    if (tby_store__crash_countdown > 0)
+        tby_store__crash_point_slow();
+}
+
+#endif

@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: Apache-2.0
+// Tests of the store's schema migrations (src/store/store.c, sqlite.c): a database built at
+// every earlier version k (steps 1..k applied, as an older tabayyun left it) opens, migrates
+// to the current version with an audit entry, keeps its data, and ends with exactly the
+// schema of a database created from nothing. A new migration is covered by adding it: the
+// loop runs over every version the backend knows. Also: an empty file, a file that is not a
+// database, a database of another program, one newer than the code, a missing file.
+#define _POSIX_C_SOURCE 200809L
+#include "harness/test.h"
+#include "store/store_int.h"
+#include "store/store_test.h"
+
+/*
+ * Data put into a database at version k before it is migrated, written in the SQL of that
+ * version (which never changes once released), and a query that must still count 1 after the
+ * migration. Add a line when a migration changes tables that hold data.
+ */
+typedef struct seed {
+    int version;       /* the version the SQL is written for */
+    const char *sql;   /* run at that version */
+    const char *check; /* counts 1 after migrating to the latest version */
+} seed;
+
+static const seed seeds[] = {
+    {1,
+     "INSERT INTO sites (name, created_at) VALUES ('seed site', '2020-01-01T00:00:00.000Z');"
+     "INSERT INTO lists (name, created_at) VALUES ('seed list', '2020-01-01T00:00:00.000Z');",
+     "SELECT count(*) FROM sites s, lists l WHERE s.name = 'seed site' AND l.name = 'seed list'"},
+};
+
+/* Builds a database at version k by applying steps 1..k through the backend. */
+static void build_at(const char *path, int k)
+{
+    const tby_store__backend *backend = &tby_store__sqlite;
+    tby_store__conn *conn = NULL;
+    tby_error err;
+    store_test_remove_db(path);
+    TEST_INT_EQ(backend->open(&conn, path, true, 1000, &err), 0);
+    if (!conn)
+        return;
+    TEST_INT_EQ(backend->begin_write(conn, &err), 0);
+    for (int step = 1; step <= k; step++)
+        TEST_INT_EQ(backend->migrate_step(conn, step, &err), 0);
+    TEST_INT_EQ(backend->commit(conn, &err), 0);
+    backend->close(conn);
+    for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
+        if (seeds[i].version == k)
+            store_test_sql(path, seeds[i].sql);
+    }
+}
+
+static const char schema_query[] =
+    "SELECT group_concat(line, char(10)) FROM (SELECT type || ' ' || name || ' ' || "
+    "ifnull(sql, '') AS line FROM sqlite_master ORDER BY type, name)";
+
+static void test_store_migrate__every_earlier_version(void)
+{
+    char fresh[300], path[300];
+    store_test_path(fresh, sizeof(fresh), "fresh.db");
+    store_test_path(path, sizeof(path), "old.db");
+    store_test_remove_db(fresh);
+    tby_store *store = store_test_open(fresh, true);
+    TEST_INT_EQ(tby_store_schema_found(store), 0);
+    tby_store_close(store);
+    char fresh_schema[4096];
+    snprintf(fresh_schema, sizeof(fresh_schema), "%s", store_test_sql_text(fresh, schema_query));
+    TEST_CHECK(strstr(fresh_schema, "audit_log") != NULL);
+
+    int latest = tby_store_schema_latest();
+    TEST_CHECK(latest >= 1);
+    for (int k = 0; k <= latest; k++) {
+        build_at(path, k);
+        long long entries_before =
+            k ? store_test_sql_int(path, "SELECT count(*) FROM audit_log") : 0;
+        store = store_test_open(path, false);
+        if (!store)
+            continue;
+        TEST_INT_EQ(tby_store_schema_found(store), k);
+        tby_audit_report report;
+        TEST_INT_EQ(tby_store_audit_verify(store, &report, NULL), 0);
+        tby_store_close(store);
+
+        TEST_INT_EQ(store_test_sql_int(path, "PRAGMA user_version"), latest);
+        TEST_STR_EQ(store_test_sql_text(path, schema_query), fresh_schema);
+        TEST_STR_EQ(store_test_sql_text(path, "PRAGMA integrity_check"), "ok");
+        TEST_STR_EQ(store_test_sql_text(path, "PRAGMA foreign_key_check"), "");
+        if (k < latest) {
+            /* One entry records the migration, with where it started. */
+            TEST_INT_EQ(store_test_sql_int(path, "SELECT count(*) FROM audit_log"),
+                        entries_before + 1);
+            char expect[64];
+            snprintf(expect, sizeof(expect), "{\"from\":%d,\"to\":%d,", k, latest);
+            const char *detail =
+                store_test_sql_text(path, "SELECT detail FROM audit_log ORDER BY seq DESC");
+            TEST_CHECK(strncmp(detail, expect, strlen(expect)) == 0);
+            TEST_STR_EQ(store_test_sql_text(path, "SELECT action FROM audit_log ORDER BY seq DESC"),
+                        k == 0 ? "db.create" : "db.migrate");
+        } else {
+            TEST_INT_EQ(store_test_sql_int(path, "SELECT count(*) FROM audit_log"), entries_before);
+        }
+        for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
+            if (seeds[i].version == k)
+                TEST_INT_EQ(store_test_sql_int(path, seeds[i].check), 1);
+        }
+        /* Opening again changes nothing. */
+        store = store_test_open(path, false);
+        TEST_INT_EQ(tby_store_schema_found(store), latest);
+        tby_store_close(store);
+    }
+}
+
+static void test_store_migrate__empty_file(void)
+{
+    char path[300];
+    store_test_path(path, sizeof(path), "empty.db");
+    store_test_remove_db(path);
+    store_test_write(path, "");
+    tby_store *store = store_test_open(path, false);
+    TEST_INT_EQ(tby_store_schema_found(store), 0);
+    tby_store_close(store);
+    TEST_INT_EQ(store_test_sql_int(path, "PRAGMA user_version"), tby_store_schema_latest());
+    TEST_STR_EQ(store_test_sql_text(path, "PRAGMA journal_mode"), "wal");
+}
+
+static void test_store_migrate__refuses(void)
+{
+    char path[300];
+    tby_store *store = NULL;
+    tby_error err;
+    tby_store_options opts = TBY_STORE_OPTIONS_INIT;
+
+    store_test_path(path, sizeof(path), "missing.db");
+    store_test_remove_db(path);
+    TEST_INT_EQ(tby_store_open(&store, path, &opts, &err), TBY_ENOTFOUND);
+    TEST_CHECK(store == NULL && access(path, F_OK) != 0);
+
+    store_test_path(path, sizeof(path), "newer.db");
+    store_test_remove_db(path);
+    tby_store_close(store_test_open(path, true));
+    char sql[64];
+    snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", tby_store_schema_latest() + 1);
+    store_test_sql(path, sql);
+    TEST_INT_EQ(tby_store_open(&store, path, &opts, &err), TBY_EINVALID);
+    TEST_CHECK(strstr(err.message, "newer") != NULL);
+
+    store_test_path(path, sizeof(path), "other.db");
+    store_test_remove_db(path);
+    store_test_sql(path, "CREATE TABLE accounts (id INTEGER)");
+    TEST_INT_EQ(tby_store_open(&store, path, &opts, &err), TBY_EINVALID);
+    TEST_CHECK(strstr(err.message, "not a tabayyun database") != NULL);
+    /* Refusing left it alone. */
+    TEST_INT_EQ(store_test_sql_int(path, "SELECT count(*) FROM sqlite_master"), 1);
+
+    store_test_path(path, sizeof(path), "other_app.db");
+    store_test_remove_db(path);
+    store_test_sql(path, "PRAGMA user_version = 1; CREATE TABLE t (x)");
+    TEST_INT_EQ(tby_store_open(&store, path, &opts, &err), TBY_EINVALID);
+
+    store_test_path(path, sizeof(path), "text.db");
+    store_test_remove_db(path);
+    store_test_write(path, "id,name\nR1,this is a CSV file and not a database at all\n");
+    TEST_INT_EQ(tby_store_open(&store, path, &opts, &err), TBY_EINVALID);
+    TEST_CHECK(strstr(err.message, "not a database") != NULL);
+    TEST_CHECK(store == NULL);
+}
+
+static void test_store_migrate__options(void)
+{
+    char path[300];
+    store_test_path(path, sizeof(path), "options.db");
+    store_test_remove_db(path);
+    tby_store *store = NULL;
+    tby_store_options opts = TBY_STORE_OPTIONS_INIT;
+    opts.version = 99;
+    opts.flags = TBY_STORE_CREATE;
+    TEST_INT_EQ(tby_store_open(&store, path, &opts, NULL), TBY_EINVALID);
+    opts.version = TBY_STORE_OPTIONS_VERSION;
+    opts.actor = "admin:amal";
+    TEST_INT_EQ(tby_store_open(&store, path, &opts, NULL), 0);
+    tby_store_close(store);
+    TEST_STR_EQ(store_test_sql_text(path, "SELECT actor FROM audit_log WHERE seq = 1"),
+                "admin:amal");
+}
+
+TEST_LIST = {
+    TEST(test_store_migrate__every_earlier_version),
+    TEST(test_store_migrate__empty_file),
+    TEST(test_store_migrate__refuses),
+    TEST(test_store_migrate__options),
+    TEST_END,
+};
+
+TEST_MAIN()
