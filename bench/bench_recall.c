@@ -9,7 +9,7 @@
 //   over the cap        above the floor, but not among the first TBY_CAP candidates
 //   scored below        a candidate, scored under the default threshold
 //   alerted             found
-// Usage: bench_recall LIST.csv REGISTRY.csv TRUTH.csv
+// Usage: bench_recall LIST.csv REGISTRY.csv TRUTH.csv   (TBY_SHOW=1 prints each lost pair)
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,6 +116,7 @@ int main(int argc, char **argv)
     size_t cap = getenv("TBY_CAP") ? (size_t)atol(getenv("TBY_CAP")) : s->entry_count;
     tby__candidate *cands = malloc(cap * sizeof(*cands));
     size_t outcome[OUTCOMES] = {0};
+    bool show = getenv("TBY_SHOW") != NULL; /* print each lost pair */
     size_t pairs = 0;
     char line[256];
     while (fgets(line, sizeof(line), truth)) {
@@ -183,6 +184,15 @@ int main(int argc, char **argv)
             }
         }
         outcome[result]++;
+        if (show && result != ALERTED) {
+            const tby_record *rr = tby_record_set_get(registry, (size_t)r);
+            printf("  lost (%s): %s [%s %s %s %s | %s] -> %s [%s | %s]\n", outcome_names[result],
+                   rr->id, rr->name ? rr->name : "", rr->given ? rr->given : "",
+                   rr->father ? rr->father : "", rr->family ? rr->family : "",
+                   rr->alias_count ? rr->aliases[0] : "", x->record->id,
+                   x->record->name ? x->record->name : "",
+                   x->record->alias_count ? x->record->aliases[0] : "");
+        }
         tby__person_dispose(&q);
     }
     fclose(truth);
