@@ -268,6 +268,23 @@ TBY_API int tby_keyset_affected(const tby_keyset *keyset, const tby_screener *sc
 /** Most changes tby_keyset_affected reports for one record (more: *rescreen). */
 #define TBY_KEYSET_MAX_CHANGES 256
 
+/**
+ * Receives an alert to drop in a delta rescreen: the one of (record, entry_id), or every
+ * alert of the record against this list when entry_id is NULL. Non-zero stops.
+ */
+typedef int (*tby_drop_cb)(const tby_record *record, const char *entry_id, void *payload);
+
+/**
+ * One record of a delta rescreen, parsed once: tby_keyset_affected, then the drops through
+ * on_drop (all of the record's alerts first, with entry_id NULL, when it is screened whole;
+ * *rescreened says so) and the new alerts through on_alert, best first. A record that the
+ * change does not concern gets no call. The worker must come from the screener of the new
+ * version with the pinned model. 0, TBY_ENOMEM, or a callback's non-zero value.
+ */
+TBY_API int tby_screen_worker_delta(tby_screen_worker *worker, const tby_keyset *keyset,
+                                    const tby_record *record, bool *rescreened, tby_drop_cb on_drop,
+                                    tby_alert_cb on_alert, void *payload, tby_error *err);
+
 /** Sets *touches when tby_keyset_affected would ask for anything. 0 or TBY_ENOMEM. */
 TBY_API int tby_keyset_touches(const tby_keyset *keyset, const tby_screener *screener,
                                const tby_record *record, bool *touches, tby_error *err);

@@ -453,27 +453,18 @@ static size_t changed_candidates(const tby_keyset *ks, const tby__index *index,
     return count;
 }
 
-int tby_keyset_affected(const tby_keyset *ks, const tby_screener *screener,
-                        const tby_record *record, bool *rescreen, tby_delta_change *out, size_t cap,
-                        size_t *count, tby_error *err)
+int tby__keyset_affected_person(const tby_keyset *ks, const tby_screener *screener,
+                                const tby__person *p, bool *rescreen, tby_delta_change *out,
+                                size_t cap, size_t *count)
 {
-    TBY_ASSERT_ARG(ks && screener && record && rescreen && count && (out || !cap));
     *rescreen = false;
     *count = 0;
     if (!ks->used)
         return TBY_OK;
-    tby__person p;
-    tby_error scratch;
-    int rc = tby__person_init(&p, record, &scratch);
-    if (rc == TBY_ENOMEM)
-        return tby__error(err, TBY_ENOMEM, -1, "out of memory");
-    if (rc)
-        return TBY_OK; /* no usable name: never screened */
     tby__read_key now[TBY__INDEX_MAX_PERSON_KEYS], before[TBY__INDEX_MAX_PERSON_KEYS];
-    size_t n_now = tby__index_read_set(&screener->index, &p, NULL, NULL, now);
-    size_t n_before = tby__index_read_set(&screener->index, &p, keyset_delta, ks, before);
-    uint8_t min_hits = tby__index_min_hits(&p);
-    tby__person_dispose(&p);
+    size_t n_now = tby__index_read_set(&screener->index, p, NULL, NULL, now);
+    size_t n_before = tby__index_read_set(&screener->index, p, keyset_delta, ks, before);
+    uint8_t min_hits = tby__index_min_hits(p);
     /* The query reads other keys than before, or weighs one of them otherwise: every one of
      * its candidates may have moved. */
     bool same = n_now == n_before;
@@ -497,6 +488,27 @@ int tby_keyset_affected(const tby_keyset *ks, const tby_screener *screener,
     }
     *count = n;
     return TBY_OK;
+}
+
+int tby_keyset_affected(const tby_keyset *ks, const tby_screener *screener,
+                        const tby_record *record, bool *rescreen, tby_delta_change *out, size_t cap,
+                        size_t *count, tby_error *err)
+{
+    TBY_ASSERT_ARG(ks && screener && record && rescreen && count && (out || !cap));
+    *rescreen = false;
+    *count = 0;
+    if (!ks->used)
+        return TBY_OK;
+    tby__person p;
+    tby_error scratch;
+    int rc = tby__person_init(&p, record, &scratch);
+    if (rc == TBY_ENOMEM)
+        return tby__error(err, TBY_ENOMEM, -1, "out of memory");
+    if (rc)
+        return TBY_OK; /* no usable name: never screened */
+    rc = tby__keyset_affected_person(ks, screener, &p, rescreen, out, cap, count);
+    tby__person_dispose(&p);
+    return rc;
 }
 
 int tby_keyset_touches(const tby_keyset *ks, const tby_screener *screener, const tby_record *record,

@@ -378,6 +378,51 @@ int tby_screen_worker_entries(tby_screen_worker *w, const tby_record *record,
     return rc;
 }
 
+int tby_screen_worker_delta(tby_screen_worker *w, const tby_keyset *ks, const tby_record *record,
+                            bool *rescreened, tby_drop_cb on_drop, tby_alert_cb on_alert,
+                            void *payload, tby_error *err)
+{
+    TBY_ASSERT_ARG(w && ks && record && rescreened && on_drop && on_alert);
+    *rescreened = false;
+    const tby_screener *s = w->s;
+    tby__person q;
+    tby_error scratch;
+    int rc = tby__person_init(&q, record, &scratch);
+    if (rc == TBY_ENOMEM)
+        return tby__error(err, TBY_ENOMEM, -1, "out of memory");
+    if (rc)
+        return TBY_OK; /* no usable name: never screened, nothing to change */
+    tby_delta_change changes[TBY_KEYSET_MAX_CHANGES];
+    size_t count = 0, alerts = 0, scored = 0;
+    tby__keyset_affected_person(ks, s, &q, rescreened, changes, TBY_KEYSET_MAX_CHANGES, &count);
+    if (*rescreened) {
+        rc = on_drop(record, NULL, payload);
+        if (!rc && screen_person(s, &w->work, &q, w->threshold, &alerts, &scored))
+            rc = tby__error(err, TBY_ENOMEM, -1, "out of memory");
+    } else if (count) {
+        size_t n = 0;
+        size_t list_count = tby_record_set_count(s->list);
+        for (size_t i = 0; i < count && !rc; i++) {
+            if (changes[i].change < 0) {
+                rc = on_drop(record, changes[i].entry_id, payload);
+                continue;
+            }
+            size_t e =
+                changes[i].position < list_count ? s->entry_of[changes[i].position] : SIZE_MAX;
+            if (e == SIZE_MAX || n == w->work.max_candidates)
+                continue;
+            bool document = documents_shared(record, s->entries[e].record);
+            w->work.candidates[n++] = (tby__candidate){(uint32_t)e, 0.0f, document};
+        }
+        if (!rc && score_candidates(s, &w->work, &q, n, w->threshold, &alerts))
+            rc = tby__error(err, TBY_ENOMEM, -1, "out of memory");
+    }
+    for (size_t i = 0; i < alerts && !rc; i++)
+        rc = on_alert(&w->work.found[i].alert, payload);
+    tby__person_dispose(&q);
+    return rc;
+}
+
 int tby_screen_record(const tby_screener *s, const tby_record *record,
                       const tby_screen_options *opts, tby_alert_cb on_alert, void *payload,
                       tby_error *err)

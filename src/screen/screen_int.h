@@ -25,6 +25,11 @@ struct tby_screener {
     tby__model model;
 };
 
+/* tby_keyset_affected for a person already parsed. Always 0. */
+int tby__keyset_affected_person(const tby_keyset *ks, const tby_screener *screener,
+                                const tby__person *p, bool *rescreen, tby_delta_change *out,
+                                size_t cap, size_t *count);
+
 struct json_t;
 
 /*

@@ -49,6 +49,32 @@ static int hit_cmp(const void *x, const void *y)
     return strcmp(((const hit *)x)->pair, ((const hit *)y)->pair);
 }
 
+/* tby_screen_worker_delta's callbacks: drops mark alerts of `before` gone, alerts go to out. */
+typedef struct delta2_ctx {
+    const hits *before; /* sorted by pair */
+    hits out;
+    char *gone;
+} delta2_ctx;
+
+static int drop_pair(const tby_record *record, const char *entry_id, void *payload)
+{
+    delta2_ctx *d = payload;
+    size_t len = strlen(record->id);
+    for (size_t k = 0; k < d->before->count; k++) {
+        const char *pair = d->before->v[k].pair;
+        if (strncmp(pair, record->id, len) || pair[len] != '>')
+            continue;
+        if (!entry_id || !strcmp(pair + len + 1, entry_id))
+            d->gone[k] = 1;
+    }
+    return 0;
+}
+
+static int collect_d2(const tby_alert *a, void *payload)
+{
+    return collect(a, &((delta2_ctx *)payload)->out);
+}
+
 static tby_record_set *load(const char *path)
 {
     tby_record_set *set = NULL;
@@ -195,6 +221,29 @@ static void test_delta__equals_full_rescreen(void)
             TEST_INT_EQ(push(&delta, &before.v[k]), 0);
     }
     free(gone);
+
+    /* The same through tby_screen_worker_delta, which parses each record once: the same
+     * drops and the same new alerts. */
+    delta2_ctx d2 = {&before, {0}, calloc(before.count ? before.count : 1, 1)};
+    for (size_t i = 0; i < nr && worker; i++) {
+        bool whole = false;
+        TEST_INT_EQ(tby_screen_worker_delta(worker, ks, tby_record_set_get(registry, i), &whole,
+                                            drop_pair, collect_d2, &d2, &err),
+                    0);
+    }
+    for (size_t k = 0; k < before.count; k++) {
+        if (!d2.gone[k])
+            TEST_INT_EQ(push(&d2.out, &before.v[k]), 0);
+    }
+    qsort(d2.out.v, d2.out.count, sizeof(hit), hit_cmp);
+    qsort(full.v, full.count, sizeof(hit), hit_cmp);
+    TEST_INT_EQ(d2.out.count, full.count);
+    for (size_t k = 0; k < full.count && k < d2.out.count; k++) {
+        TEST_STR_EQ(d2.out.v[k].pair, full.v[k].pair);
+        TEST_CHECK(d2.out.v[k].score == full.v[k].score);
+    }
+    free(d2.gone);
+    free(d2.out.v);
     tby_screen_worker_free(worker);
     /* Both happen, and not to every record (on this 300-entry list most keys are rare, so
      * whole records are common; bench/bench_delta.c measures a large list). */
