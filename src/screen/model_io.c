@@ -147,6 +147,19 @@ int tby_screener_model_save(const tby_screener *s, unsigned char **out, size_t *
     return TBY_OK;
 }
 
+/* Probabilities in [0, 1], all finite: a blob that says otherwise is not a model. */
+static bool model_values_usable(const tby__model *m)
+{
+    for (int k = 0; k < TBY_EVIDENCE_COUNT; k++) {
+        for (int l = 0; l < TBY_LEVEL_MAX; l++) {
+            if (!(m->m[k][l] >= 0.0 && m->m[k][l] <= 1.0 && m->u[k][l] >= 0.0 && m->u[k][l] <= 1.0))
+                return false;
+        }
+    }
+    return m->lambda > 0.0 && m->lambda < 1.0 && m->share_on_list >= 0.0 &&
+           m->share_on_list <= 1.0 && m->em_iterations >= 0;
+}
+
 static int corrupt(tby_error *err, const char *what, size_t at)
 {
     return tby__error(err, TBY_EINVALID, (int64_t)at, "not a usable tabayyun model: %s", what);
@@ -188,6 +201,8 @@ int tby_screener_model_load(tby_screener *s, const unsigned char *data, size_t l
     uint64_t used = get_u64(&r);
     if (r.short_read || used > (r.len - r.at) / 12 || !ref)
         return corrupt(err, "truncated or inconsistent counts", r.at);
+    if (!model_values_usable(&m) || !(entropy >= 0.0 && entropy < 1e6) || (used && !total))
+        return corrupt(err, "weights out of range", r.at);
     tby__freq f;
     tby__freq_init(&f);
     int rc = TBY_OK;
