@@ -144,11 +144,18 @@ int main(int argc, char **argv)
         size_t nread = tby__index_read_set(&s->index, &q, NULL, NULL, read);
         size_t shared = 0, hits = 0;
         bool qualifies = false;
+        float shared_info = 0.0f;
+        uint64_t seen_groups = 0;
         for (size_t i = 0; i < nq; i++)
             shared += has_key(xk, nx, qk[i]);
         for (size_t i = 0; i < nread; i++) {
             if (has_key(xk, nx, read[i].key)) {
+                uint64_t bit = read[i].group ? (uint64_t)1 << (read[i].group - 1) : 0;
+                if (seen_groups & bit)
+                    continue;
+                seen_groups |= bit;
                 hits += read[i].hits;
+                shared_info += read[i].info + 0.01f;
                 qualifies = qualifies || read[i].qualifies;
             }
         }
@@ -157,7 +164,8 @@ int main(int argc, char **argv)
             result = NO_KEY;
         } else if (!hits) {
             result = NOT_READ;
-        } else if (!qualifies && hits < tby__index_min_hits(&q)) {
+        } else if (!qualifies && hits < tby__index_entry_min_hits(tby__index_min_hits(&q),
+                                                                  tby__index_entry_is_long(x))) {
             result = FEW_HITS;
         } else {
             size_t n = tby__index_query(&s->index, &scratch, &q, cands, cap);
@@ -186,11 +194,14 @@ int main(int argc, char **argv)
         outcome[result]++;
         if (show && result != ALERTED) {
             const tby_record *rr = tby_record_set_get(registry, (size_t)r);
-            printf("  lost (%s): %s [%s %s %s %s | %s] -> %s [%s | %s]\n", outcome_names[result],
-                   rr->id, rr->name ? rr->name : "", rr->given ? rr->given : "",
-                   rr->father ? rr->father : "", rr->family ? rr->family : "",
-                   rr->alias_count ? rr->aliases[0] : "", x->record->id,
-                   x->record->name ? x->record->name : "",
+            printf("  lost (%s, shares %.1f of %.1f bits needed, %zu hits of %u, %zu read keys): "
+                   "%s [%s %s %s %s | %s] -> %s [%s | %s]\n",
+                   outcome_names[result], shared_info,
+                   tby__index_candidate_floor(&s->index, read, nread), hits,
+                   tby__index_min_hits(&q), nread, rr->id, rr->name ? rr->name : "",
+                   rr->given ? rr->given : "", rr->father ? rr->father : "",
+                   rr->family ? rr->family : "", rr->alias_count ? rr->aliases[0] : "",
+                   x->record->id, x->record->name ? x->record->name : "",
                    x->record->alias_count ? x->record->aliases[0] : "");
         }
         tby__person_dispose(&q);

@@ -18,7 +18,7 @@
 /* Candidates share at least this part of the information of all the keys a query reads ... */
 #define CANDIDATE_SHARE 0.15f
 /* ... and at least this many times log2(list size) bits. */
-#define CANDIDATE_MIN_BITS 0.8f
+#define CANDIDATE_MIN_BITS 0.5f
 /* A key shared by at most this many entries makes a candidate on its own. */
 #define RARE_KEY_POSTINGS 8
 /* Keys a query always takes, however common, so that every query finds something. */
@@ -177,7 +177,13 @@ int tby__index_build(tby__index *index, const tby__person *entries, size_t count
     size_t cap_pairs = 0, used = 0;
     key_entry *pairs = NULL;
     uint64_t keys[MAX_QUERY_KEYS];
+    index->entry_long = tby__malloc(count ? count : 1);
+    if (!index->entry_long) {
+        rc = TBY_ENOMEM;
+        goto out;
+    }
     for (size_t e = 0; e < count; e++) {
+        index->entry_long[e] = tby__index_entry_is_long(&entries[e]);
         size_t n = person_keys(&entries[e], keys, NULL, MAX_QUERY_KEYS);
         if (used + n > cap_pairs) {
             size_t want = cap_pairs ? cap_pairs * 2 : 4096;
@@ -238,6 +244,7 @@ void tby__index_dispose(tby__index *index)
     tby__free(index->postings);
     tby__free(index->pin_keys);
     tby__free(index->pin_counts);
+    tby__free(index->entry_long);
     memset(index, 0, sizeof(*index));
 }
 
@@ -298,20 +305,48 @@ static int query_key_cmp(const void *x, const void *y)
  * candidate that shares a single common part ("Muhammad") with a three-part query cannot
  * reach a name score that alerts, and scoring it is most of the work a query would do.
  */
-static uint8_t query_min_hits(const tby__person *q)
+/* The most parts with a key in one of the person's names (kunyas aside). */
+static size_t keyed_parts_max(const tby__person *p)
 {
-    for (uint8_t k = 0; k < q->name_count; k++) {
+    size_t best = 0;
+    for (uint8_t k = 0; k < p->name_count; k++) {
         size_t parts = 0;
-        for (size_t i = 0; i < tby_name_part_count(q->names[k]); i++) {
-            const tby_name_part *part = tby_name_part_at(q->names[k], i);
+        for (size_t i = 0; i < tby_name_part_count(p->names[k]); i++) {
+            const tby_name_part *part = tby_name_part_at(p->names[k], i);
             char skel[TBY__SKELETON_MAX];
             /* Only parts that have a key can be shared ("U" in Cho Il U has none). */
             parts += part->role != TBY_ROLE_KUNYA && tby__part_skeleton(part, skel) > 0;
         }
-        if (parts >= 2)
-            return 2;
+        if (parts > best)
+            best = parts;
     }
-    return 1;
+    return best;
+}
+
+static uint8_t query_min_hits(const tby__person *q)
+{
+    return keyed_parts_max(q) >= 2 ? 2 : 1;
+}
+
+bool tby__index_entry_is_long(const tby__person *entry)
+{
+    return keyed_parts_max(entry) >= 3;
+}
+
+/*
+ * Hits an entry needs: two for a query of two parts or more against an entry with a name of
+ * three parts or more, else one. An entry of two parts that shares one of them with the
+ * query (Athraa Ehemd against Adhraa Ahmad Saleh: a typo in the other) has half its name in
+ * common; the information floor then decides.
+ */
+static uint8_t entry_min_hits(uint8_t query_min, bool entry_long)
+{
+    return query_min >= 2 && entry_long ? 2 : 1;
+}
+
+uint8_t tby__index_entry_min_hits(uint8_t query_min, bool entry_long)
+{
+    return entry_min_hits(query_min, entry_long);
 }
 
 static double index_entries(const tby__index *index)
@@ -560,7 +595,8 @@ size_t tby__index_query(const tby__index *index, tby__index_scratch *scratch,
         scratch->via_document[e] = 0;
         scratch->hits[e] = 0;
         scratch->groups[e] = 0;
-        if (hits >= min_hits && (c.via_document || c.score >= floor))
+        if (hits >= entry_min_hits(min_hits, index->entry_long[e]) &&
+            (c.via_document || c.score >= floor))
             scratch->pool[kept++] = c;
     }
     scratch->touched_count = 0;

@@ -39,6 +39,7 @@ typedef struct tby__index {
     uint64_t *pin_keys;
     uint32_t *pin_counts;
     size_t pin_cap;
+    uint8_t *entry_long; /* per entry: a name of three parts or more (tby__index_entry_is_long) */
 } tby__index;
 
 typedef struct tby__candidate {
@@ -84,8 +85,11 @@ typedef struct tby__read_key {
 size_t tby__index_read_set(const tby__index *index, const tby__person *query,
                            int32_t (*delta)(const void *, uint64_t), const void *delta_payload,
                            tby__read_key *out);
-/* Keys an entry must share with the query to be a candidate (unless one qualifies alone). */
+/* Keys an entry must share with the query to be a candidate (unless one qualifies alone):
+ * tby__index_entry_min_hits(tby__index_min_hits(query), tby__index_entry_is_long(entry)). */
 uint8_t tby__index_min_hits(const tby__person *query);
+bool tby__index_entry_is_long(const tby__person *entry);
+uint8_t tby__index_entry_min_hits(uint8_t query_min, bool entry_long);
 /* The information an entry must share to be a candidate of a query with this read set. */
 float tby__index_candidate_floor(const tby__index *index, const tby__read_key *read, size_t n);
 /* Pins key weights (replacing any). 0 or TBY_ENOMEM. */

@@ -262,6 +262,7 @@ typedef struct ks_slot {
     char *id;
     int change;      /* -1 old version, +1 new version */
     size_t position; /* +1: position in the new list */
+    bool is_long;    /* tby__index_entry_is_long */
 } ks_slot;
 
 struct tby_keyset {
@@ -335,7 +336,8 @@ static int keyset_grow(tby_keyset *ks)
     return TBY_OK;
 }
 
-static int keyset_new_slot(tby_keyset *ks, const tby_record *record, int change, size_t position)
+static int keyset_new_slot(tby_keyset *ks, const tby_record *record, int change, size_t position,
+                           bool is_long)
 {
     if (ks->slot_count >= UINT32_MAX - 1)
         return TBY_ENOMEM;
@@ -352,7 +354,7 @@ static int keyset_new_slot(tby_keyset *ks, const tby_record *record, int change,
     if (!id)
         return TBY_ENOMEM;
     memcpy(id, record->id, len + 1);
-    ks->slots[ks->slot_count++] = (ks_slot){id, change, position};
+    ks->slots[ks->slot_count++] = (ks_slot){id, change, position, is_long};
     return TBY_OK;
 }
 
@@ -369,8 +371,10 @@ int tby_keyset_add(tby_keyset *ks, const tby_record *record, int change, size_t 
         return TBY_OK; /* no usable name: never in the index, never a candidate */
     uint64_t keys[TBY__INDEX_MAX_PERSON_KEYS];
     size_t n = tby__index_person_keys(&p, keys, TBY__INDEX_MAX_PERSON_KEYS);
+    bool is_long = tby__index_entry_is_long(&p);
     tby__person_dispose(&p);
-    if (ks->posting_count + n > UINT32_MAX - 1 || keyset_new_slot(ks, record, change, position))
+    if (ks->posting_count + n > UINT32_MAX - 1 ||
+        keyset_new_slot(ks, record, change, position, is_long))
         return tby__error(err, TBY_ENOMEM, -1, "out of memory");
     uint32_t slot = (uint32_t)(ks->slot_count - 1);
     for (size_t i = 0; i < n; i++) {
@@ -459,7 +463,9 @@ static size_t changed_candidates(const tby_keyset *ks, const tby__index *index,
     size_t count = 0;
     for (size_t i = 0; i < SHARE_SLOTS; i++) {
         const share *sh = &table[i];
-        if (sh->slot == UINT32_MAX || sh->hits < min_hits || !(sh->document || sh->score >= floor))
+        if (sh->slot == UINT32_MAX ||
+            sh->hits < tby__index_entry_min_hits(min_hits, ks->slots[sh->slot].is_long) ||
+            !(sh->document || sh->score >= floor))
             continue;
         if (count == cap)
             return SIZE_MAX;
