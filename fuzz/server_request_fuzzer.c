@@ -75,7 +75,7 @@ static tby_server *fuzz_server(void)
         return server;
     tby_error err;
     tby_reader_options ro = TBY_READER_OPTIONS_INIT;
-    tby_server_auth auth = {fuzz_authenticate, NULL, fuzz_audit, NULL, NULL};
+    tby_server_auth auth = {.authenticate = fuzz_authenticate, .audit = fuzz_audit};
     tby_server_options opts = {0};
     opts.max_body_bytes = 64 * 1024; /* small caps so fuzzed inputs reach the limits */
     opts.max_json_depth = 8;
