@@ -426,13 +426,13 @@ static int import_read(importer *im, tby_list_format format, const upload *u, bo
 }
 
 /* Loads the store's lists again and screens against them from now on. */
-static json_t *reload(tby_server *server, tby_store *store)
+static json_t *reload(tby_server *server)
 {
     tby_record_set *set = NULL;
     tby_screener *screener = NULL;
     tby_error err;
     tby_error_clear(&err);
-    int rc = tby_server_load_lists(store, &set, &screener, &err);
+    int rc = tby_server_load_lists(server->opts.db, &set, &screener, &err);
     if (!rc) {
         size_t entries = tby_record_set_count(set);
         rc = tby_server_replace_list(server, set, screener, tby_server_db_path(server->opts.db),
@@ -547,6 +547,6 @@ void tby_server__api_list_import(tby_server *server, tby_server__request *reques
         (json_int_t)stats.rejected, "dropped", (json_int_t)stats.dropped, "audit_seq",
         (json_int_t)stats.audit_seq, "rejects", im.rejects);
     if (answer)
-        json_object_set_new(answer, "screening", reload(server, store));
+        json_object_set_new(answer, "screening", reload(server));
     tby_server__json(out, 200, answer);
 }

@@ -36,11 +36,14 @@ static int on_entry(const tby_store_entry *entry, void *payload)
     return tby_record_set_add(l->set, &copy, l->err);
 }
 
-int tby_server_load_lists(tby_store *store, tby_record_set **set_out, tby_screener **screener_out,
+int tby_server_load_lists(tby_server_db *db, tby_record_set **set_out, tby_screener **screener_out,
                           tby_error *err)
 {
     *set_out = NULL;
     *screener_out = NULL;
+    tby_store *store = tby_server__db_store(db, err);
+    if (!store)
+        return err && err->code ? err->code : TBY_EIO;
     loader l;
     memset(&l, 0, sizeof(l));
     l.err = err;

@@ -257,7 +257,7 @@ int tby_server_new(tby_server **out, const tby_server_options *opts, const tby_s
  * "LIST:ID"), and fits a screener on it. *set_out and *screener_out are the caller's.
  * Returns 0, TBY_EEMPTY (no list, or no usable entry), TBY_EIO, TBY_ENOMEM.
  */
-int tby_server_load_lists(tby_store *store, tby_record_set **set_out, tby_screener **screener_out,
+int tby_server_load_lists(tby_server_db *db, tby_record_set **set_out, tby_screener **screener_out,
                           tby_error *err);
 
 /*
