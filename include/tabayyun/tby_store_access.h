@@ -86,8 +86,8 @@ typedef struct tby_store_user_spec {
  *         password, no grant, a role granted at more than TBY_STORE_MAX_SITES sites; err
  *         names the field); TBY_EIO.
  */
-TBY_API int tby_store_user_add(tby_store *store, const tby_store_user_spec *spec,
-                               const char *actor, int64_t *id_out, tby_error *err);
+TBY_API int tby_store_user_add(tby_store *store, const tby_store_user_spec *spec, const char *actor,
+                               int64_t *id_out, tby_error *err);
 
 /**
  * Grants a user one more role at a site (NULL: every site). Audit entry "user.grant".
@@ -165,10 +165,10 @@ TBY_API int tby_store_password_check(tby_store *store, const char *user, const c
 /** Who a credential belongs to, and what it may do. A plain value. */
 typedef struct tby_store_principal {
     int64_t user_id;
-    char user[TBY_STORE_NAME_LEN]; /* the user's name */
-    char role[TBY_STORE_NAME_LEN]; /* the role the credential acts in */
-    bool all_sites;                /* the role is granted at every site */
-    size_t site_count;             /* else: the sites it is granted at ... */
+    char user[TBY_STORE_NAME_LEN];                       /* the user's name */
+    char role[TBY_STORE_NAME_LEN];                       /* the role the credential acts in */
+    bool all_sites;                                      /* the role is granted at every site */
+    size_t site_count;                                   /* else: the sites it is granted at ... */
     char sites[TBY_STORE_MAX_SITES][TBY_STORE_NAME_LEN]; /* ... by name */
     bool must_change_password; /* sessions: the user logged in with a one-time password */
     int64_t credential_id;     /* the token's or session's id */

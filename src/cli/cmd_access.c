@@ -41,8 +41,9 @@ static int parse_role(access_args *a, const char *value)
     if (colon)
         *colon = '\0';
     if (!tby_store_role_valid(text)) {
-        fprintf(stderr, "tabayyun: --role must be ROLE or ROLE:SITE,SITE with ROLE one of %s, not "
-                        "'%s'\n",
+        fprintf(stderr,
+                "tabayyun: --role must be ROLE or ROLE:SITE,SITE with ROLE one of %s, not "
+                "'%s'\n",
                 TBY_STORE_ROLE_NAMES, value);
         return CLI_USAGE;
     }
@@ -87,8 +88,8 @@ static int parse_access_args(access_args *a, const char *command, const char *co
         for (const char *const *o = allowed; *o && !known; o++)
             known = !strcmp(*o, opt);
         if (!known) {
-            fprintf(stderr, "tabayyun: %s: unknown option '%s' (see tabayyun %s --help)\n",
-                    command, opt, command);
+            fprintf(stderr, "tabayyun: %s: unknown option '%s' (see tabayyun %s --help)\n", command,
+                    opt, command);
             return CLI_USAGE;
         }
         if (!strcmp(opt, "--password-stdin")) {
@@ -162,8 +163,9 @@ static int open_store(tby_store **out, const access_args *a)
     tby_error_clear(&err);
     int rc = tby_store_open(out, a->db, &opts, &err);
     if (rc == TBY_ENOTFOUND) {
-        fprintf(stderr, "tabayyun: %s: no such database (create it with tabayyun db init --db %s)\n",
-                a->db, a->db);
+        fprintf(stderr,
+                "tabayyun: %s: no such database (create it with tabayyun db init --db %s)\n", a->db,
+                a->db);
         return CLI_BADINPUT;
     }
     return rc ? fail(a->db, rc, &err) : CLI_OK;
@@ -216,8 +218,8 @@ static const char user_help[] =
 
 static int user_add(int argc, char **argv, bool is_grant)
 {
-    static const char *const add_opts[] = {"--db",   "--name",           "--role", "--display-name",
-                                           "--as",   "--password-stdin", NULL};
+    static const char *const add_opts[] = {"--db", "--name",           "--role", "--display-name",
+                                           "--as", "--password-stdin", NULL};
     static const char *const grant_opts[] = {"--db", "--name", "--role", "--as", NULL};
     access_args a;
     int rc = parse_access_args(&a, is_grant ? "user grant" : "user add",
@@ -250,7 +252,7 @@ static int user_add(int argc, char **argv, bool is_grant)
         else
             tby_store_rollback(store);
     } else {
-        tby_store_user_spec spec = {a.name,   a.display_name, a.grants, a.grant_count,
+        tby_store_user_spec spec = {a.name,   a.display_name, a.grants,    a.grant_count,
                                     password, NULL,           is_generated};
         rc = tby_store_user_add(store, &spec, who, NULL, &err);
     }
@@ -444,10 +446,10 @@ static int print_token(const tby_store_token_info *t, void *payload)
 {
     const access_args *a = payload;
     if (a->json) {
-        json_t *o = json_pack("{s:I, s:s, s:s, s:s?, s:s, s:s?, s:s?}", "id", (json_int_t)t->id,
-                              "user", t->user, "role", t->role, "label", t->label, "created_at",
-                              t->created_at, "expires_at", t->expires_at, "revoked_at",
-                              t->revoked_at);
+        json_t *o =
+            json_pack("{s:I, s:s, s:s, s:s?, s:s, s:s?, s:s?}", "id", (json_int_t)t->id, "user",
+                      t->user, "role", t->role, "label", t->label, "created_at", t->created_at,
+                      "expires_at", t->expires_at, "revoked_at", t->revoked_at);
         json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
         fputc('\n', stdout);
         json_decref(o);

@@ -190,7 +190,8 @@ static int open_db(const serve_args *args, tby_server_db **db, tby_record_set **
     tby_error_clear(&err);
     int rc = tby_server_db_open(db, args->db, false, &err);
     if (rc == TBY_ENOTFOUND) {
-        fprintf(stderr, "tabayyun: %s: no such database (create it with tabayyun db init --db %s)\n",
+        fprintf(stderr,
+                "tabayyun: %s: no such database (create it with tabayyun db init --db %s)\n",
                 args->db, args->db);
         return CLI_BADINPUT;
     }
@@ -200,8 +201,9 @@ static int open_db(const serve_args *args, tby_server_db **db, tby_record_set **
     }
     rc = tby_server_load_lists(*db, list, screener, &err);
     if (rc == TBY_EEMPTY) {
-        fprintf(stderr, "tabayyun: %s holds no list yet: screening answers 503 until one is "
-                        "imported (tabayyun list import, or POST /v1/lists/{name}/versions)\n",
+        fprintf(stderr,
+                "tabayyun: %s holds no list yet: screening answers 503 until one is "
+                "imported (tabayyun list import, or POST /v1/lists/{name}/versions)\n",
                 args->db);
         return CLI_OK;
     }

@@ -51,13 +51,12 @@ static int on_user(const tby_store_user_info *user, void *payload)
     }
     json_t *grants = json_array();
     for (size_t i = 0; grants && i < user->grant_count; i++)
-        json_array_append_new(grants, json_pack("{s:s, s:s?}", "role", user->grants[i].role,
-                                                "site", user->grants[i].site));
+        json_array_append_new(grants, json_pack("{s:s, s:s?}", "role", user->grants[i].role, "site",
+                                                user->grants[i].site));
     json_t *item = json_pack("{s:s, s:s?, s:s, s:s?, s:b, s:b, s:o*}", "name", user->name,
                              "display_name", user->display_name, "created_at", user->created_at,
-                             "disabled_at", user->disabled_at, "has_password",
-                             user->has_password, "must_change_password",
-                             user->must_change_password, "grants", grants);
+                             "disabled_at", user->disabled_at, "has_password", user->has_password,
+                             "must_change_password", user->must_change_password, "grants", grants);
     if (!item || json_array_append_new(p->items, item)) {
         p->is_oom = true;
         return 1;
@@ -193,7 +192,9 @@ void tby_server__api_user_create(tby_server *server, tby_server__request *reques
         return;
     const char *name = json_string_value(json_object_get(body, "name"));
     tby_store_user_spec spec = {
-        name, json_string_value(json_object_get(body, "display_name")), grants, count, NULL, hash,
+        name,        json_string_value(json_object_get(body, "display_name")),
+        grants,      count,
+        NULL,        hash,
         is_generated};
     tby_server__db_lock(server->opts.db);
     rc = tby_store_user_add(store, &spec, request->principal.user, NULL, &err);
@@ -216,7 +217,8 @@ static bool path_user(tby_server__request *request, char name[TBY_STORE_NAME_LEN
 {
     if (tby_server__path_segment(request, 2, name, TBY_STORE_NAME_LEN))
         return true;
-    tby_server__error(out, 400, "invalid_value", "name", -1, "the user name in the path is not one");
+    tby_server__error(out, 400, "invalid_value", "name", -1,
+                      "the user name in the path is not one");
     return false;
 }
 
@@ -273,9 +275,9 @@ void tby_server__api_user_grant(tby_server *server, tby_server__request *request
     json_t *sites = json_array();
     for (size_t i = 0; sites && i < count && grants[i].site; i++)
         json_array_append_new(sites, json_string(grants[i].site));
-    tby_server__json(out, 200,
-                     json_pack("{s:s, s:s, s:o*}", "name", name, "role", grants[0].role, "sites",
-                               sites));
+    tby_server__json(
+        out, 200,
+        json_pack("{s:s, s:s, s:o*}", "name", name, "role", grants[0].role, "sites", sites));
 }
 
 void tby_server__api_user_password(tby_server *server, tby_server__request *request,
@@ -283,7 +285,8 @@ void tby_server__api_user_password(tby_server *server, tby_server__request *requ
 {
     static const tby_server__field fields[] = {{"password", TBY_TYPE_STRING, false}};
     char name[TBY_STORE_NAME_LEN];
-    if (!path_user(request, name, out) || !tby_server__check_fields(request->json, fields, 1, "", out))
+    if (!path_user(request, name, out) ||
+        !tby_server__check_fields(request->json, fields, 1, "", out))
         return;
     char generated[TBY_STORE_PASSWORD_GENERATED_LEN], hash[TBY_STORE_PASSWORD_HASH_LEN];
     bool is_generated;
@@ -331,10 +334,10 @@ static int on_token(const tby_store_token_info *t, void *payload)
         p->has_more = true;
         return 1;
     }
-    json_t *item = json_pack("{s:I, s:s, s:s, s:s?, s:s, s:s?, s:s?}", "id", (json_int_t)t->id,
-                             "user", t->user, "role", t->role, "label", t->label, "created_at",
-                             t->created_at, "expires_at", t->expires_at, "revoked_at",
-                             t->revoked_at);
+    json_t *item =
+        json_pack("{s:I, s:s, s:s, s:s?, s:s, s:s?, s:s?}", "id", (json_int_t)t->id, "user",
+                  t->user, "role", t->role, "label", t->label, "created_at", t->created_at,
+                  "expires_at", t->expires_at, "revoked_at", t->revoked_at);
     if (!item || json_array_append_new(p->items, item)) {
         p->is_oom = true;
         return 1;
@@ -361,9 +364,9 @@ void tby_server__api_tokens(tby_server *server, tby_server__request *request,
     token_pager pager = {json_array(), cursor, limit, false, false};
     tby_error err;
     tby_error_clear(&err);
-    int rc = pager.items ? tby_store_token_foreach(store, has_user ? user : NULL, on_token, &pager,
-                                                   &err)
-                         : TBY_ENOMEM;
+    int rc = pager.items
+                 ? tby_store_token_foreach(store, has_user ? user : NULL, on_token, &pager, &err)
+                 : TBY_ENOMEM;
     if (pager.is_oom)
         rc = tby__error(&err, TBY_ENOMEM, -1, "out of memory");
     if (rc && rc != 1) {
@@ -373,10 +376,10 @@ void tby_server__api_tokens(tby_server *server, tby_server__request *request,
     }
     size_t n = json_array_size(pager.items);
     char next[32];
-    snprintf(next, sizeof(next), "%lld",
-             n ? (long long)json_integer_value(
-                     json_object_get(json_array_get(pager.items, n - 1), "id"))
-               : 0LL);
+    snprintf(
+        next, sizeof(next), "%lld",
+        n ? (long long)json_integer_value(json_object_get(json_array_get(pager.items, n - 1), "id"))
+          : 0LL);
     tby_server__json(out, 200,
                      json_pack("{s:o, s:s?}", "tokens", pager.items, "next_cursor",
                                pager.has_more ? next : NULL));
@@ -437,8 +440,8 @@ void tby_server__api_token_revoke(tby_server *server, tby_server__request *reque
 {
     char text[32];
     char *end = NULL;
-    long long id = tby_server__path_segment(request, 2, text, sizeof(text)) ? strtoll(text, &end, 10)
-                                                                            : 0;
+    long long id =
+        tby_server__path_segment(request, 2, text, sizeof(text)) ? strtoll(text, &end, 10) : 0;
     if (id < 1 || !end || *end) {
         tby_server__error(out, 400, "invalid_value", "id", -1,
                           "the token id in the path must be a number");

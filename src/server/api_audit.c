@@ -19,9 +19,9 @@
 typedef struct audit_pager {
     json_t *items;
     int64_t limit;
-    int64_t next;   /* the seq after the page, when more follow; else 0 */
-    int64_t first;  /* the first seq on the page */
-    int64_t last;   /* the last */
+    int64_t next;  /* the seq after the page, when more follow; else 0 */
+    int64_t first; /* the first seq on the page */
+    int64_t last;  /* the last */
     bool is_oom;
 } audit_pager;
 
@@ -79,9 +79,9 @@ void tby_server__api_audit(tby_server *server, tby_server__request *request,
              json_array_size(pager.items));
     char next[32];
     snprintf(next, sizeof(next), "%lld", (long long)pager.next);
-    tby_server__json(out, 200,
-                     json_pack("{s:o, s:s?}", "entries", pager.items, "next_cursor",
-                               pager.next ? next : NULL));
+    tby_server__json(
+        out, 200,
+        json_pack("{s:o, s:s?}", "entries", pager.items, "next_cursor", pager.next ? next : NULL));
 }
 
 void tby_server__api_audit_verify(tby_server *server, tby_server__request *request,
@@ -125,9 +125,8 @@ static int on_site_count(const char *site, int64_t records, void *payload)
     if (!c->who->all_sites && (!site || !tby_server_principal_has_site(c->who, site)))
         return 0;
     c->total += records;
-    return json_array_append_new(c->sites,
-                                 json_pack("{s:s?, s:I}", "site", site, "records",
-                                           (json_int_t)records))
+    return json_array_append_new(
+               c->sites, json_pack("{s:s?, s:I}", "site", site, "records", (json_int_t)records))
                ? TBY_ENOMEM
                : 0;
 }
@@ -172,12 +171,12 @@ void tby_server__api_stats(tby_server *server, tby_server__request *request,
         return;
     }
     const tby_server__metrics *m = &server->metrics;
-    json_t *o = json_pack(
-        "{s:{s:I, s:o}, s:o, s:{s:I, s:{s:I, s:I}}, s:b}", "registry", "records",
-        (json_int_t)sites.total, "by_site", sites.sites, "lists", lists.lists, "screenings",
-        "since_start", (json_int_t)atomic_load(&m->screenings), "alerts", "identifier_check",
-        (json_int_t)atomic_load(&m->alerts[TBY_GRADE_IDENTIFIER_CHECK]), "probable",
-        (json_int_t)atomic_load(&m->alerts[TBY_GRADE_PROBABLE]), "all_sites",
-        request->principal.all_sites);
+    json_t *o = json_pack("{s:{s:I, s:o}, s:o, s:{s:I, s:{s:I, s:I}}, s:b}", "registry", "records",
+                          (json_int_t)sites.total, "by_site", sites.sites, "lists", lists.lists,
+                          "screenings", "since_start", (json_int_t)atomic_load(&m->screenings),
+                          "alerts", "identifier_check",
+                          (json_int_t)atomic_load(&m->alerts[TBY_GRADE_IDENTIFIER_CHECK]),
+                          "probable", (json_int_t)atomic_load(&m->alerts[TBY_GRADE_PROBABLE]),
+                          "all_sites", request->principal.all_sites);
     tby_server__json(out, 200, o);
 }

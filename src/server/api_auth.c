@@ -139,6 +139,6 @@ void tby_server__api_password(tby_server *server, tby_server__request *request,
     else if (rc)
         tby_server__store_error(out, rc, &err);
     else
-        tby_server__json(out, 200, json_pack("{s:s, s:b}", "user", request->principal.user,
-                                             "changed", 1));
+        tby_server__json(out, 200,
+                         json_pack("{s:s, s:b}", "user", request->principal.user, "changed", 1));
 }

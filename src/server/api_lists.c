@@ -24,10 +24,10 @@
 
 #include "server/server_int.h"
 
-#define LIST_NAME_MAX   128 /* bytes of a list name */
-#define IMPORT_FILES    3   /* most files one import takes (OFAC: sdn, alt, add) */
-#define REJECTS_SHOWN   20  /* rejected rows listed in an import's answer */
-#define FILE_NAME_MAX   64  /* bytes of an uploaded file's name kept */
+#define LIST_NAME_MAX 128 /* bytes of a list name */
+#define IMPORT_FILES  3   /* most files one import takes (OFAC: sdn, alt, add) */
+#define REJECTS_SHOWN 20  /* rejected rows listed in an import's answer */
+#define FILE_NAME_MAX 64  /* bytes of an uploaded file's name kept */
 
 /* Reads the list name from the path (segment 2 of /v1/lists/{name}/...). False with 400/404. */
 static bool list_name(tby_server__request *request, char *out, size_t size,
@@ -55,14 +55,13 @@ static json_t *version_json(const tby_list_version *v)
 {
     json_t *files = json_array();
     for (size_t i = 0; files && i < v->source_count; i++)
-        json_array_append_new(files, json_pack("{s:s, s:I, s:s, s:s}", "file",
-                                               v->sources[i].file_name, "size",
-                                               (json_int_t)v->sources[i].size, "blake2b",
-                                               v->sources[i].blake2b, "sha256",
-                                               v->sources[i].sha256));
+        json_array_append_new(files,
+                              json_pack("{s:s, s:I, s:s, s:s}", "file", v->sources[i].file_name,
+                                        "size", (json_int_t)v->sources[i].size, "blake2b",
+                                        v->sources[i].blake2b, "sha256", v->sources[i].sha256));
     return json_pack("{s:s, s:I, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o*}", "list",
-                     v->list, "version", (json_int_t)v->number, "format", v->format,
-                     "imported_at", v->imported_at, "imported_by", v->imported_by, "entries",
+                     v->list, "version", (json_int_t)v->number, "format", v->format, "imported_at",
+                     v->imported_at, "imported_by", v->imported_by, "entries",
                      (json_int_t)v->entries, "added", (json_int_t)v->added, "removed",
                      (json_int_t)v->removed, "changed", (json_int_t)v->changed, "unchanged",
                      (json_int_t)v->unchanged, "rejected", (json_int_t)v->rejected, "audit_seq",
@@ -113,8 +112,8 @@ void tby_server__api_lists(tby_server *server, tby_server__request *request,
     version_pager pager = {json_array(), 0, 0, false, true, 0};
     tby_error err;
     tby_error_clear(&err);
-    int rc = pager.items ? tby_store_list_versions(store, NULL, on_version, &pager, &err)
-                         : TBY_ENOMEM;
+    int rc =
+        pager.items ? tby_store_list_versions(store, NULL, on_version, &pager, &err) : TBY_ENOMEM;
     if (rc) {
         json_decref(pager.items);
         tby_server__store_error(out, rc, &err);
@@ -138,8 +137,8 @@ void tby_server__api_list_versions(tby_server *server, tby_server__request *requ
     version_pager pager = {json_array(), cursor, limit, false, false, 0};
     tby_error err;
     tby_error_clear(&err);
-    int rc = pager.items ? tby_store_list_versions(store, name, on_version, &pager, &err)
-                         : TBY_ENOMEM;
+    int rc =
+        pager.items ? tby_store_list_versions(store, name, on_version, &pager, &err) : TBY_ENOMEM;
     if (rc && rc != 1) {
         json_decref(pager.items);
         tby_server__store_error(out, rc, &err);
@@ -156,9 +155,9 @@ void tby_server__api_list_versions(tby_server *server, tby_server__request *requ
 
 typedef struct diff_pager {
     json_t *items;
-    size_t skip;      /* entries before the page */
-    size_t limit;     /* entries on the page */
-    size_t seen;      /* entries so far */
+    size_t skip;  /* entries before the page */
+    size_t limit; /* entries on the page */
+    size_t seen;  /* entries so far */
     bool is_oom;
 } diff_pager;
 
@@ -178,8 +177,9 @@ static json_t *diff_entry_json(const tby_list_diff_entry *e)
         json_t *fields = json_object();
         for (size_t i = 0; fields && i < e->field_count; i++)
             json_object_set_new(fields, e->fields[i],
-                                json_pack("{s:o, s:o}", "old", value_or_null(old_root, e->fields[i]),
-                                          "new", value_or_null(new_root, e->fields[i])));
+                                json_pack("{s:o, s:o}", "old",
+                                          value_or_null(old_root, e->fields[i]), "new",
+                                          value_or_null(new_root, e->fields[i])));
         json_object_set_new(o, "fields", fields ? fields : json_null());
         json_object_set_new(o, "identity_changed", json_boolean(e->is_identity_changed));
     } else if (o) {
@@ -234,9 +234,9 @@ void tby_server__api_list_diff(tby_server *server, tby_server__request *request,
     diff_pager pager = {json_array(), (size_t)cursor, (size_t)limit, 0, false};
     tby_list_diff_stats stats;
     memset(&stats, 0, sizeof(stats));
-    rc = pager.items ? tby_store_list_diff(store, name, from, to, on_diff_entry, &pager, &stats,
-                                           &err)
-                     : TBY_ENOMEM;
+    rc = pager.items
+             ? tby_store_list_diff(store, name, from, to, on_diff_entry, &pager, &stats, &err)
+             : TBY_ENOMEM;
     if (!rc && pager.is_oom)
         rc = tby__error(&err, TBY_ENOMEM, -1, "out of memory");
     if (rc) {
@@ -244,8 +244,8 @@ void tby_server__api_list_diff(tby_server *server, tby_server__request *request,
         tby_server__store_error(out, rc, &err);
         return;
     }
-    snprintf(request->audit_subject, sizeof(request->audit_subject), "list:%.64s@%lld..%lld",
-             name, (long long)from, (long long)to);
+    snprintf(request->audit_subject, sizeof(request->audit_subject), "list:%.64s@%lld..%lld", name,
+             (long long)from, (long long)to);
     snprintf(request->audit_outcome, sizeof(request->audit_outcome), "%zu of %zu entries",
              json_array_size(pager.items), pager.seen);
     char next[32];
@@ -277,7 +277,7 @@ static const tby_server__field file_fields[] = {
 
 /* The uploaded files, written to a private directory. */
 typedef struct upload {
-    char dir[256];                                  /* "" until made */
+    char dir[256];                                      /* "" until made */
     char paths[IMPORT_FILES][256 + FILE_NAME_MAX + 32]; /* each file */
     size_t count;
 } upload;
@@ -367,8 +367,8 @@ static bool upload_file(upload *u, json_t *file, size_t i, tby_server_response *
 /* An import in progress: the session, the rejected rows, what stopped the reader. */
 typedef struct importer {
     tby_store_import *import;
-    json_t *rejects;   /* the first REJECTS_SHOWN, for the answer */
-    tby_error error;   /* why on_record stopped the read */
+    json_t *rejects; /* the first REJECTS_SHOWN, for the answer */
+    tby_error error; /* why on_record stopped the read */
 } importer;
 
 static int import_on_record(const tby_record *record, void *payload)
@@ -463,9 +463,8 @@ void tby_server__api_list_import(tby_server *server, tby_server__request *reques
     size_t need_min = format == TBY_LIST_FORMAT_OFAC ? 2 : 1;
     size_t need_max = format == TBY_LIST_FORMAT_OFAC ? 3 : 1;
     if (json_array_size(files) < need_min || json_array_size(files) > need_max) {
-        tby_server__error(out, 400, "invalid_value", "files", -1,
-                          "format %s takes %zu%s file(s)%s", format_name, need_min,
-                          need_max > need_min ? " to 3" : "",
+        tby_server__error(out, 400, "invalid_value", "files", -1, "format %s takes %zu%s file(s)%s",
+                          format_name, need_min, need_max > need_min ? " to 3" : "",
                           format == TBY_LIST_FORMAT_OFAC ? ": sdn.csv, alt.csv, add.csv" : "");
         return;
     }
@@ -501,9 +500,9 @@ void tby_server__api_list_import(tby_server *server, tby_server__request *reques
     opts.strict = strict;
     tby_server_db *db = server->opts.db;
     tby_server__db_lock(db);
-    int rc = im.rejects ? tby_store_list_import_begin(store, name, format_name, &opts, &im.import,
-                                                      &err)
-                        : tby__error(&err, TBY_ENOMEM, -1, "out of memory");
+    int rc = im.rejects
+                 ? tby_store_list_import_begin(store, name, format_name, &opts, &im.import, &err)
+                 : tby__error(&err, TBY_ENOMEM, -1, "out of memory");
     for (size_t i = 0; !rc && i < u.count; i++)
         rc = tby_store_import_source(im.import, u.paths[i], &err);
     tby_list_stats list_stats;

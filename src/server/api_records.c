@@ -75,8 +75,7 @@ static bool check_one(tby_server *server, tby_server__request *request, tby_stor
         if (who->site_count != 1) {
             field_name(field, sizeof(field), is_many, i, "site");
             tby_server__error(out, 400, "missing_field", field, -1,
-                              "%s is required: user %s works for several sites", field,
-                              who->user);
+                              "%s is required: user %s works for several sites", field, who->user);
             return false;
         }
         if (json_object_set_new(record, "site", json_string(who->sites[0]))) {
@@ -180,7 +179,8 @@ void tby_server__api_records(tby_server *server, tby_server__request *request,
         }
     }
     /* Every record names the same site: the audit names it too. */
-    const char *site = json_string_value(json_object_get(many ? json_array_get(many, 0) : one, "site"));
+    const char *site =
+        json_string_value(json_object_get(many ? json_array_get(many, 0) : one, "site"));
     for (size_t i = 1; site && i < count; i++) {
         const char *other = json_string_value(json_object_get(json_array_get(many, i), "site"));
         if (!other || strcmp(other, site))

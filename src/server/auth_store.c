@@ -29,7 +29,7 @@
 #define LIMIT_MAX_FAILURES 16   /* most failures a key may be allowed */
 
 typedef struct cache_entry {
-    uint8_t hash[32];               /* BLAKE2b-256 of the credential */
+    uint8_t hash[32]; /* BLAKE2b-256 of the credential */
     tby_server_credential_kind kind;
     uint64_t generation;            /* the provider's generation when cached */
     int64_t valid_until_ns;         /* CLOCK_MONOTONIC */
@@ -49,14 +49,14 @@ typedef struct limit_entry {
 } limit_entry;
 
 typedef struct store_auth {
-    tby_server_db *db;                      /* borrowed */
-    tby_server_auth_store_options opts;     /* resolved */
-    atomic_uint_fast64_t generation;        /* bumped when credentials change */
-    pthread_key_t cache_key;                /* this thread's thread_cache */
-    pthread_mutex_t caches_lock;            /* guards caches */
-    thread_cache *caches;                   /* every thread's */
-    pthread_mutex_t limit_lock;             /* guards limits */
-    limit_entry limits[LIMIT_SLOTS];        /* the rate limiter */
+    tby_server_db *db;                  /* borrowed */
+    tby_server_auth_store_options opts; /* resolved */
+    atomic_uint_fast64_t generation;    /* bumped when credentials change */
+    pthread_key_t cache_key;            /* this thread's thread_cache */
+    pthread_mutex_t caches_lock;        /* guards caches */
+    thread_cache *caches;               /* every thread's */
+    pthread_mutex_t limit_lock;         /* guards limits */
+    limit_entry limits[LIMIT_SLOTS];    /* the rate limiter */
 } store_auth;
 
 static int64_t wall_ms(void)
@@ -74,8 +74,7 @@ static void principal_from_store(tby_server_principal *out, const tby_store_prin
     snprintf(out->user, sizeof(out->user), "%s", in->user);
     out->role = tby_server_role_lookup(in->role, strlen(in->role));
     out->all_sites = in->all_sites;
-    out->site_count = in->site_count < TBY_SERVER_MAX_SITES ? in->site_count
-                                                            : TBY_SERVER_MAX_SITES;
+    out->site_count = in->site_count < TBY_SERVER_MAX_SITES ? in->site_count : TBY_SERVER_MAX_SITES;
     for (size_t i = 0; i < out->site_count; i++)
         snprintf(out->sites[i], sizeof(out->sites[i]), "%s", in->sites[i]);
     out->must_change_password = in->must_change_password;
@@ -121,11 +120,10 @@ static int store_authenticate(void *ctx, const tby_server_credential *credential
     if (!store)
         return err && err->code ? err->code : TBY_EIO;
     tby_store_principal principal;
-    int rc = credential->kind == TBY_CREDENTIAL_BEARER
-                 ? tby_store_token_verify(store, credential->value, credential->len, &principal,
-                                          err)
-                 : tby_store_session_verify(store, credential->value, credential->len,
-                                            &principal, err);
+    int rc =
+        credential->kind == TBY_CREDENTIAL_BEARER
+            ? tby_store_token_verify(store, credential->value, credential->len, &principal, err)
+            : tby_store_session_verify(store, credential->value, credential->len, &principal, err);
     if (rc)
         return rc;
     principal_from_store(out, &principal);
@@ -161,10 +159,10 @@ static int store_audit(void *ctx, const tby_server_audit_event *event, tby_error
     tby_store *store = tby_server__db_store(auth->db, err);
     if (!store)
         return err && err->code ? err->code : TBY_EIO;
-    json_t *detail = json_pack(
-        "{s:s, s:s, s:s, s:s?, s:s, s:i, s:s?}", "role", tby_server_role_name(event->who->role),
-        "method", event->method, "path", event->path, "site", event->site, "purpose",
-        event->purpose, "status", event->status, "outcome", event->outcome);
+    json_t *detail = json_pack("{s:s, s:s, s:s, s:s?, s:s, s:i, s:s?}", "role",
+                               tby_server_role_name(event->who->role), "method", event->method,
+                               "path", event->path, "site", event->site, "purpose", event->purpose,
+                               "status", event->status, "outcome", event->outcome);
     char *text = NULL;
     if (detail) {
         size_t len = json_dumpb(detail, NULL, 0, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -183,8 +181,7 @@ static int store_audit(void *ctx, const tby_server_audit_event *event, tby_error
     snprintf(action, sizeof(action), "api.%s", event->action);
     tby_server__db_lock(auth->db);
     int rc = tby_store_audit_append(store, event->who->user, action,
-                                    event->subject ? event->subject : event->path, text, NULL,
-                                    err);
+                                    event->subject ? event->subject : event->path, text, NULL, err);
     tby_server__db_unlock(auth->db);
     tby__free(text);
     return rc;
@@ -234,8 +231,8 @@ static unsigned limit_wait(store_auth *auth, const char *key, int64_t now)
     limit_expire(auth, e, now);
     if (e->count < auth->opts.login_failures)
         return 0;
-    int64_t until = e->failures[e->count - auth->opts.login_failures] +
-                    (int64_t)auth->opts.login_window * 1000;
+    int64_t until =
+        e->failures[e->count - auth->opts.login_failures] + (int64_t)auth->opts.login_window * 1000;
     return (unsigned)((until - now + 999) / 1000);
 }
 

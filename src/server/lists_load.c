@@ -9,8 +9,8 @@
 
 typedef struct loader {
     tby_record_set *set;
-    const char *list;   /* the list being read */
-    tby_buf id;         /* scratch: "LIST:ID" */
+    const char *list;     /* the list being read */
+    tby_buf id;           /* scratch: "LIST:ID" */
     struct json_t *names; /* the lists' names */
     tby_error *err;
 } loader;

@@ -44,8 +44,7 @@ static bool decode(const char *s, size_t len, bool plus_is_blank, char *out, siz
     return tby__utf8_validate(out, used) == used;
 }
 
-int tby_server__query(const tby_server__request *request, const char *name, char *out,
-                      size_t size)
+int tby_server__query(const tby_server__request *request, const char *name, char *out, size_t size)
 {
     out[0] = '\0';
     if (request->query_fn) {

@@ -61,8 +61,7 @@ const tby_server__route tby_server__routes[] = {
 
     /* The audit log names people and records: reading it is itself audited. */
     {"GET", "/v1/audit", "audit", R_AUD | R_ADM, PD | WHY | STORE, tby_server__api_audit},
-    {"GET", "/v1/audit/verify", "audit_verify", R_AUD | R_ADM, STORE,
-     tby_server__api_audit_verify},
+    {"GET", "/v1/audit/verify", "audit_verify", R_AUD | R_ADM, STORE, tby_server__api_audit_verify},
     {"GET", "/v1/stats", "stats", R_ANA | R_SUP | R_AUD | R_ADM, STORE, tby_server__api_stats},
 
     /* Users and tokens: the store writes each change to the audit log itself. */

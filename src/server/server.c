@@ -404,8 +404,7 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *connection,
          * closed without one, which is all a client that will not stop can be told.
          */
         h->discarded += len;
-        if (h->request.early.status == 408 ||
-            h->discarded > 16 * (uint64_t)h->request.body.cap ||
+        if (h->request.early.status == 408 || h->discarded > 16 * (uint64_t)h->request.body.cap ||
             tby_server__now_ns() - h->request.start_ns >
                 (int64_t)server->opts.timeout_seconds * 1000000000) {
             h->status = h->request.early.status;

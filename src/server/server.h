@@ -200,12 +200,12 @@ void tby_server_db_free(tby_server_db *db);
 const char *tby_server_db_path(const tby_server_db *db);
 
 typedef struct tby_server_auth_store_options {
-    unsigned session_seconds;  /* a browser session's life; 0: 8 hours */
-    unsigned cache_seconds;    /* how long a verified credential is trusted before the store
-                                  is asked again (changes made through this server apply at
-                                  once, others within this time); 0: 10 */
-    unsigned login_failures;   /* failed logins allowed per user and per client address ... */
-    unsigned login_window;     /* ... within this many seconds, then 429; 0: 5 and 900 */
+    unsigned session_seconds; /* a browser session's life; 0: 8 hours */
+    unsigned cache_seconds;   /* how long a verified credential is trusted before the store
+                                 is asked again (changes made through this server apply at
+                                 once, others within this time); 0: 10 */
+    unsigned login_failures;  /* failed logins allowed per user and per client address ... */
+    unsigned login_window;    /* ... within this many seconds, then 429; 0: 5 and 900 */
 } tby_server_auth_store_options;
 
 /*

@@ -84,26 +84,26 @@ struct tby_server__request {
     char client[64];                /* the client's address ("memory" in tby_server_handle) */
     tby_server_credential_kind credential_kind; /* how the caller authenticated */
     char session[TBY_SERVER_SESSION_LEN];       /* the session id, for a session credential */
-    const char *method;             /* borrowed for the request's life */
-    const char *path;               /* borrowed, without the query string ... */
-    size_t path_len;                /* ... which starts at path[path_len] if any */
-    tby_server__header_fn query_fn; /* or, on the HTTP path, this reads the parameters */
-    void *query_ctx;                /* ... (undecoded but for "+") */
-    int64_t start_ns;               /* CLOCK_MONOTONIC when the headers arrived */
-    bool is_authenticated;          /* principal is valid */
-    tby_server_principal principal; /* who is calling */
-    tby_buf body;                   /* the body, capped at the server's max_body_bytes */
-    bool is_responded;              /* a response was decided before the body ended */
-    struct json_t *json;            /* the parsed body (JSON routes), owned */
-    char audit_subject[160];        /* set by handlers of personal-data routes once they
-                                       touch personal data (audited only then): what ... */
-    const char *audit_site;         /* ... for which site (borrowed from json) ... */
-    const char *audit_purpose;      /* ... why (borrowed from json) ... */
-    char audit_outcome[64];         /* ... and with what result */
+    const char *method;                         /* borrowed for the request's life */
+    const char *path;                           /* borrowed, without the query string ... */
+    size_t path_len;                            /* ... which starts at path[path_len] if any */
+    tby_server__header_fn query_fn;           /* or, on the HTTP path, this reads the parameters */
+    void *query_ctx;                          /* ... (undecoded but for "+") */
+    int64_t start_ns;                         /* CLOCK_MONOTONIC when the headers arrived */
+    bool is_authenticated;                    /* principal is valid */
+    tby_server_principal principal;           /* who is calling */
+    tby_buf body;                             /* the body, capped at the server's max_body_bytes */
+    bool is_responded;                        /* a response was decided before the body ended */
+    struct json_t *json;                      /* the parsed body (JSON routes), owned */
+    char audit_subject[160];                  /* set by handlers of personal-data routes once they
+                                                 touch personal data (audited only then): what ... */
+    const char *audit_site;                   /* ... for which site (borrowed from json) ... */
+    const char *audit_purpose;                /* ... why (borrowed from json) ... */
+    char audit_outcome[64];                   /* ... and with what result */
     char purpose[TBY_SERVER_PURPOSE_MAX + 1]; /* TBY_ROUTE_PURPOSE: the purpose stated */
-    bool is_audited;                /* the handler recorded the access itself (in the
-                                       transaction of the change it made) */
-    tby_server_response early;      /* the response decided in begin or body_append */
+    bool is_audited;                          /* the handler recorded the access itself (in the
+                                                 transaction of the change it made) */
+    tby_server_response early;                /* the response decided in begin or body_append */
 };
 
 void tby_server__request_init(tby_server__request *request);
@@ -212,8 +212,7 @@ bool tby_server__authorize_site(tby_server *server, tby_server__request *request
  * The value of query parameter `name` ("%XX" and "+" decoded) into out (NUL-terminated).
  * Returns 1 when present, 0 when absent, -1 when present but too long or badly encoded.
  */
-int tby_server__query(const tby_server__request *request, const char *name, char *out,
-                      size_t size);
+int tby_server__query(const tby_server__request *request, const char *name, char *out, size_t size);
 
 /*
  * Reads an integer query parameter into *out (left as is when absent). False with 400 in *out
@@ -339,12 +338,12 @@ typedef struct tby_server__worker_slot tby_server__worker_slot;
  * made for, so an old list is freed once the last of them lets go.
  */
 typedef struct tby_server__list {
-    atomic_int refs;                /* the server's, requests', workers' */
-    const tby_screener *screener;   /* the screener (borrowed, or `owned`) */
-    tby_screener *owned_screener;   /* NULL when borrowed */
-    tby_record_set *owned_set;      /* the entries it screens; NULL when borrowed */
-    size_t entries;                 /* for /v1/health and /metrics */
-    char name[256];                 /* for /v1/health */
+    atomic_int refs;              /* the server's, requests', workers' */
+    const tby_screener *screener; /* the screener (borrowed, or `owned`) */
+    tby_screener *owned_screener; /* NULL when borrowed */
+    tby_record_set *owned_set;    /* the entries it screens; NULL when borrowed */
+    size_t entries;               /* for /v1/health and /metrics */
+    char name[256];               /* for /v1/health */
 } tby_server__list;
 
 /* The current list with a reference (release it), or NULL when the server has none. */

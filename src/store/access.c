@@ -300,8 +300,8 @@ int tby_store_user_add(tby_store *store, const tby_store_user_spec *spec, const 
     bool is_mine;
     if ((rc = write_begin(store, &is_mine, err)))
         return rc;
-    tby_store__user_row row = {0,    spec->name, spec->display_name, hash[0] ? hash : NULL,
-                               at,   NULL,       spec->must_change_password};
+    tby_store__user_row row = {0,  spec->name, spec->display_name,        hash[0] ? hash : NULL,
+                               at, NULL,       spec->must_change_password};
     int64_t id = 0;
     rc = ops(store)->user_insert(store->conn, &row, &id, err);
     if (rc == TBY_EEXISTS) {
@@ -584,10 +584,10 @@ int tby_store_password_check(tby_store *store, const char *user, const char *pas
     if (!is_real)
         pthread_once(&dummy_once, dummy_make);
     size_t len = strlen(password);
-    int verified = len <= TBY_STORE_PASSWORD_MAX
-                       ? crypto_pwhash_str_verify(is_real ? found.password_hash : dummy_hash, password,
-                                                  len)
-                       : -1;
+    int verified =
+        len <= TBY_STORE_PASSWORD_MAX
+            ? crypto_pwhash_str_verify(is_real ? found.password_hash : dummy_hash, password, len)
+            : -1;
     sodium_memzero(found.password_hash, sizeof(found.password_hash));
     if (!is_real || verified != 0 || found.is_disabled)
         return tby__error(err, TBY_ENOTFOUND, -1, "unknown user or wrong password");
@@ -721,7 +721,8 @@ static int on_found_credential(const tby_store__credential_row *row, void *paylo
     out->user_id = row->user_id;
     snprintf(out->user, sizeof(out->user), "%s", row->user ? row->user : "");
     snprintf(out->role, sizeof(out->role), "%s", row->role ? row->role : "");
-    snprintf(out->expires_at, sizeof(out->expires_at), "%s", row->expires_at ? row->expires_at : "");
+    snprintf(out->expires_at, sizeof(out->expires_at), "%s",
+             row->expires_at ? row->expires_at : "");
     out->is_revoked = row->revoked_at != NULL;
     return 0;
 }
@@ -743,8 +744,7 @@ static int credential_verify(tby_store *store, tby_store__credential_kind kind, 
     bool is_mine;
     int rc = tby_store__read_begin(store, &is_mine, err);
     if (!rc)
-        rc = ops(store)->credential_find(store->conn, kind, hash, on_found_credential, &found,
-                                         err);
+        rc = ops(store)->credential_find(store->conn, kind, hash, on_found_credential, &found, err);
     char now[TBY_STORE__TIME_LEN];
     tby_store__now(now);
     if (!rc && found.is_revoked)
@@ -777,8 +777,8 @@ int tby_store_token_verify(tby_store *store, const char *token, size_t len,
     return credential_verify(store, TBY_STORE__TOKEN, token, len, out, err);
 }
 
-int tby_store_session_verify(tby_store *store, const char *id, size_t len,
-                             tby_store_principal *out, tby_error *err)
+int tby_store_session_verify(tby_store *store, const char *id, size_t len, tby_store_principal *out,
+                             tby_error *err)
 {
     return credential_verify(store, TBY_STORE__SESSION, id, len, out, err);
 }
@@ -830,8 +830,7 @@ static int credential_create(tby_store *store, tby_store__credential_kind kind, 
     if (!rc) {
         secret_make(text_out, kind == TBY_STORE__TOKEN ? token_prefix : "", hash);
         tby_store__credential_row row = {
-            0, found.id, user, principal.role, label, at, lifetime_seconds ? expires : NULL,
-            NULL};
+            0, found.id, user, principal.role, label, at, lifetime_seconds ? expires : NULL, NULL};
         rc = ops(store)->credential_insert(store->conn, kind, &row, hash, &id, err);
     }
     if (!rc) {
@@ -938,8 +937,8 @@ typedef struct token_lister {
 static int on_token_row(const tby_store__credential_row *row, void *payload)
 {
     token_lister *l = payload;
-    tby_store_token_info info = {row->id,         row->user,       row->role ? row->role : "",
-                                 row->label,      row->created_at, row->expires_at,
+    tby_store_token_info info = {row->id,        row->user,       row->role ? row->role : "",
+                                 row->label,     row->created_at, row->expires_at,
                                  row->revoked_at};
     return l->cb(&info, l->payload);
 }

@@ -71,12 +71,12 @@ typedef struct tby_store__access_backend {
     /* Sets disabled_at and revokes every token and session of the user. */
     int (*user_disable)(tby_store__conn *conn, int64_t user_id, const char *at, tby_error *err);
     /* Every user (or the one named) with each grant, by user name, role and site. */
-    int (*users_scan)(tby_store__conn *conn, const char *name, tby_store__user_cb cb,
-                      void *payload, tby_error *err);
+    int (*users_scan)(tby_store__conn *conn, const char *name, tby_store__user_cb cb, void *payload,
+                      tby_error *err);
     /* Grants a role at a site (NULL: every site), creating the site when new; TBY_EEXISTS
        when the user has that grant already. */
-    int (*grant_insert)(tby_store__conn *conn, int64_t user_id, const char *role,
-                        const char *site, const char *at, const char *by, tby_error *err);
+    int (*grant_insert)(tby_store__conn *conn, int64_t user_id, const char *role, const char *site,
+                        const char *at, const char *by, tby_error *err);
     /* The sites of a user's grants of a role (cb's site NULL: every site), by site name. */
     int (*grants_scan)(tby_store__conn *conn, int64_t user_id, const char *role,
                        int (*cb)(const char *site, void *payload), void *payload, tby_error *err);

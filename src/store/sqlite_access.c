@@ -51,8 +51,7 @@ static const char *column_text_or_null(sqlite3_stmt *stmt, int column)
 
 /* Runs a statement that returns no rows, finalizes it; *changes_out (optional) receives the
    rows it changed. */
-static int run(sqlite3 *db, sqlite3_stmt *stmt, const char *what, int *changes_out,
-               tby_error *err)
+static int run(sqlite3 *db, sqlite3_stmt *stmt, const char *what, int *changes_out, tby_error *err)
 {
     int rc = sqlite3_step(stmt);
     int result = rc == SQLITE_DONE ? TBY_OK : db_fail(db, rc, what, err);
@@ -112,8 +111,8 @@ static int access_user_find(tby_store__conn *conn, const char *name,
 {
     sqlite3 *db;
     sqlite3_stmt *stmt;
-    int rc = prepare(conn, "SELECT " USER_COLUMNS " FROM users u WHERE u.name = ?1", &db, &stmt,
-                     err);
+    int rc =
+        prepare(conn, "SELECT " USER_COLUMNS " FROM users u WHERE u.name = ?1", &db, &stmt, err);
     if (rc)
         return rc;
     bind_text(stmt, 1, name);
@@ -429,8 +428,10 @@ static int access_registry_site(tby_store__conn *conn, const char *record_id, bo
         const char *name = column_text_or_null(stmt, 0);
         size_t len = name ? strlen(name) : 0;
         if (len >= site_size)
-            rc = tby__error(err, TBY_ETOOLARGE, -1, "record %.63s: its site is longer than %zu "
-                            "bytes", record_id, site_size - 1);
+            rc = tby__error(err, TBY_ETOOLARGE, -1,
+                            "record %.63s: its site is longer than %zu "
+                            "bytes",
+                            record_id, site_size - 1);
         else if (name)
             memcpy(site, name, len + 1);
     } else if (step != SQLITE_DONE) {
@@ -440,8 +441,8 @@ static int access_registry_site(tby_store__conn *conn, const char *record_id, bo
     return rc;
 }
 
-static int access_registry_counts(tby_store__conn *conn, tby_store__site_count_cb cb,
-                                  void *payload, tby_error *err)
+static int access_registry_counts(tby_store__conn *conn, tby_store__site_count_cb cb, void *payload,
+                                  tby_error *err)
 {
     sqlite3 *db;
     sqlite3_stmt *stmt;
@@ -464,9 +465,9 @@ static int access_registry_counts(tby_store__conn *conn, tby_store__site_count_c
 }
 
 const tby_store__access_backend tby_store__sqlite_access = {
-    access_user_insert,       access_user_find,        access_user_set_password,
-    access_user_disable,      access_users_scan,       access_grant_insert,
+    access_user_insert,       access_user_find,         access_user_set_password,
+    access_user_disable,      access_users_scan,        access_grant_insert,
     access_grants_scan,       access_credential_insert, access_credential_find,
-    access_credential_revoke, access_tokens_scan,      access_registry_site,
+    access_credential_revoke, access_tokens_scan,       access_registry_site,
     access_registry_counts,
 };

@@ -34,28 +34,17 @@ typedef struct cell_spec {
 } cell_spec;
 
 static const cell_spec specs[] = {
-    {"health", "*", false, 200},
-    {"metrics", "*", false, 200},
-    {"openapi", "*", false, 200},
-    {"login", "*", false, 200},
-    {"logout", "rasud", false, 200},
-    {"change_password", "rasud", false, 200},
-    {"screen", "rasd", true, 200},
-    {"submit_records", "rd", true, 200},
-    {"lists", "asud", false, 200},
-    {"list_versions", "asud", false, 200},
-    {"import_list", "d", false, 200},
-    {"list_diff", "asd", false, 200},
-    {"audit", "ud", false, 200},
-    {"audit_verify", "ud", false, 200},
-    {"stats", "asud", false, 200},
-    {"users", "d", false, 200},
-    {"create_user", "d", false, 201},
-    {"disable_user", "d", false, 200},
-    {"grant_role", "d", false, 200},
-    {"reset_password", "d", false, 200},
-    {"tokens", "d", false, 200},
-    {"create_token", "d", false, 201},
+    {"health", "*", false, 200},       {"metrics", "*", false, 200},
+    {"openapi", "*", false, 200},      {"login", "*", false, 200},
+    {"logout", "rasud", false, 200},   {"change_password", "rasud", false, 200},
+    {"screen", "rasd", true, 200},     {"submit_records", "rd", true, 200},
+    {"lists", "asud", false, 200},     {"list_versions", "asud", false, 200},
+    {"import_list", "d", false, 200},  {"list_diff", "asd", false, 200},
+    {"audit", "ud", false, 200},       {"audit_verify", "ud", false, 200},
+    {"stats", "asud", false, 200},     {"users", "d", false, 200},
+    {"create_user", "d", false, 201},  {"disable_user", "d", false, 200},
+    {"grant_role", "d", false, 200},   {"reset_password", "d", false, 200},
+    {"tokens", "d", false, 200},       {"create_token", "d", false, 201},
     {"revoke_token", "d", false, 200},
 };
 
@@ -103,9 +92,9 @@ typedef struct caller {
 } caller;
 
 static caller callers[] = {
-    {"m-registrar", "registrar", NULL, "", "", 0}, {"m-analyst", "analyst", NULL, "", "", 0},
+    {"m-registrar", "registrar", NULL, "", "", 0},   {"m-analyst", "analyst", NULL, "", "", 0},
     {"m-supervisor", "supervisor", NULL, "", "", 0}, {"m-auditor", "auditor", NULL, "", "", 0},
-    {"m-admin", "admin", NULL, "", "", 0},         {"reg-a", "registrar", "camp-a", "", "", 0},
+    {"m-admin", "admin", NULL, "", "", 0},           {"reg-a", "registrar", "camp-a", "", "", 0},
     {"ana-a", "analyst", "camp-a", "", "", 0},
 };
 #define CALLER_COUNT (sizeof(callers) / sizeof(callers[0]))
@@ -345,8 +334,8 @@ static void test_server_matrix__role_route_site(void)
                 char client[32];
                 snprintf(client, sizeof(client), "10.0.0.%zu", i + 1);
                 json_t *answer = NULL;
-                int status = call(&f, client, route->method, path, c->token, false, text, &answer,
-                                  NULL);
+                int status =
+                    call(&f, client, route->method, path, c->token, false, text, &answer, NULL);
                 int expected = allowed ? spec->ok_status : 403;
                 if (status != expected)
                     fprintf(stderr, "  %s %s as %s%s%s: %d, expected %d\n", route->method, path,
@@ -464,9 +453,10 @@ static void test_server_matrix__audit(void)
     TEST_STR_EQ(after_records.actor, "reg-a");
 
     /* All or nothing: the third record is bad, so neither of the others is stored. */
-    const char *bad = "{\"records\": [{\"id\": \"N-3\", \"name\": \"Aya Salem\"}, {\"id\": \"N-4\", "
-                      "\"name\": \"Aya Salem\"}, {\"id\": \"N-5\", \"name\": \"Aya Salem\", "
-                      "\"birth_date\": \"1990-02-30\"}]}";
+    const char *bad =
+        "{\"records\": [{\"id\": \"N-3\", \"name\": \"Aya Salem\"}, {\"id\": \"N-4\", "
+        "\"name\": \"Aya Salem\"}, {\"id\": \"N-5\", \"name\": \"Aya Salem\", "
+        "\"birth_date\": \"1990-02-30\"}]}";
     TEST_INT_EQ(call(&f, "m", "POST", "/v1/records", reg->token, false, bad, &json, NULL), 400);
     TEST_STR_EQ(error_field(json), "records[2].birth_date");
     json_decref(json);
@@ -481,8 +471,8 @@ static void test_server_matrix__audit(void)
     TEST_INT_EQ(last_audit(&f).seq, after_records.seq);
 
     /* The export is itself audited, and the chain verifies over all of it. */
-    TEST_INT_EQ(call(&f, "m", "GET", "/v1/audit?limit=2&purpose=quarterly+review",
-                     callers[3].token, false, NULL, &json, NULL),
+    TEST_INT_EQ(call(&f, "m", "GET", "/v1/audit?limit=2&purpose=quarterly+review", callers[3].token,
+                     false, NULL, &json, NULL),
                 200);
     TEST_INT_EQ(json_array_size(json_object_get(json, "entries")), 2);
     TEST_STR_EQ(json_string_value(json_object_get(json, "next_cursor")), "3");
@@ -490,9 +480,8 @@ static void test_server_matrix__audit(void)
     last_entry after_export = last_audit(&f);
     TEST_STR_EQ(after_export.action, "api.audit");
     TEST_CHECK(strstr(after_export.detail, "\"purpose\":\"quarterly review\"") != NULL);
-    TEST_INT_EQ(call(&f, "m", "GET", "/v1/audit/verify", callers[3].token, false, NULL, &json,
-                     NULL),
-                200);
+    TEST_INT_EQ(
+        call(&f, "m", "GET", "/v1/audit/verify", callers[3].token, false, NULL, &json, NULL), 200);
     TEST_CHECK(json_is_true(json_object_get(json, "ok")));
     TEST_INT_EQ(json_integer_value(json_object_get(json, "head_seq")), after_export.seq);
     json_decref(json);
@@ -627,10 +616,8 @@ static void test_server_matrix__sessions(void)
     /* ... and per address, whoever the user. */
     for (int i = 0; i < 5; i++) {
         char body[128];
-        snprintf(body, sizeof(body), "{\"user\": \"nobody-%d\", \"password\": \"guess guess\"}",
-                 i);
-        TEST_INT_EQ(call(&f, "10.3.0.1", "POST", "/v1/login", NULL, false, body, NULL, NULL),
-                    401);
+        snprintf(body, sizeof(body), "{\"user\": \"nobody-%d\", \"password\": \"guess guess\"}", i);
+        TEST_INT_EQ(call(&f, "10.3.0.1", "POST", "/v1/login", NULL, false, body, NULL, NULL), 401);
     }
     TEST_INT_EQ(call(&f, "10.3.0.1", "POST", "/v1/login", NULL, false,
                      "{\"user\": \"m-admin\", \"password\": \"matrix-password-0\"}", NULL, NULL),
@@ -660,8 +647,8 @@ static void test_server_matrix__tokens(void)
 
     /* A token made through the server works at once, and is shown only in that answer. */
     TEST_INT_EQ(call(&f, "m", "POST", "/v1/tokens", admin->token, false,
-                     "{\"user\": \"ana-a\", \"label\": \"laptop\", \"expires_in_days\": 30}",
-                     &json, NULL),
+                     "{\"user\": \"ana-a\", \"label\": \"laptop\", \"expires_in_days\": 30}", &json,
+                     NULL),
                 201);
     char token[TBY_STORE_SECRET_LEN];
     snprintf(token, sizeof(token), "%s", json_string_value(json_object_get(json, "token")));
@@ -669,9 +656,8 @@ static void test_server_matrix__tokens(void)
     TEST_STR_EQ(json_string_value(json_object_get(json, "role")), "analyst");
     json_decref(json);
     TEST_INT_EQ(call(&f, "m", "GET", "/v1/lists", token, false, NULL, NULL, NULL), 200);
-    TEST_INT_EQ(call(&f, "m", "GET", "/v1/tokens?user=ana-a", admin->token, false, NULL, &json,
-                     NULL),
-                200);
+    TEST_INT_EQ(
+        call(&f, "m", "GET", "/v1/tokens?user=ana-a", admin->token, false, NULL, &json, NULL), 200);
     char *listing = json_dumps(json, 0);
     TEST_CHECK(listing && strstr(listing, token) == NULL);
     TEST_CHECK(listing && strstr(listing, "laptop") != NULL);
@@ -684,9 +670,9 @@ static void test_server_matrix__tokens(void)
     TEST_INT_EQ(call(&f, "m", "GET", "/v1/lists", token, false, NULL, NULL, NULL), 401);
     TEST_INT_EQ(call(&f, "m", "DELETE", path, admin->token, false, NULL, NULL, NULL), 404);
     /* Disabling a user ends their tokens at once. */
-    TEST_INT_EQ(call(&f, "m", "POST", "/v1/users/ana-a/disable", admin->token, false, NULL, NULL,
-                     NULL),
-                200);
+    TEST_INT_EQ(
+        call(&f, "m", "POST", "/v1/users/ana-a/disable", admin->token, false, NULL, NULL, NULL),
+        200);
     TEST_INT_EQ(call(&f, "m", "GET", "/v1/lists", callers[6].token, false, NULL, NULL, NULL), 401);
     /* Admin errors name their field. */
     TEST_INT_EQ(call(&f, "m", "POST", "/v1/users", admin->token, false,

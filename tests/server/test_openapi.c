@@ -138,8 +138,8 @@ static void test_server_openapi__error_codes(void)
     codes = json_object_get(codes, "enum");
     TEST_CHECK(json_array_size(codes) > 0);
     static const char *const sources[] = {
-        "src/server/dispatch.c",   "src/server/body.c",      "src/server/api_screen.c",
-        "src/server/reply.c",      "src/server/api_auth.c",  "src/server/api_store.c",
+        "src/server/dispatch.c",    "src/server/body.c",      "src/server/api_screen.c",
+        "src/server/reply.c",       "src/server/api_auth.c",  "src/server/api_store.c",
         "src/server/api_records.c", "src/server/api_lists.c", "src/server/api_admin.c"};
     enum { SOURCE_COUNT = sizeof(sources) / sizeof(sources[0]) };
     static char text[SOURCE_COUNT][1 << 17];

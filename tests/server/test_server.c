@@ -82,7 +82,8 @@ static bool fixture_open(fixture *f, size_t max_body)
         fprintf(stderr, "fixture: %s\n", err.message);
         return false;
     }
-    tby_server_auth auth = {.authenticate = test_authenticate, .audit = test_audit, .ctx = &f->auth};
+    tby_server_auth auth = {
+        .authenticate = test_authenticate, .audit = test_audit, .ctx = &f->auth};
     tby_server_options opts = {0};
     opts.max_body_bytes = max_body;
     opts.list_entries = tby_record_set_count(f->list);
@@ -320,27 +321,31 @@ static void test_server_handle__validation(void)
         const char *code, *field;
     } cases[] = {
         {"{\"record\": {\"name\": \"Ali\"", 400, "bad_json", NULL},
-        {"{\"record\": {\"name\": \"Ali\"}, \"purpose\": \"x\", \"limit\": 3}", 400, "unknown_field",
-         "limit"},
+        {"{\"record\": {\"name\": \"Ali\"}, \"purpose\": \"x\", \"limit\": 3}", 400,
+         "unknown_field", "limit"},
         {"{\"record\": {\"name\": \"Ali\"}}", 400, "missing_field", "purpose"},
         {"{\"record\": {\"name\": \"Ali\"}, \"purpose\": 7}", 400, "wrong_type", "purpose"},
         {"{\"purpose\": \"x\"}", 400, "missing_field", "record"},
-        {"{\"purpose\": \"t\", \"record\": {\"birth_date\": \"1980\"}}", 400, "missing_field", "record.name"},
-        {"{\"purpose\": \"t\", \"record\": {\"name\": \"Ali\", \"birthdate\": \"1980\"}}", 400, "unknown_field",
-         "record.birthdate"},
-        {"{\"purpose\": \"t\", \"record\": {\"name\": [\"Ali\"]}}", 400, "wrong_type", "record.name"},
-        {"{\"purpose\": \"t\", \"record\": {\"name\": \"Ali Hasan\", \"birth_date\": \"1990-02-30\"}}", 400,
-         "invalid_value", "record.birth_date"},
-        {"{\"purpose\": \"t\", \"record\": {\"name\": \"Ali Hasan\", \"sex\": \"x\"}}", 400, "invalid_value",
-         "record.sex"},
-        {"{\"purpose\": \"t\", \"record\": {\"name\": \"Ali Hasan\"}, \"threshold\": 0.00001}", 400, "invalid_value",
-         "threshold"},
-        {"{\"purpose\": \"t\", \"record\": {\"name\": \"Ali Hasan\"}, \"max_alerts\": 0}", 400, "invalid_value",
-         "max_alerts"},
+        {"{\"purpose\": \"t\", \"record\": {\"birth_date\": \"1980\"}}", 400, "missing_field",
+         "record.name"},
+        {"{\"purpose\": \"t\", \"record\": {\"name\": \"Ali\", \"birthdate\": \"1980\"}}", 400,
+         "unknown_field", "record.birthdate"},
+        {"{\"purpose\": \"t\", \"record\": {\"name\": [\"Ali\"]}}", 400, "wrong_type",
+         "record.name"},
+        {"{\"purpose\": \"t\", \"record\": {\"name\": \"Ali Hasan\", \"birth_date\": "
+         "\"1990-02-30\"}}",
+         400, "invalid_value", "record.birth_date"},
+        {"{\"purpose\": \"t\", \"record\": {\"name\": \"Ali Hasan\", \"sex\": \"x\"}}", 400,
+         "invalid_value", "record.sex"},
+        {"{\"purpose\": \"t\", \"record\": {\"name\": \"Ali Hasan\"}, \"threshold\": 0.00001}", 400,
+         "invalid_value", "threshold"},
+        {"{\"purpose\": \"t\", \"record\": {\"name\": \"Ali Hasan\"}, \"max_alerts\": 0}", 400,
+         "invalid_value", "max_alerts"},
         {"{\"record\": {\"name\": \"Ali Hasan\"}, \"purpose\": \"\"}", 400, "invalid_value",
          "purpose"},
         {"{\"record\": \"Ali\", \"purpose\": \"x\"}", 400, "wrong_type", "record"},
-        {"{\"purpose\": \"t\", \"record\": {\"name\": \"...\"}}", 422, "no_usable_name", "record.name"},
+        {"{\"purpose\": \"t\", \"record\": {\"name\": \"...\"}}", 422, "no_usable_name",
+         "record.name"},
         {"{\"record\": {\"name\": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]"
          "]]]]]]}}",
          400, "too_deep", NULL},

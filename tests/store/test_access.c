@@ -40,8 +40,8 @@ static void test_store_access__users_and_grants(void)
 {
     tby_store *store = fresh("users.db");
     tby_error err;
-    const tby_store_grant grants[] = {{"registrar", "camp-a"}, {"registrar", "camp-b"},
-                                      {"analyst", NULL}};
+    const tby_store_grant grants[] = {
+        {"registrar", "camp-a"}, {"registrar", "camp-b"}, {"analyst", NULL}};
     tby_store_user_spec spec = {"amina", "Amina S.", grants, 3, NULL, NULL, false};
     int64_t id = 0;
     TEST_INT_EQ(tby_store_user_add(store, &spec, "test", &id, &err), 0);
@@ -107,8 +107,8 @@ static int on_user(const tby_store_user_info *user, void *payload)
 static void test_store_access__list_users(void)
 {
     tby_store *store = fresh("list.db");
-    const tby_store_grant grants[] = {{"registrar", "camp-b"}, {"registrar", "camp-a"},
-                                      {"analyst", NULL}};
+    const tby_store_grant grants[] = {
+        {"registrar", "camp-b"}, {"registrar", "camp-a"}, {"analyst", NULL}};
     tby_store_user_spec spec = {"amina", NULL, grants, 3, "a long password", NULL, false};
     TEST_INT_EQ(tby_store_user_add(store, &spec, "test", NULL, NULL), 0);
     const tby_store_grant one[] = {{"auditor", NULL}};
@@ -166,9 +166,9 @@ static void test_store_access__passwords(void)
     TEST_INT_EQ(tby_store_user_set_password(store, "root", NULL, hash, false, "root", &err), 0);
     TEST_INT_EQ(tby_store_password_check(store, "root", generated, NULL, NULL, &err),
                 TBY_ENOTFOUND);
-    TEST_INT_EQ(tby_store_password_check(store, "root", "correct horse battery", NULL,
-                                         &must_change, &err),
-                0);
+    TEST_INT_EQ(
+        tby_store_password_check(store, "root", "correct horse battery", NULL, &must_change, &err),
+        0);
     TEST_CHECK(!must_change);
     TEST_INT_EQ(tby_store_user_set_password(store, "root", NULL, "plain", false, "root", &err),
                 TBY_EINVALID);
@@ -188,8 +188,8 @@ static void test_store_access__tokens(void)
     char path[300];
     store_test_path(path, sizeof(path), "tokens.db");
     tby_error err;
-    const tby_store_grant grants[] = {{"registrar", "camp-a"}, {"registrar", "camp-b"},
-                                      {"analyst", "camp-a"}};
+    const tby_store_grant grants[] = {
+        {"registrar", "camp-a"}, {"registrar", "camp-b"}, {"analyst", "camp-a"}};
     tby_store_user_spec spec = {"amina", NULL, grants, 3, NULL, NULL, false};
     TEST_INT_EQ(tby_store_user_add(store, &spec, "admin", NULL, &err), 0);
 
@@ -203,9 +203,9 @@ static void test_store_access__tokens(void)
                 TBY_EINVALID);
     TEST_INT_EQ(tby_store_token_create(store, "nobody", NULL, NULL, 0, "admin", token, &id, &err),
                 TBY_ENOTFOUND);
-    TEST_INT_EQ(tby_store_token_create(store, "amina", "registrar", "desk 3", 0, "admin", token,
-                                       &id, &err),
-                0);
+    TEST_INT_EQ(
+        tby_store_token_create(store, "amina", "registrar", "desk 3", 0, "admin", token, &id, &err),
+        0);
     TEST_CHECK(strncmp(token, "tby_", 4) == 0);
     TEST_INT_EQ(strlen(token), 4 + 43);
     /* The token is nowhere in the database; its hash is. */
@@ -228,13 +228,11 @@ static void test_store_access__tokens(void)
     TEST_INT_EQ(who.credential_id, id);
     TEST_INT_EQ(who.expires_at_ms, 0);
     /* A prefix, a changed character, a session lookup of a token: unknown. */
-    TEST_INT_EQ(tby_store_token_verify(store, token, strlen(token) - 1, &who, &err),
-                TBY_ENOTFOUND);
+    TEST_INT_EQ(tby_store_token_verify(store, token, strlen(token) - 1, &who, &err), TBY_ENOTFOUND);
     char changed[TBY_STORE_SECRET_LEN];
     snprintf(changed, sizeof(changed), "%s", token);
     changed[10] = changed[10] == 'A' ? 'B' : 'A';
-    TEST_INT_EQ(tby_store_token_verify(store, changed, strlen(changed), &who, &err),
-                TBY_ENOTFOUND);
+    TEST_INT_EQ(tby_store_token_verify(store, changed, strlen(changed), &who, &err), TBY_ENOTFOUND);
     TEST_INT_EQ(tby_store_session_verify(store, token, strlen(token), &who, &err), TBY_ENOTFOUND);
 
     /* A second token, then a revoke of the first: only the second works. */
