@@ -187,16 +187,13 @@ void tby_server__api_user_create(tby_server *server, tby_server__request *reques
         tby_server__store_error(out, rc, &err);
         return;
     }
-    tby_store *store = tby_server__store(server, out);
-    if (!store)
-        return;
     const char *name = json_string_value(json_object_get(body, "name"));
     tby_store_user_spec spec = {
         name,        json_string_value(json_object_get(body, "display_name")),
         grants,      count,
         NULL,        hash,
         is_generated};
-    tby_server__db_lock(server->opts.db);
+    tby_store *store = tby_server__db_lock(server->opts.db);
     rc = tby_store_user_add(store, &spec, request->principal.user, NULL, &err);
     tby_server__db_unlock(server->opts.db);
     if (rc) {
@@ -228,12 +225,9 @@ void tby_server__api_user_disable(tby_server *server, tby_server__request *reque
     char name[TBY_STORE_NAME_LEN];
     if (!path_user(request, name, out))
         return;
-    tby_store *store = tby_server__store(server, out);
-    if (!store)
-        return;
     tby_error err;
     tby_error_clear(&err);
-    tby_server__db_lock(server->opts.db);
+    tby_store *store = tby_server__db_lock(server->opts.db);
     int rc = tby_store_user_disable(store, name, request->principal.user, &err);
     tby_server__db_unlock(server->opts.db);
     if (rc) {
@@ -252,13 +246,10 @@ void tby_server__api_user_grant(tby_server *server, tby_server__request *request
     size_t count = 0;
     if (!path_user(request, name, out) || !read_role(request->json, "", grants, &count, out))
         return;
-    tby_store *store = tby_server__store(server, out);
-    if (!store)
-        return;
     tby_error err;
     tby_error_clear(&err);
     /* All the grants land together, or none. */
-    tby_server__db_lock(server->opts.db);
+    tby_store *store = tby_server__db_lock(server->opts.db);
     int rc = tby_store_begin(store, &err);
     for (size_t i = 0; !rc && i < count; i++)
         rc = tby_store_user_grant(store, name, &grants[i], request->principal.user, &err);
@@ -298,10 +289,7 @@ void tby_server__api_user_password(tby_server *server, tby_server__request *requ
         tby_server__store_error(out, rc, &err);
         return;
     }
-    tby_store *store = tby_server__store(server, out);
-    if (!store)
-        return;
-    tby_server__db_lock(server->opts.db);
+    tby_store *store = tby_server__db_lock(server->opts.db);
     rc = tby_store_user_set_password(store, name, NULL, hash, true, request->principal.user, &err);
     tby_server__db_unlock(server->opts.db);
     if (rc) {
@@ -404,9 +392,6 @@ void tby_server__api_token_create(tby_server *server, tby_server__request *reque
                           "expires_in_days must be 1..3660");
         return;
     }
-    tby_store *store = tby_server__store(server, out);
-    if (!store)
-        return;
     const char *user = json_string_value(json_object_get(body, "user"));
     const char *role = json_string_value(json_object_get(body, "role"));
     const char *label = json_string_value(json_object_get(body, "label"));
@@ -414,9 +399,11 @@ void tby_server__api_token_create(tby_server *server, tby_server__request *reque
     int64_t id = 0;
     tby_error err;
     tby_error_clear(&err);
-    tby_server__db_lock(server->opts.db);
+    tby_store *store = tby_server__db_lock(server->opts.db);
     int rc = tby_store_token_create(store, user, role, label, (int64_t)day_count * 86400,
                                     request->principal.user, token, &id, &err);
+    tby_store_principal who;
+    int verified = rc ? rc : tby_store_token_verify(store, token, strlen(token), &who, NULL);
     tby_server__db_unlock(server->opts.db);
     if (rc == TBY_ENOTFOUND)
         tby__error_field(&err, "user");
@@ -424,8 +411,6 @@ void tby_server__api_token_create(tby_server *server, tby_server__request *reque
         tby_server__store_error(out, rc, &err);
         return;
     }
-    tby_store_principal who;
-    int verified = tby_store_token_verify(store, token, strlen(token), &who, NULL);
     tby_server__json(out, 201,
                      json_pack("{s:I, s:s, s:s, s:s, s:s?, s:o}", "id", (json_int_t)id, "token",
                                token, "user", user, "role", verified ? "" : who.role, "label",
@@ -447,12 +432,9 @@ void tby_server__api_token_revoke(tby_server *server, tby_server__request *reque
                           "the token id in the path must be a number");
         return;
     }
-    tby_store *store = tby_server__store(server, out);
-    if (!store)
-        return;
     tby_error err;
     tby_error_clear(&err);
-    tby_server__db_lock(server->opts.db);
+    tby_store *store = tby_server__db_lock(server->opts.db);
     int rc = tby_store_token_revoke(store, id, request->principal.user, &err);
     tby_server__db_unlock(server->opts.db);
     if (rc) {

@@ -351,7 +351,9 @@ static bool upload_file(upload *u, json_t *file, size_t i, tby_server_response *
     /* Numbered, so that two files of one name do not overwrite each other. */
     char name[FILE_NAME_MAX];
     safe_name(name, sizeof(name), json_string_value(json_object_get(file, "name")), i);
-    snprintf(u->paths[u->count], sizeof(u->paths[0]), "%s/%zu-%s", u->dir, i + 1, name);
+    char path[sizeof(u->paths[0])];
+    snprintf(path, sizeof(path), "%s/%zu-%s", u->dir, i + 1, name);
+    memcpy(u->paths[u->count], path, sizeof(path));
     FILE *f = fopen(u->paths[u->count], "wb");
     bool ok = f && fwrite(data, 1, len, f) == len;
     if (f && fclose(f) != 0)
@@ -469,9 +471,6 @@ void tby_server__api_list_import(tby_server *server, tby_server__request *reques
         return;
     }
     bool strict = json_is_true(json_object_get(body, "strict"));
-    tby_store *store = tby_server__store(server, out);
-    if (!store)
-        return;
 
     upload u;
     memset(&u, 0, sizeof(u));
@@ -499,7 +498,7 @@ void tby_server__api_list_import(tby_server *server, tby_server__request *reques
     opts.actor = request->principal.user;
     opts.strict = strict;
     tby_server_db *db = server->opts.db;
-    tby_server__db_lock(db);
+    tby_store *store = tby_server__db_lock(db);
     int rc = im.rejects
                  ? tby_store_list_import_begin(store, name, format_name, &opts, &im.import, &err)
                  : tby__error(&err, TBY_ENOMEM, -1, "out of memory");

@@ -166,11 +166,8 @@ void tby_server__api_records(tby_server *server, tby_server__request *request,
                           "records must hold 1..%d records", RECORDS_MAX);
         return;
     }
-    tby_store *store = tby_server__store(server, out);
-    if (!store)
-        return;
     tby_server_db *db = server->opts.db;
-    tby_server__db_lock(db);
+    tby_store *store = tby_server__db_lock(db);
     for (size_t i = 0; i < count; i++) {
         if (!check_one(server, request, store, many ? json_array_get(many, i) : one, many != NULL,
                        i, out)) {

@@ -156,9 +156,6 @@ static void store_changed(void *ctx)
 static int store_audit(void *ctx, const tby_server_audit_event *event, tby_error *err)
 {
     store_auth *auth = ctx;
-    tby_store *store = tby_server__db_store(auth->db, err);
-    if (!store)
-        return err && err->code ? err->code : TBY_EIO;
     json_t *detail = json_pack("{s:s, s:s, s:s, s:s?, s:s, s:i, s:s?}", "role",
                                tby_server_role_name(event->who->role), "method", event->method,
                                "path", event->path, "site", event->site, "purpose", event->purpose,
@@ -179,7 +176,7 @@ static int store_audit(void *ctx, const tby_server_audit_event *event, tby_error
         return tby__error(err, TBY_ENOMEM, -1, "out of memory");
     char action[96];
     snprintf(action, sizeof(action), "api.%s", event->action);
-    tby_server__db_lock(auth->db);
+    tby_store *store = tby_server__db_lock(auth->db);
     int rc = tby_store_audit_append(store, event->who->user, action,
                                     event->subject ? event->subject : event->path, text, NULL, err);
     tby_server__db_unlock(auth->db);
@@ -302,8 +299,8 @@ static int store_login(void *ctx, const tby_server_login *login, tby_server_logi
     pthread_mutex_unlock(&auth->limit_lock);
     tby_store_principal principal;
     char session[TBY_STORE_SECRET_LEN];
-    tby_server__db_lock(auth->db);
-    rc = tby_store_session_create(store, login->user, login->role, auth->opts.session_seconds,
+    tby_store *writer = tby_server__db_lock(auth->db);
+    rc = tby_store_session_create(writer, login->user, login->role, auth->opts.session_seconds,
                                   login->user, session, &principal, err);
     tby_server__db_unlock(auth->db);
     if (rc)
@@ -322,10 +319,7 @@ static int store_logout(void *ctx, const tby_server_principal *who,
     store_auth *auth = ctx;
     if (credential->kind != TBY_CREDENTIAL_SESSION)
         return TBY_OK;
-    tby_store *store = tby_server__db_store(auth->db, err);
-    if (!store)
-        return err && err->code ? err->code : TBY_EIO;
-    tby_server__db_lock(auth->db);
+    tby_store *store = tby_server__db_lock(auth->db);
     int rc = tby_store_session_revoke(store, credential->value, credential->len, who->user, err);
     tby_server__db_unlock(auth->db);
     store_changed(auth);
@@ -367,8 +361,8 @@ static int store_change_password(void *ctx, const tby_server_principal *who, con
         tby__error_field(err, "new_password");
         return rc;
     }
-    tby_server__db_lock(auth->db);
-    rc = tby_store_user_set_password(store, who->user, NULL, hash, false, who->user, err);
+    tby_store *writer = tby_server__db_lock(auth->db);
+    rc = tby_store_user_set_password(writer, who->user, NULL, hash, false, who->user, err);
     tby_server__db_unlock(auth->db);
     sodium_memzero(hash, sizeof(hash));
     store_changed(auth);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// The server's database (server.h, tby_server_db): one store connection per thread that uses
-// it (the store is one tby_store per thread), opened on the thread's first use and closed
-// with the db, and one write lock for the whole process.
+// The server's database (server.h, tby_server_db): one store connection per thread that reads
+// (the store is one tby_store per thread), opened on the thread's first use and closed with
+// the db, and one connection for writes, used by whichever thread holds the write lock.
 //
 // Why a lock of our own when SQLite has one: a connection that finds the database locked by
 // another waits in SQLite's busy handler, which sleeps 1, 2, 5, 10 ... ms between tries; the
@@ -20,6 +20,7 @@ typedef struct db_slot {
 
 struct tby_server_db {
     char path[4096];
+    tby_store *writer;          /* the connection every write goes through, under write_lock */
     pthread_key_t key;          /* this thread's db_slot */
     pthread_mutex_t slots_lock; /* guards slots */
     db_slot *slots;             /* every connection opened, for closing */
@@ -70,11 +71,10 @@ int tby_server_db_open(tby_server_db **out, const char *path, bool create, tby_e
     pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
     pthread_mutex_init(&db->write_lock, &attr);
     pthread_mutexattr_destroy(&attr);
-    /* Open (and migrate) now, on this thread, so that a bad file is reported at start. */
-    tby_store *store = NULL;
-    int rc = db_open_store(path, create, &store, err);
-    if (!rc)
-        rc = db_adopt(db, store, err);
+    /* The writer, opened (and the schema migrated) now, so that a bad file is reported at
+       start. One connection for every write keeps its page cache: a connection that sees
+       another's commit must drop its cache and read the pages again. */
+    int rc = db_open_store(path, create, &db->writer, err);
     if (rc) {
         tby_server_db_free(db);
         return rc;
@@ -87,6 +87,7 @@ void tby_server_db_free(tby_server_db *db)
 {
     if (!db)
         return;
+    tby_store_close(db->writer);
     for (db_slot *slot = db->slots, *next; slot; slot = next) {
         next = slot->next;
         tby_store_close(slot->store);
@@ -114,9 +115,10 @@ tby_store *tby_server__db_store(tby_server_db *db, tby_error *err)
     return store;
 }
 
-void tby_server__db_lock(tby_server_db *db)
+tby_store *tby_server__db_lock(tby_server_db *db)
 {
     pthread_mutex_lock(&db->write_lock);
+    return db->writer;
 }
 
 void tby_server__db_unlock(tby_server_db *db)

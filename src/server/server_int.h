@@ -288,8 +288,13 @@ void tby_server__api_token_revoke(tby_server *server, tby_server__request *reque
 /* This thread's store connection; NULL with 500 in *out when it cannot be opened. */
 tby_store *tby_server__store(tby_server *server, tby_server_response *out);
 
-/* The write lock of the server's database (server.h, tby_server_db); recursive. */
-void tby_server__db_lock(tby_server_db *db);
+/*
+ * The write lock of the server's database (server.h, tby_server_db), recursive: returns the
+ * connection every write goes through, the holder's until tby_server__db_unlock. Reads
+ * outside a write use this thread's connection, tby_server__db_store (NULL with err filled
+ * when it cannot be opened).
+ */
+tby_store *tby_server__db_lock(tby_server_db *db);
 void tby_server__db_unlock(tby_server_db *db);
 tby_store *tby_server__db_store(tby_server_db *db, tby_error *err);
 
