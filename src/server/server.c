@@ -115,6 +115,20 @@ static int read_text_file(const char *path, char **out, tby_error *err)
 
 /* ===== Life ===== */
 
+/* Frees a server that tby_server_new did not finish making (no threads, no key yet). */
+static void server_discard(tby_server *server)
+{
+    if (!server)
+        return;
+    tby_server__list_release(server->list);
+    pthread_mutex_destroy(&server->list_lock);
+    tby__free(server->tls_cert_pem);
+    if (server->tls_key_pem)
+        sodium_memzero(server->tls_key_pem, strlen(server->tls_key_pem));
+    tby__free(server->tls_key_pem);
+    tby__free(server);
+}
+
 int tby_server_new(tby_server **out, const tby_server_options *opts, const tby_screener *screener,
                    const tby_server_auth *auth, tby_error *err)
 {
@@ -134,44 +148,31 @@ int tby_server_new(tby_server **out, const tby_server_options *opts, const tby_s
                         opts->threshold);
         goto fail;
     }
+    if ((opts->tls_cert != NULL) != (opts->tls_key != NULL)) {
+        rc = tby__error(err, TBY_EINVALID, -1, "TLS needs both a certificate and a key");
+        goto fail;
+    }
     server = tby__calloc(1, sizeof(*server));
     if (!server) {
         rc = tby__error(err, TBY_ENOMEM, -1, "out of memory");
         goto fail;
     }
+    pthread_mutex_init(&server->list_lock, NULL);
     server->opts = *opts;
     snprintf(server->bind, sizeof(server->bind), "%s", opts->bind ? opts->bind : "127.0.0.1");
     server->opts.bind = server->bind;
     server->opts.list_name = NULL; /* kept in the list */
     server->opts.tls_cert = server->opts.tls_key = NULL;
-    pthread_mutex_init(&server->list_lock, NULL);
     if (screener) {
         server->list = list_new(screener, NULL, NULL, opts->list_entries, opts->list_name);
         if (!server->list) {
-            pthread_mutex_destroy(&server->list_lock);
-            tby__free(server);
-            server = NULL;
             rc = tby__error(err, TBY_ENOMEM, -1, "out of memory");
             goto fail;
         }
     }
-    if ((opts->tls_cert != NULL) != (opts->tls_key != NULL)) {
-        tby_server__list_release(server->list);
-        pthread_mutex_destroy(&server->list_lock);
-        tby__free(server);
-        server = NULL;
-        rc = tby__error(err, TBY_EINVALID, -1, "TLS needs both a certificate and a key");
-        goto fail;
-    }
     if (opts->tls_cert && ((rc = read_text_file(opts->tls_cert, &server->tls_cert_pem, err)) ||
-                           (rc = read_text_file(opts->tls_key, &server->tls_key_pem, err)))) {
-        tby__free(server->tls_cert_pem);
-        tby_server__list_release(server->list);
-        pthread_mutex_destroy(&server->list_lock);
-        tby__free(server);
-        server = NULL;
+                           (rc = read_text_file(opts->tls_key, &server->tls_key_pem, err))))
         goto fail;
-    }
     if (!server->opts.threads) {
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
         server->opts.threads = cores > 0 ? (unsigned)cores : 1;
@@ -194,12 +195,6 @@ int tby_server_new(tby_server **out, const tby_server_options *opts, const tby_s
     server->auth = *auth;
     server->started_ns = tby_server__now_ns();
     if (pthread_key_create(&server->worker_key, NULL)) {
-        tby_server__list_release(server->list);
-        pthread_mutex_destroy(&server->list_lock);
-        tby__free(server->tls_cert_pem);
-        tby__free(server->tls_key_pem);
-        tby__free(server);
-        server = NULL;
         rc = tby__error(err, TBY_ENOMEM, -1, "out of thread keys");
         goto fail;
     }
@@ -207,6 +202,7 @@ int tby_server_new(tby_server **out, const tby_server_options *opts, const tby_s
     *out = server;
     return 0;
 fail:
+    server_discard(server);
     if (auth && auth->free)
         auth->free(auth->ctx);
     return rc;

@@ -146,6 +146,8 @@ stop_server; check "SIGTERM: clean exit" 0 $?
 "$bin" audit show --db "$db" | grep -q 'amina.*api.screen.*record Q1.*"purpose":"registration"'
 check "the audit names who screened whom, where and why" 0 $?
 "$bin" audit show --db "$db" | grep -q 'root .*user.login'; check "logins are audited" 0 $?
+"$bin" audit show --db "$db" | grep -q 'api.list_diff .*list:watchlist@1..2.*"purpose":"weekly review"'
+check "a purpose given in the query is decoded" 0 $?
 
 # ===== HTTPS =====
 if command -v openssl >/dev/null; then
