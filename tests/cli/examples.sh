@@ -37,7 +37,7 @@ kill -TERM "$script"
 wait "$script"; check "stops on SIGTERM" 0 $?
 grep -q 'SIGTERM: stopping' "$tmp/served/serve.err"; check "... and stops the server" 0 $?
 
-bash examples/run.sh --batch "$bin" > "$tmp/batch" 2>&1; check "examples/run.sh --batch" 0 $?
+TMPDIR=$tmp bash examples/run.sh --batch "$bin" > "$tmp/batch" 2>&1; check "examples/run.sh --batch" 0 $?
 grep -q '== Alerts' "$tmp/batch"; check "the batch demo screens the registry" 0 $?
 
 echo "$passed passed, $fail failed"
