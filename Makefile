@@ -1,13 +1,15 @@
 # SPDX-License-Identifier: Apache-2.0
-# Everyday commands. `make run` builds a release and runs the main job on the sample data;
-# `make test` builds with ASan and UBSan and runs every test (unit, golden, CLI, fuzz corpus
-# replay, format check). On a fresh machine use scripts/dev.sh, which installs what is missing.
+# Everyday commands. `make run` builds a release and starts the server on the sample data (a
+# fresh database in out/example/, a sample admin, a curl command to screen a name; Ctrl-C
+# stops it); `make demo` runs the batch demo instead. `make test` builds with ASan and UBSan
+# and runs every test (unit, golden, CLI, fuzz corpus replay, format check). On a fresh
+# machine use scripts/dev.sh, which installs what is missing.
 JOBS ?= $(shell nproc)
 BUILD ?= build
 TEST_BUILD ?= build-test
 VALGRIND_BUILD ?= build-valgrind
 
-.PHONY: all build run test valgrind fuzz format format-check lint bench clean
+.PHONY: all build run demo test valgrind fuzz format format-check lint bench clean
 
 all: build
 
@@ -17,6 +19,9 @@ build:
 
 run: build
 	bash examples/run.sh $(BUILD)/src/cli/tabayyun
+
+demo: build
+	bash examples/run.sh --batch $(BUILD)/src/cli/tabayyun
 
 test:
 	cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DTBY_SANITIZER="address;undefined" >/dev/null

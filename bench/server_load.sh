@@ -9,12 +9,16 @@
 #
 # Usage: bench/server_load.sh --bin build/src/cli/tabayyun --client build/bench/bench_server
 #            [--duration 300] [--connections 32] [--threads 2] [--list 100000]
-#            [--queries 5000] [--out out/server_load] [--perf]
+#            [--queries 5000] [--out out/server_load] [--perf] [--db]
 #   --perf   also record a CPU profile of the server during the run (perf) and print the
 #            top of it, to see where the time goes.
+#   --db     serve on the store (`serve --db`): the list imported into a fresh database, a
+#            user and an API token made with `tabayyun user`/`token`, and every screening
+#            appended to the database's audit log, as in production. Without it, the
+#            development mode (--list with a --dev-token), which keeps no audit.
 set -euo pipefail
 bin= client= duration=300 connections=32 threads=2 list_size=100000 queries=5000
-out=out/server_load perf=0
+out=out/server_load perf=0 use_db=0
 while [ $# -gt 0 ]; do
     case $1 in
         --bin) bin=$2; shift 2 ;;
@@ -26,6 +30,7 @@ while [ $# -gt 0 ]; do
         --queries) queries=$2; shift 2 ;;
         --out) out=$2; shift 2 ;;
         --perf) perf=1; shift ;;
+        --db) use_db=1; shift ;;
         *) echo "server_load.sh: unknown option $1" >&2; exit 1 ;;
     esac
 done
@@ -43,10 +48,24 @@ with open(sys.argv[1], newline="", encoding="utf-8") as f, open(sys.argv[2], "w"
         record = {k: v for k, v in row.items() if v}
         out.write(json.dumps({"record": record, "purpose": "load test"}, ensure_ascii=False) + "\n")
 PY
-token=bench-token-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')
 log=$out/server.log
-"$bin" serve --list "$pop/list.csv" --port 0 --threads "$threads" --max-connections $((connections + 64)) \
-    --dev-token "$token" > "$out/server.out" 2> "$log" &
+if [ "$use_db" = 1 ]; then
+    db=$out/bench.db
+    rm -f "$db" "$db-wal" "$db-shm"
+    start=$(date +%s%N)
+    "$bin" db init --db "$db" > /dev/null
+    "$bin" list import --db "$db" --name bench --format csv --quiet "$pop/list.csv"
+    "$bin" user add --db "$db" --name bench --role analyst > /dev/null
+    token=$("$bin" token create --db "$db" --user bench --label server_load 2>/dev/null)
+    echo "== database: list imported and a token made in $((($(date +%s%N) - start) / 1000000)) ms"
+    audit_before=$("$bin" audit verify --db "$db" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["entries"])')
+    "$bin" serve --db "$db" --port 0 --threads "$threads" --max-connections $((connections + 64)) \
+        > "$out/server.out" 2> "$log" &
+else
+    token=bench-token-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')
+    "$bin" serve --list "$pop/list.csv" --port 0 --threads "$threads" --max-connections $((connections + 64)) \
+        --dev-token "$token" > "$out/server.out" 2> "$log" &
+fi
 pid=$!
 trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true' EXIT
 port=
@@ -57,7 +76,7 @@ for _ in $(seq 1 600); do
     sleep 0.1
 done
 [ -n "$port" ] || { echo "server_load.sh: the server did not start in 60 s" >&2; exit 1; }
-echo "== tabayyun serve under load: $list_size list entries, $threads server threads, $connections connections, ${duration} s"
+echo "== tabayyun serve$([ "$use_db" = 1 ] && echo " --db") under load: $list_size list entries, $threads server threads, $connections connections, ${duration} s"
 echo "   machine: $(nproc) cores, load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ "$perf" = 1 ]; then
     perf record -F 499 -g -p "$pid" -o "$out/perf.data" -- sleep "$duration" > /dev/null 2>&1 &
@@ -87,4 +106,10 @@ if [ "$perf" = 1 ]; then
 fi
 kill -TERM "$pid"; wait "$pid" || true
 trap - EXIT
+if [ "$use_db" = 1 ]; then
+    start=$(date +%s%N)
+    audit_after=$("$bin" audit verify --db "$db" --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["ok"]; print(d["entries"])')
+    echo "audit log          $((audit_after - audit_before)) entries appended during the run; the chain of $audit_after verified in $((($(date +%s%N) - start) / 1000000)) ms"
+    ls -l "$db" | awk '{ printf "database size      %.1f MB\n", $5 / 1e6 }'
+fi
 exit $status

@@ -10,23 +10,38 @@
 #include "server/server.h"
 
 static const char serve_help[] =
-    "usage: tabayyun serve --list LIST [--db FILE] [--port N] [--bind ADDR] [--threads N]\n"
-    "                      [--dev-token TOKEN | --tokens FILE] [--audit-log FILE]\n"
-    "                      [--threshold T] [--timeout S] [--max-connections N]\n"
+    "usage: tabayyun serve --db FILE [--port N] [--bind ADDR] [--threads N] [--session-hours H]\n"
+    "                      [--tls-cert PEM --tls-key PEM] [--threshold T] [--timeout S]\n"
+    "                      [--max-connections N]\n"
+    "       tabayyun serve --list LIST [--dev-token TOKEN | --tokens FILE] [--audit-log FILE]\n"
+    "                      [--port N] ...\n"
     "\n"
-    "Serves the HTTP JSON API (openapi/tabayyun.json, also at GET /openapi.json) over the list\n"
-    "LIST (CSV or JSON Lines in the record format), until SIGINT or SIGTERM.\n"
+    "Serves the HTTP JSON API (openapi/tabayyun.json, also at GET /openapi.json) until SIGINT\n"
+    "or SIGTERM.\n"
+    "\n"
+    "With --db, on the store: users, roles and sites, API tokens and session cookies from the\n"
+    "database (tabayyun user add, tabayyun token create), every access to personal data in its\n"
+    "audit log, and screening against the latest version of every list in it (an import\n"
+    "through POST /v1/lists/{name}/versions is screened against at once). Without --db, the\n"
+    "development mode: screening only, against the list file LIST (CSV or JSON Lines in the\n"
+    "record format), with a development token or tokens file.\n"
     "\n"
     "  POST /v1/screen     screen one person:  curl -H 'Authorization: Bearer TOKEN' \\\n"
     "                        -H 'Content-Type: application/json' \\\n"
-    "                        -d '{\"record\": {\"name\": \"Omar Khalil Ibrahim\"}}' \\\n"
-    "                        http://127.0.0.1:8080/v1/screen\n"
+    "                        -d '{\"record\": {\"name\": \"Omar Khalil Ibrahim\"}, \\\n"
+    "                             \"purpose\": \"registration\"}' http://127.0.0.1:8080/v1/screen\n"
+    "  POST /v1/login      {\"user\", \"password\"}: a session cookie (curl -c jar, then -b jar)\n"
     "  GET /v1/health, GET /metrics, GET /openapi.json   (no credential needed)\n"
     "\n"
     "Options:\n"
+    "  --db FILE           the store (create it with tabayyun db init)\n"
     "  --port N            TCP port (default 8080; 0 picks a free one, printed at start)\n"
     "  --bind ADDR         address to listen on (default 127.0.0.1: this machine only)\n"
     "  --threads N         worker threads (default: all cores)\n"
+    "  --session-hours H   how long a login lasts (default 8)\n"
+    "  --tls-cert PEM      serve HTTPS with this certificate and --tls-key (the session cookie\n"
+    "  --tls-key PEM       is then Secure); default plain HTTP, fit for 127.0.0.1 only\n"
+    "  --list LIST         development: the list file to screen against (no --db)\n"
     "  --dev-token TOKEN   development: accept this bearer token (16+ bytes) as an admin of\n"
     "                      every site; also read from TABAYYUN_DEV_TOKEN\n"
     "  --tokens FILE       development: tokens with their user, role and sites, one per line:\n"
@@ -34,19 +49,19 @@ static const char serve_help[] =
     "                      admin; SITES: * or site,site)\n"
     "  --audit-log FILE    development: append the audit events (who, what, when, purpose) as\n"
     "                      JSON Lines\n"
-    "  --db FILE           the store; not used yet (users, tokens and the audit log move there)\n"
     "  --threshold T       lowest alert score, and the default (default 0.001)\n"
     "  --timeout S         a request must arrive whole within S seconds, and an idle connection\n"
     "                      is closed after S seconds (default 10)\n"
     "  --max-connections N open connections at once (default 1024)\n"
     "\n"
-    "Request bodies are capped at 1 MiB (413 beyond) and JSON nesting at 32 levels.\n"
+    "Request bodies are capped at 1 MiB (a list import at 64 MiB; 413 beyond) and JSON nesting\n"
+    "at 32 levels.\n"
     "\n"
     "exit codes: 0 stopped by a signal, 1 usage, 2 bad input, 3 cannot listen or internal\n";
 
 typedef struct serve_args {
-    const char *list, *db, *bind, *dev_token, *tokens, *audit_log;
-    unsigned port, threads, timeout, max_connections;
+    const char *list, *db, *bind, *dev_token, *tokens, *audit_log, *tls_cert, *tls_key;
+    unsigned port, threads, timeout, max_connections, session_hours;
     double threshold;
 } serve_args;
 
@@ -89,6 +104,12 @@ static int parse_args(serve_args *a, int argc, char **argv)
             a->tokens = value;
         else if (!strcmp(opt, "--audit-log"))
             a->audit_log = value;
+        else if (!strcmp(opt, "--tls-cert"))
+            a->tls_cert = value;
+        else if (!strcmp(opt, "--tls-key"))
+            a->tls_key = value;
+        else if (!strcmp(opt, "--session-hours"))
+            ok = parse_unsigned(opt, value, 1, 24 * 30, &a->session_hours);
         else if (!strcmp(opt, "--port"))
             ok = parse_unsigned(opt, value, 0, 65535, &a->port);
         else if (!strcmp(opt, "--threads"))
@@ -112,11 +133,22 @@ static int parse_args(serve_args *a, int argc, char **argv)
         if (!ok)
             return CLI_USAGE;
     }
-    if (!a->list) {
-        fprintf(stderr, "tabayyun: serve needs --list (see tabayyun serve --help)\n");
+    if (!a->list == !a->db) {
+        fprintf(stderr, "tabayyun: serve needs --db FILE, or --list LIST for the development "
+                        "mode, one of them (see tabayyun serve --help)\n");
         return CLI_USAGE;
     }
-    if (!a->dev_token)
+    if (a->db && (a->dev_token || a->tokens || a->audit_log)) {
+        fprintf(stderr, "tabayyun: --dev-token, --tokens and --audit-log are for the development "
+                        "mode (--list); with --db users, tokens and the audit log are in the "
+                        "database\n");
+        return CLI_USAGE;
+    }
+    if (!a->tls_cert != !a->tls_key) {
+        fprintf(stderr, "tabayyun: --tls-cert and --tls-key go together\n");
+        return CLI_USAGE;
+    }
+    if (!a->dev_token && !a->db)
         a->dev_token = getenv("TABAYYUN_DEV_TOKEN");
     return CLI_OK;
 }
@@ -150,6 +182,38 @@ static int load_list(const char *path, tby_record_set **list, tby_screener **scr
     return CLI_OK;
 }
 
+/* Opens the store and loads its lists; a store with no list yet serves without one. */
+static int open_db(const serve_args *args, tby_server_db **db, tby_record_set **list,
+                   tby_screener **screener)
+{
+    tby_error err;
+    tby_error_clear(&err);
+    int rc = tby_server_db_open(db, args->db, false, &err);
+    if (rc == TBY_ENOTFOUND) {
+        fprintf(stderr,
+                "tabayyun: %s: no such database (create it with tabayyun db init --db %s)\n",
+                args->db, args->db);
+        return CLI_BADINPUT;
+    }
+    if (rc) {
+        fprintf(stderr, "tabayyun: %s: %s\n", args->db, err.message);
+        return cli_exit_for(rc);
+    }
+    rc = tby_server_load_lists(*db, list, screener, &err);
+    if (rc == TBY_EEMPTY) {
+        fprintf(stderr,
+                "tabayyun: %s holds no list yet: screening answers 503 until one is "
+                "imported (tabayyun list import, or POST /v1/lists/{name}/versions)\n",
+                args->db);
+        return CLI_OK;
+    }
+    if (rc) {
+        fprintf(stderr, "tabayyun: %s: %s\n", args->db, err.message);
+        return cli_exit_for(rc);
+    }
+    return CLI_OK;
+}
+
 int cmd_serve(int argc, char **argv)
 {
     if (cli_wants_help(argc, argv)) {
@@ -160,11 +224,6 @@ int cmd_serve(int argc, char **argv)
     int status = parse_args(&args, argc, argv);
     if (status)
         return status;
-    if (args.db)
-        fprintf(stderr,
-                "tabayyun: --db %s: the store is not wired to the server yet; using "
-                "development authentication\n",
-                args.db);
 
     /* SIGINT and SIGTERM are taken by sigwait below: block them before any thread starts,
      * so that libmicrohttpd's threads inherit the mask and the signal reaches this one. */
@@ -178,18 +237,28 @@ int cmd_serve(int argc, char **argv)
     tby_record_set *list = NULL;
     tby_screener *screener = NULL;
     tby_server *server = NULL;
+    tby_server_db *db = NULL;
     tby_server_auth auth;
     tby_error err;
     tby_error_clear(&err);
-    if ((status = load_list(args.list, &list, &screener)))
-        goto out;
-    int rc = tby_server_auth_dev(&auth, args.tokens, args.dev_token, args.audit_log, &err);
+    int rc;
+    if (args.db) {
+        if ((status = open_db(&args, &db, &list, &screener)))
+            goto out;
+        tby_server_auth_store_options auth_opts = {0};
+        auth_opts.session_seconds = args.session_hours * 3600;
+        rc = tby_server_auth_store(&auth, db, &auth_opts, &err);
+    } else {
+        if ((status = load_list(args.list, &list, &screener)))
+            goto out;
+        rc = tby_server_auth_dev(&auth, args.tokens, args.dev_token, args.audit_log, &err);
+    }
     if (rc) {
         fprintf(stderr, "tabayyun: %s\n", err.message);
         status = cli_exit_for(rc);
         goto out;
     }
-    if (!args.tokens && !args.dev_token)
+    if (!args.db && !args.tokens && !args.dev_token)
         fprintf(stderr, "tabayyun: no --dev-token or --tokens: every route but /v1/health, "
                         "/metrics and /openapi.json will answer 401\n");
     tby_server_options opts = {0};
@@ -199,18 +268,38 @@ int cmd_serve(int argc, char **argv)
     opts.timeout_seconds = args.timeout;
     opts.max_connections = args.max_connections;
     opts.threshold = args.threshold;
-    opts.list_entries = tby_record_set_count(list);
-    opts.list_name = args.list;
-    if ((rc = tby_server_new(&server, &opts, screener, &auth, &err)) ||
-        (rc = tby_server_start(server, &err))) {
+    opts.db = db;
+    opts.tls_cert = args.tls_cert;
+    opts.tls_key = args.tls_key;
+    size_t entries = list ? tby_record_set_count(list) : 0;
+    /* The server screens with the list from here on: with --db it owns it (and replaces it
+     * when a new version is imported); with --list it borrows it. */
+    if (args.db) {
+        opts.list_entries = 0;
+        rc = tby_server_new(&server, &opts, NULL, &auth, &err);
+        if (!rc && list) {
+            rc = tby_server_replace_list(server, list, screener, args.db, &err);
+            list = NULL;
+            screener = NULL;
+        }
+    } else {
+        opts.list_entries = entries;
+        opts.list_name = args.list;
+        rc = tby_server_new(&server, &opts, screener, &auth, &err);
+    }
+    if (!rc)
+        rc = tby_server_start(server, &err);
+    if (rc) {
         fprintf(stderr, "tabayyun: %s\n", err.message);
-        status = rc == TBY_EINVALID ? CLI_USAGE : CLI_INTERNAL;
+        status = rc == TBY_EINVALID ? CLI_USAGE : rc == TBY_ENOTFOUND ? CLI_BADINPUT : CLI_INTERNAL;
         goto out;
     }
-    printf("tabayyun: listening on http://%s%s%s:%u (list %s, %zu entries; stop with Ctrl-C)\n",
-           strchr(args.bind ? args.bind : "", ':') ? "[" : "", args.bind ? args.bind : "127.0.0.1",
-           strchr(args.bind ? args.bind : "", ':') ? "]" : "", tby_server_port(server), args.list,
-           tby_record_set_count(list));
+    const char *bind = args.bind ? args.bind : "127.0.0.1";
+    bool is_v6 = strchr(bind, ':') != NULL;
+    printf("tabayyun: listening on %s://%s%s%s:%u (%s %s, %zu list entries; stop with Ctrl-C)\n",
+           args.tls_cert ? "https" : "http", is_v6 ? "[" : "", bind, is_v6 ? "]" : "",
+           tby_server_port(server), args.db ? "database" : "list", args.db ? args.db : args.list,
+           entries);
     fflush(stdout);
     int signal_number = 0;
     sigwait(&stop_signals, &signal_number);
@@ -220,5 +309,6 @@ out:
     tby_server_free(server);
     tby_screener_free(screener);
     tby_record_set_free(list);
+    tby_server_db_free(db);
     return status;
 }

@@ -17,6 +17,8 @@ static const cli_command cli_commands[] = {
     {"registry", "import registry records into a database", cmd_registry},
     {"list", "import watchlist versions, list them, show what changed", cmd_list},
     {"audit", "verify or show a database's audit log", cmd_audit},
+    {"user", "add users of the server, with roles and sites; list, disable them", cmd_user},
+    {"token", "make, list and revoke API tokens for the server", cmd_token},
     {"serve", "serve the HTTP JSON API (screening) on this machine", cmd_serve},
     {"version", "print the version", cmd_version},
 };

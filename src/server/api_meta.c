@@ -9,11 +9,13 @@ void tby_server__api_health(tby_server *server, tby_server__request *request,
                             tby_server_response *out)
 {
     (void)request;
+    tby_server__list *list = tby_server__list_acquire(server);
     json_t *o =
-        json_pack("{s:s, s:s, s:{s:s?, s:I}, s:f}", "status", "ok", "version", tby_version(),
-                  "list", "name", server->list_name[0] ? server->list_name : NULL, "entries",
-                  (json_int_t)server->opts.list_entries, "uptime_seconds",
-                  (double)(tby_server__now_ns() - server->started_ns) / 1e9);
+        json_pack("{s:s, s:s, s:{s:s?, s:I}, s:b, s:f}", "status", "ok", "version", tby_version(),
+                  "list", "name", list && list->name[0] ? list->name : NULL, "entries",
+                  (json_int_t)(list ? list->entries : 0), "database", server->opts.db != NULL,
+                  "uptime_seconds", (double)(tby_server__now_ns() - server->started_ns) / 1e9);
+    tby_server__list_release(list);
     tby_server__json(out, 200, o);
 }
 

@@ -17,8 +17,7 @@
 #include "screen/screen_int.h"
 #include "server/server_int.h"
 
-#define SCREEN_MAX_ALERTS  1000 /* most alerts one response may ask for */
-#define SCREEN_PURPOSE_MAX 256  /* bytes of a stated purpose */
+#define SCREEN_MAX_ALERTS 1000 /* most alerts one response may ask for */
 
 static const tby_server__field screen_fields[] = {
     {"record", TBY_TYPE_OBJECT, true},
@@ -94,16 +93,17 @@ static int on_record(const tby_record *record, void *payload)
 /*
  * Checks the record object's keys and value types before the record reader sees it, so that
  * each problem gets its error code (unknown_field, wrong_type, missing_field); the reader
- * then checks the values themselves (invalid_value).
+ * then checks the values themselves (invalid_value). Fields are named with `prefix`
+ * ("record.", "records[3].").
  */
-static bool check_record(json_t *record, tby_server_response *out)
+bool tby_server__check_record(json_t *record, const char *prefix, tby_server_response *out)
 {
     const char *key;
     json_t *value;
-    char name[TBY_ERROR_FIELD_LEN + 16];
+    char name[TBY_ERROR_FIELD_LEN + 32];
     json_object_foreach(record, key, value)
     {
-        snprintf(name, sizeof(name), "record.%s", key);
+        snprintf(name, sizeof(name), "%s%s", prefix, key);
         int field = tby_record__field_lookup(key, strlen(key));
         if (field < 0) {
             tby_server__error(out, 400, "unknown_field", name, -1,
@@ -125,8 +125,9 @@ static bool check_record(json_t *record, tby_server_response *out)
     json_t *name_value = json_object_get(record, "name");
     json_t *given = json_object_get(record, "given");
     if ((!name_value || json_is_null(name_value)) && (!given || json_is_null(given))) {
-        tby_server__error(out, 400, "missing_field", "record.name", -1,
-                          "record.name is required (or record.given with the name parts)");
+        snprintf(name, sizeof(name), "%sname", prefix);
+        tby_server__error(out, 400, "missing_field", name, -1,
+                          "%s is required (or %sgiven with the name parts)", name, prefix);
         return false;
     }
     return true;
@@ -159,13 +160,6 @@ static bool screen_options(tby_server *server, json_t *body, screen_call *call,
             return false;
         }
         call->max_alerts = (size_t)value;
-    }
-    json_t *purpose = json_object_get(body, "purpose");
-    if (purpose &&
-        (json_string_length(purpose) == 0 || json_string_length(purpose) > SCREEN_PURPOSE_MAX)) {
-        tby_server__error(out, 400, "invalid_value", "purpose", -1, "purpose must be 1..%d bytes",
-                          SCREEN_PURPOSE_MAX);
-        return false;
     }
     return true;
 }
@@ -212,11 +206,9 @@ void tby_server__api_screen(tby_server *server, tby_server__request *request,
     call.is_detailed = request->principal.role != TBY_ROLE_REGISTRAR;
     if (!screen_options(server, body, &call, out))
         return;
-    json_t *purpose = json_object_get(body, "purpose");
-    request->audit_purpose = purpose ? json_string_value(purpose) : "screening";
 
     json_t *record = json_object_get(body, "record");
-    if (!check_record(record, out))
+    if (!tby_server__check_record(record, "record.", out))
         return;
     json_t *site = json_object_get(record, "site");
     const char *site_id = json_is_string(site) ? json_string_value(site) : NULL;
@@ -237,10 +229,18 @@ void tby_server__api_screen(tby_server *server, tby_server__request *request,
         return;
     }
 
-    call.worker = tby_server__worker(server);
+    tby_server__list *list = tby_server__list_acquire(server);
+    if (!list) {
+        tby_server__error(out, 503, "no_list", NULL, -1,
+                          "no list is loaded: import one (POST /v1/lists/{name}/versions, or "
+                          "tabayyun list import) and screen again");
+        return;
+    }
+    call.worker = tby_server__worker(server, list);
     call.alerts = call.is_detailed ? json_array() : NULL;
     if (!call.worker || (call.is_detailed && !call.alerts)) {
         json_decref(call.alerts);
+        tby_server__list_release(list);
         tby_server__error(out, 500, "internal", NULL, -1, "out of memory");
         return;
     }
@@ -277,4 +277,5 @@ void tby_server__api_screen(tby_server *server, tby_server__request *request,
         tby_server__json(out, 200, screen_result(&call));
     }
     json_decref(call.alerts);
+    tby_server__list_release(list);
 }

@@ -132,6 +132,11 @@ static bool authenticate(tby_server *server, tby_server__request *request,
     }
     request->principal.user[TBY_SERVER_USER_LEN - 1] = '\0';
     request->is_authenticated = true;
+    request->credential_kind = credential.kind;
+    if (credential.kind == TBY_CREDENTIAL_SESSION && credential.len < sizeof(request->session)) {
+        memcpy(request->session, credential.value, credential.len);
+        request->session[credential.len] = '\0';
+    }
     return true;
 }
 
@@ -163,6 +168,8 @@ bool tby_server__begin(tby_server *server, tby_server__request *request, const c
     const char *query = strchr(url, '?');
     request->path_len = query ? (size_t)(query - url) : strlen(url);
     tby__buf_init(&request->body, server->opts.max_body_bytes);
+    if (!request->client[0])
+        snprintf(request->client, sizeof(request->client), "unknown");
 
     char allow[sizeof(out->allow)];
     int rc = tby_server__route_find(method, url, request->path_len, &request->route, allow,
@@ -180,6 +187,9 @@ bool tby_server__begin(tby_server *server, tby_server__request *request, const c
         return request->is_responded = true;
     }
     const tby_server__route *route = request->route;
+    size_t body_cap = (route->flags & TBY_ROUTE_UPLOAD) ? server->opts.max_upload_bytes
+                                                        : server->opts.max_body_bytes;
+    tby__buf_init(&request->body, body_cap);
     if (!(route->flags & TBY_ROUTE_PUBLIC)) {
         if (!authenticate(server, request, header, header_ctx)) {
             atomic_fetch_add_explicit(&server->metrics.auth_rejected, 1, memory_order_relaxed);
@@ -191,6 +201,21 @@ bool tby_server__begin(tby_server *server, tby_server__request *request, const c
                               route->pattern);
             return request->is_responded = true;
         }
+        /* A one-time password opens a session that may only change it (or end). */
+        if (request->principal.must_change_password && route->handler != tby_server__api_password &&
+            route->handler != tby_server__api_logout) {
+            tby_server__error(out, 403, "password_change_required", NULL, -1,
+                              "user %s logged in with a one-time password: change it first "
+                              "(POST /v1/password)",
+                              request->principal.user);
+            return request->is_responded = true;
+        }
+    }
+    if ((route->flags & TBY_ROUTE_STORE) && !server->opts.db) {
+        tby_server__error(out, 501, "no_database", NULL, -1,
+                          "%s %s needs the store: start the server with --db FILE", route->method,
+                          route->pattern);
+        return request->is_responded = true;
     }
     if (route->flags & TBY_ROUTE_JSON_BODY) {
         if (!is_json_type(header(header_ctx, "Content-Type"))) {
@@ -200,10 +225,10 @@ bool tby_server__begin(tby_server *server, tby_server__request *request, const c
             out->is_close = true;
             return request->is_responded = true;
         }
-        if (content_length > (int64_t)server->opts.max_body_bytes) {
+        if (content_length > (int64_t)body_cap) {
             tby_server__error(out, 413, "body_too_large", NULL, -1,
                               "the body is %lld bytes; at most %zu are accepted",
-                              (long long)content_length, server->opts.max_body_bytes);
+                              (long long)content_length, body_cap);
             out->is_close = true;
             return request->is_responded = true;
         }
@@ -230,8 +255,7 @@ bool tby_server__body_append(tby_server *server, tby_server__request *request, c
     int rc = tby__buf_put(&request->body, data, len);
     if (rc == TBY_ETOOLARGE) {
         tby_server__error(out, 413, "body_too_large", NULL, -1,
-                          "the body is longer than the %zu bytes accepted",
-                          server->opts.max_body_bytes);
+                          "the body is longer than the %zu bytes accepted", request->body.cap);
         out->is_close = true;
         return request->is_responded = true;
     }
@@ -257,7 +281,9 @@ static bool audit(tby_server *server, tby_server__request *request, tby_server_r
         .path = path,
         .subject = request->audit_subject[0] ? request->audit_subject : NULL,
         .site = request->audit_site,
-        .purpose = request->audit_purpose ? request->audit_purpose : request->route->operation,
+        .purpose = request->purpose[0]      ? request->purpose
+                   : request->audit_purpose ? request->audit_purpose
+                                            : request->route->operation,
         .time_ms = wall_ms(),
         .status = out->status,
         .outcome = request->audit_outcome[0] ? request->audit_outcome : NULL,
@@ -277,6 +303,61 @@ static bool audit(tby_server *server, tby_server__request *request, tby_server_r
     return true;
 }
 
+bool tby_server__audit_now(tby_server *server, tby_server__request *request, int status,
+                           tby_server_response *out)
+{
+    tby_server_response pending;
+    memset(&pending, 0, sizeof(pending));
+    pending.status = status;
+    /* Recorded, or tried: either way the request is not audited a second time. */
+    request->is_audited = true;
+    if (!audit(server, request, &pending)) {
+        tby_server_response_dispose(out);
+        *out = pending;
+        return false;
+    }
+    return true;
+}
+
+/*
+ * The purpose the caller states for reading personal data: "purpose" in a JSON body, else
+ * ?purpose= in the query. False with 400 in *out when it is missing, empty or too long.
+ */
+static bool read_purpose(tby_server__request *request, tby_server_response *out)
+{
+    json_t *value = request->json ? json_object_get(request->json, "purpose") : NULL;
+    int found;
+    if (request->json) {
+        if (value && !json_is_string(value)) {
+            tby_server__error(out, 400, "wrong_type", "purpose", -1, "purpose must be a string");
+            return false;
+        }
+        found = value != NULL;
+        size_t len = value ? json_string_length(value) : 0;
+        if (found && (len == 0 || len > TBY_SERVER_PURPOSE_MAX))
+            found = -1;
+        else if (found)
+            memcpy(request->purpose, json_string_value(value), len + 1);
+    } else {
+        found = tby_server__query(request, "purpose", request->purpose, sizeof(request->purpose));
+        if (found == 1 && !request->purpose[0])
+            found = -1;
+    }
+    if (found == 0) {
+        tby_server__error(out, 400, "missing_field", "purpose", -1,
+                          "%s %s reads personal data: state why in \"purpose\"%s",
+                          request->route->method, request->route->pattern,
+                          request->json ? "" : " (?purpose=...)");
+        return false;
+    }
+    if (found < 0) {
+        tby_server__error(out, 400, "invalid_value", "purpose", -1,
+                          "purpose must be 1..%d bytes of UTF-8", TBY_SERVER_PURPOSE_MAX);
+        return false;
+    }
+    return true;
+}
+
 void tby_server__finish(tby_server *server, tby_server__request *request, tby_server_response *out)
 {
     memset(out, 0, sizeof(*out));
@@ -292,11 +373,13 @@ void tby_server__finish(tby_server *server, tby_server__request *request, tby_se
         if (!request->json)
             return;
     }
+    if ((route->flags & TBY_ROUTE_PURPOSE) && !read_purpose(request, out))
+        return;
     route->handler(server, request, out);
     /* A handler names its subject once it has touched personal data; a request turned
      * away before that (bad fields, another site) read nothing and is only counted. */
     if ((route->flags & TBY_ROUTE_PERSONAL_DATA) && request->is_authenticated &&
-        request->audit_subject[0])
+        request->audit_subject[0] && !request->is_audited)
         audit(server, request, out);
     if (route->flags & TBY_ROUTE_PERSONAL_DATA)
         out->is_no_store = true;
@@ -349,8 +432,16 @@ void tby_server_handle(tby_server *server, const char *method, const char *path,
                        const tby_server_header *headers, size_t header_count, const char *body,
                        size_t body_len, tby_server_response *out)
 {
+    tby_server__handle(server, "memory", method, path, headers, header_count, body, body_len, out);
+}
+
+void tby_server__handle(tby_server *server, const char *client, const char *method,
+                        const char *path, const tby_server_header *headers, size_t header_count,
+                        const char *body, size_t body_len, tby_server_response *out)
+{
     tby_server__request request;
     tby_server__request_init(&request);
+    snprintf(request.client, sizeof(request.client), "%s", client ? client : "memory");
     header_list list = {headers, header_count};
     int64_t declared = (int64_t)body_len;
     const char *length = header_list_get(&list, "Content-Length");

@@ -12,8 +12,8 @@ static const int64_t bucket_us[TBY_SERVER__LATENCY_BUCKETS - 1] = {
     100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 1000000, 5000000};
 
 /* Status codes with their own counter; everything else is counted as "other". */
-static const int status_codes[TBY_SERVER__STATUS_SLOTS - 1] = {200, 400, 401, 403, 404, 405, 408,
-                                                               413, 415, 422, 500, 503, 431};
+static const int status_codes[TBY_SERVER__STATUS_SLOTS - 1] = {
+    200, 201, 400, 401, 403, 404, 405, 408, 409, 413, 415, 422, 429, 431, 500, 501, 503};
 
 static size_t status_slot(int status)
 {
@@ -52,6 +52,14 @@ static void route_labels(char *out, size_t size, size_t index)
     else
         snprintf(out, size, "route=\"%s\",method=\"%s\"", tby_server__routes[index].pattern,
                  tby_server__routes[index].method);
+}
+
+static size_t list_entries(const tby_server *server)
+{
+    tby_server__list *list = tby_server__list_acquire((tby_server *)(uintptr_t)server);
+    size_t entries = list ? list->entries : 0;
+    tby_server__list_release(list);
+    return entries;
 }
 
 int tby_server__metrics_format(const tby_server *server, tby_buf *buf)
@@ -134,6 +142,6 @@ int tby_server__metrics_format(const tby_server *server, tby_buf *buf)
         "# TYPE tabayyun_build_info gauge\n"
         "tabayyun_build_info{version=\"%s\"} 1\n",
         (unsigned long long)get(&m->audit_events), (unsigned long long)get(&m->audit_failed),
-        (unsigned long long)get(&m->auth_rejected), server->opts.list_entries, tby_version());
+        (unsigned long long)get(&m->auth_rejected), list_entries(server), tby_version());
     return rc ? TBY_ENOMEM : 0;
 }

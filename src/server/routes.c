@@ -15,15 +15,67 @@
  * the server binds to loopback by default; a deployment that exposes the port should restrict
  * /metrics at its reverse proxy.
  */
+#define R_REG TBY_ROLE_REGISTRAR
+#define R_ANA TBY_ROLE_ANALYST
+#define R_SUP TBY_ROLE_SUPERVISOR
+#define R_AUD TBY_ROLE_AUDITOR
+#define R_ADM TBY_ROLE_ADMIN
+#define JSON  TBY_ROUTE_JSON_BODY
+#define PD    TBY_ROUTE_PERSONAL_DATA
+#define WHY   TBY_ROUTE_PURPOSE
+#define STORE TBY_ROUTE_STORE
+
+/*
+ * Who may do what (the server issue's roles): registrars submit records and screen at the
+ * desk, seeing only whether a check is needed; analysts and supervisors review (lists, diffs,
+ * statistics of their sites); auditors read the audit log and statistics, and no personal
+ * data; admins manage users, tokens and lists. Routes that read personal data want a stated
+ * purpose (WHY); every route that reads or changes it is audited (PD). Alerts, decisions,
+ * clearances and redress join this table with the store's alert tables.
+ */
 const tby_server__route tby_server__routes[] = {
     {"GET", "/v1/health", "health", 0, TBY_ROUTE_PUBLIC, tby_server__api_health},
     {"GET", "/metrics", "metrics", 0, TBY_ROUTE_PUBLIC, tby_server__api_metrics},
     {"GET", "/openapi.json", "openapi", 0, TBY_ROUTE_PUBLIC, tby_server__api_openapi},
+
+    /* Sessions: logging in needs no credential (it makes one). */
+    {"POST", "/v1/login", "login", 0, TBY_ROUTE_PUBLIC | JSON, tby_server__api_login},
+    {"POST", "/v1/logout", "logout", TBY_ROLE_ALL, 0, tby_server__api_logout},
+    {"POST", "/v1/password", "change_password", TBY_ROLE_ALL, JSON, tby_server__api_password},
+
     /* Registrars screen at the desk (and see only whether a check is needed); auditors read
      * no personal data, so they may not screen. */
-    {"POST", "/v1/screen", "screen",
-     TBY_ROLE_REGISTRAR | TBY_ROLE_ANALYST | TBY_ROLE_SUPERVISOR | TBY_ROLE_ADMIN,
-     TBY_ROUTE_JSON_BODY | TBY_ROUTE_PERSONAL_DATA, tby_server__api_screen},
+    {"POST", "/v1/screen", "screen", R_REG | R_ANA | R_SUP | R_ADM, JSON | PD | WHY,
+     tby_server__api_screen},
+    {"POST", "/v1/records", "submit_records", R_REG | R_ADM, JSON | PD | STORE,
+     tby_server__api_records},
+
+    /* Lists: names, versions and counts are not personal data; entries (a diff) are. */
+    {"GET", "/v1/lists", "lists", R_ANA | R_SUP | R_AUD | R_ADM, STORE, tby_server__api_lists},
+    {"GET", "/v1/lists/{name}/versions", "list_versions", R_ANA | R_SUP | R_AUD | R_ADM, STORE,
+     tby_server__api_list_versions},
+    {"POST", "/v1/lists/{name}/versions", "import_list", R_ADM,
+     JSON | PD | STORE | TBY_ROUTE_UPLOAD, tby_server__api_list_import},
+    {"GET", "/v1/lists/{name}/diff", "list_diff", R_ANA | R_SUP | R_ADM, PD | WHY | STORE,
+     tby_server__api_list_diff},
+
+    /* The audit log names people and records: reading it is itself audited. */
+    {"GET", "/v1/audit", "audit", R_AUD | R_ADM, PD | WHY | STORE, tby_server__api_audit},
+    {"GET", "/v1/audit/verify", "audit_verify", R_AUD | R_ADM, STORE, tby_server__api_audit_verify},
+    {"GET", "/v1/stats", "stats", R_ANA | R_SUP | R_AUD | R_ADM, STORE, tby_server__api_stats},
+
+    /* Users and tokens: the store writes each change to the audit log itself. */
+    {"GET", "/v1/users", "users", R_ADM, STORE, tby_server__api_users},
+    {"POST", "/v1/users", "create_user", R_ADM, JSON | STORE, tby_server__api_user_create},
+    {"POST", "/v1/users/{name}/disable", "disable_user", R_ADM, STORE,
+     tby_server__api_user_disable},
+    {"POST", "/v1/users/{name}/roles", "grant_role", R_ADM, JSON | STORE,
+     tby_server__api_user_grant},
+    {"POST", "/v1/users/{name}/password", "reset_password", R_ADM, JSON | STORE,
+     tby_server__api_user_password},
+    {"GET", "/v1/tokens", "tokens", R_ADM, STORE, tby_server__api_tokens},
+    {"POST", "/v1/tokens", "create_token", R_ADM, JSON | STORE, tby_server__api_token_create},
+    {"DELETE", "/v1/tokens/{id}", "revoke_token", R_ADM, STORE, tby_server__api_token_revoke},
 };
 
 const size_t tby_server__route_count = sizeof(tby_server__routes) / sizeof(tby_server__routes[0]);

@@ -15,6 +15,7 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -23,11 +24,110 @@
 #include "server/server_int.h"
 
 struct tby_server__worker_slot {
-    tby_screen_worker *worker;
+    tby_screen_worker *worker; /* for list */
+    tby_server__list *list;    /* the list the worker screens against (a reference) */
     tby_server__worker_slot *next;
 };
 
+/* ===== The list ===== */
+
+static void list_free(tby_server__list *list)
+{
+    tby_screener_free(list->owned_screener);
+    tby_record_set_free(list->owned_set);
+    tby__free(list);
+}
+
+tby_server__list *tby_server__list_acquire(tby_server *server)
+{
+    pthread_mutex_lock(&server->list_lock);
+    tby_server__list *list = server->list;
+    if (list)
+        atomic_fetch_add_explicit(&list->refs, 1, memory_order_relaxed);
+    pthread_mutex_unlock(&server->list_lock);
+    return list;
+}
+
+void tby_server__list_release(tby_server__list *list)
+{
+    if (list && atomic_fetch_sub_explicit(&list->refs, 1, memory_order_acq_rel) == 1)
+        list_free(list);
+}
+
+/* Makes the server's list: the screener borrowed (owned_* NULL) or owned. */
+static tby_server__list *list_new(const tby_screener *screener, tby_screener *owned_screener,
+                                  tby_record_set *owned_set, size_t entries, const char *name)
+{
+    tby_server__list *list = tby__calloc(1, sizeof(*list));
+    if (!list)
+        return NULL;
+    atomic_init(&list->refs, 1);
+    list->screener = screener;
+    list->owned_screener = owned_screener;
+    list->owned_set = owned_set;
+    list->entries = entries;
+    snprintf(list->name, sizeof(list->name), "%s", name ? name : "");
+    return list;
+}
+
+int tby_server_replace_list(tby_server *server, tby_record_set *set, tby_screener *screener,
+                            const char *name, tby_error *err)
+{
+    tby_server__list *list =
+        list_new(screener, screener, set, set ? tby_record_set_count(set) : 0, name);
+    if (!list) {
+        tby_screener_free(screener);
+        tby_record_set_free(set);
+        return tby__error(err, TBY_ENOMEM, -1, "out of memory");
+    }
+    pthread_mutex_lock(&server->list_lock);
+    tby_server__list *old = server->list;
+    server->list = list;
+    pthread_mutex_unlock(&server->list_lock);
+    tby_server__list_release(old);
+    return TBY_OK;
+}
+
+/* Reads a whole small file (a PEM key or certificate) into a NUL-terminated string. */
+static int read_text_file(const char *path, char **out, tby_error *err)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return tby__error(err, TBY_ENOTFOUND, -1, "cannot open %s", path);
+    tby_buf buf = TBY_BUF_INIT(1024 * 1024);
+    char chunk[4096];
+    size_t got;
+    int rc = 0;
+    while (!rc && (got = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        rc = tby__buf_put(&buf, chunk, got);
+    bool is_error = ferror(f);
+    fclose(f);
+    if (!rc && !is_error)
+        rc = tby__buf_putc(&buf, '\0');
+    if (rc || is_error) {
+        tby__buf_dispose(&buf);
+        return tby__error(err, is_error ? TBY_EIO : rc, -1, "cannot read %s", path);
+    }
+    *out = tby__buf_detach(&buf);
+    return TBY_OK;
+}
+
 /* ===== Life ===== */
+
+/* Frees a server that tby_server_new did not finish making (no threads, no key yet). */
+static void server_discard(tby_server *server)
+{
+    if (!server)
+        return;
+    tby_server__list_release(server->list);
+    pthread_mutex_destroy(&server->list_lock);
+    tby__free(server->tls_cert_pem);
+    if (server->tls_key_pem)
+        sodium_memzero(server->tls_key_pem, strlen(server->tls_key_pem));
+    tby__free(server->tls_key_pem);
+    tby__free(server);
+}
 
 int tby_server_new(tby_server **out, const tby_server_options *opts, const tby_screener *screener,
                    const tby_server_auth *auth, tby_error *err)
@@ -35,10 +135,8 @@ int tby_server_new(tby_server **out, const tby_server_options *opts, const tby_s
     *out = NULL;
     tby_server *server = NULL;
     int rc;
-    if (!opts || !screener || !auth) {
-        rc = tby__error(err, TBY_EINVALID, -1,
-                        "a server needs options, a screener and an "
-                        "auth provider");
+    if (!opts || !auth) {
+        rc = tby__error(err, TBY_EINVALID, -1, "a server needs options and an auth provider");
         goto fail;
     }
     if (tby_server__route_count > TBY_SERVER__ROUTE_MAX) {
@@ -50,17 +148,31 @@ int tby_server_new(tby_server **out, const tby_server_options *opts, const tby_s
                         opts->threshold);
         goto fail;
     }
+    if ((opts->tls_cert != NULL) != (opts->tls_key != NULL)) {
+        rc = tby__error(err, TBY_EINVALID, -1, "TLS needs both a certificate and a key");
+        goto fail;
+    }
     server = tby__calloc(1, sizeof(*server));
     if (!server) {
         rc = tby__error(err, TBY_ENOMEM, -1, "out of memory");
         goto fail;
     }
+    pthread_mutex_init(&server->list_lock, NULL);
     server->opts = *opts;
     snprintf(server->bind, sizeof(server->bind), "%s", opts->bind ? opts->bind : "127.0.0.1");
-    snprintf(server->list_name, sizeof(server->list_name), "%s",
-             opts->list_name ? opts->list_name : "");
     server->opts.bind = server->bind;
-    server->opts.list_name = server->list_name;
+    server->opts.list_name = NULL; /* kept in the list */
+    server->opts.tls_cert = server->opts.tls_key = NULL;
+    if (screener) {
+        server->list = list_new(screener, NULL, NULL, opts->list_entries, opts->list_name);
+        if (!server->list) {
+            rc = tby__error(err, TBY_ENOMEM, -1, "out of memory");
+            goto fail;
+        }
+    }
+    if (opts->tls_cert && ((rc = read_text_file(opts->tls_cert, &server->tls_cert_pem, err)) ||
+                           (rc = read_text_file(opts->tls_key, &server->tls_key_pem, err))))
+        goto fail;
     if (!server->opts.threads) {
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
         server->opts.threads = cores > 0 ? (unsigned)cores : 1;
@@ -73,17 +185,16 @@ int tby_server_new(tby_server **out, const tby_server_options *opts, const tby_s
         server->opts.timeout_seconds = 10;
     if (!server->opts.max_connections)
         server->opts.max_connections = 1024;
+    if (!server->opts.max_upload_bytes)
+        server->opts.max_upload_bytes = 64u * 1024u * 1024u;
     if (server->opts.threshold == 0.0)
         server->opts.threshold = TBY_SCREEN_DEFAULT_THRESHOLD;
-    server->screener = screener;
     tby_screen_options screen_opts = TBY_SCREEN_OPTIONS_INIT;
     screen_opts.threshold = server->opts.threshold;
     server->screen_opts = screen_opts;
     server->auth = *auth;
     server->started_ns = tby_server__now_ns();
     if (pthread_key_create(&server->worker_key, NULL)) {
-        tby__free(server);
-        server = NULL;
         rc = tby__error(err, TBY_ENOMEM, -1, "out of thread keys");
         goto fail;
     }
@@ -91,6 +202,7 @@ int tby_server_new(tby_server **out, const tby_server_options *opts, const tby_s
     *out = server;
     return 0;
 fail:
+    server_discard(server);
     if (auth && auth->free)
         auth->free(auth->ctx);
     return rc;
@@ -104,34 +216,54 @@ void tby_server_free(tby_server *server)
     for (tby_server__worker_slot *w = server->workers, *next; w; w = next) {
         next = w->next;
         tby_screen_worker_free(w->worker);
+        tby_server__list_release(w->list);
         tby__free(w);
     }
     pthread_key_delete(server->worker_key);
     pthread_mutex_destroy(&server->worker_lock);
+    tby_server__list_release(server->list);
+    pthread_mutex_destroy(&server->list_lock);
     if (server->auth.free)
         server->auth.free(server->auth.ctx);
+    if (server->tls_key_pem)
+        sodium_memzero(server->tls_key_pem, strlen(server->tls_key_pem));
+    tby__free(server->tls_key_pem);
+    tby__free(server->tls_cert_pem);
     tby__free(server);
 }
 
-tby_screen_worker *tby_server__worker(tby_server *server)
+tby_screen_worker *tby_server__worker(tby_server *server, tby_server__list *list)
 {
     tby_server__worker_slot *w = pthread_getspecific(server->worker_key);
-    if (w)
+    if (w && w->list == list)
         return w->worker;
-    w = tby__calloc(1, sizeof(*w));
-    if (!w)
+    tby_screen_worker *worker = NULL;
+    if (tby_screen_worker_new(&worker, list->screener, &server->screen_opts, NULL))
         return NULL;
-    if (tby_screen_worker_new(&w->worker, server->screener, &server->screen_opts, NULL)) {
-        tby__free(w);
+    atomic_fetch_add_explicit(&list->refs, 1, memory_order_relaxed);
+    if (w) {
+        /* The list changed since this thread last screened: the old worker and its list go. */
+        tby_screen_worker_free(w->worker);
+        tby_server__list_release(w->list);
+        w->worker = worker;
+        w->list = list;
+        return worker;
+    }
+    w = tby__calloc(1, sizeof(*w));
+    if (!w) {
+        tby_screen_worker_free(worker);
+        tby_server__list_release(list);
         return NULL;
     }
+    w->worker = worker;
+    w->list = list;
     pthread_mutex_lock(&server->worker_lock);
     w->next = server->workers;
     server->workers = w;
     pthread_mutex_unlock(&server->worker_lock);
     /* Once listed the worker is the server's to free, whatever happens to the key. */
     pthread_setspecific(server->worker_key, w);
-    return w->worker;
+    return worker;
 }
 
 /* ===== HTTP glue ===== */
@@ -175,12 +307,33 @@ static enum MHD_Result http_queue(struct MHD_Connection *connection, http_reques
         MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"tabayyun\"");
     if (response->is_close)
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+    if (response->set_cookie[0])
+        MHD_add_response_header(r, MHD_HTTP_HEADER_SET_COOKIE, response->set_cookie);
+    if (response->retry_after) {
+        char seconds[16];
+        snprintf(seconds, sizeof(seconds), "%u", response->retry_after);
+        MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, seconds);
+    }
     enum MHD_Result result = MHD_queue_response(connection, (unsigned)response->status, r);
     MHD_destroy_response(r);
     h->status = response->status;
     h->is_queued = true;
     tby_server_response_dispose(response);
     return result;
+}
+
+static const char *http_query(void *ctx, const char *name)
+{
+    return MHD_lookup_connection_value(ctx, MHD_GET_ARGUMENT_KIND, name);
+}
+
+/* Leaves the path and the query parameters as sent: dispatch.c and query.c decode them, the
+   same way for HTTP and for tby_server_handle. */
+static size_t http_unescape(void *cls, struct MHD_Connection *connection, char *s)
+{
+    (void)cls;
+    (void)connection;
+    return strlen(s);
 }
 
 static int64_t http_content_length(struct MHD_Connection *connection)
@@ -192,6 +345,23 @@ static int64_t http_content_length(struct MHD_Connection *connection)
     char *end;
     long long length = strtoll(value, &end, 10);
     return end != value && *end == '\0' && length >= 0 ? (int64_t)length : -1;
+}
+
+/* The client's address as text ("127.0.0.1", "::1"). */
+static void http_client(struct MHD_Connection *connection, char *out, size_t size)
+{
+    snprintf(out, size, "unknown");
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (!info || !info->client_addr)
+        return;
+    const struct sockaddr *addr = info->client_addr;
+    if (addr->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)addr)->sin_addr, out,
+                  (socklen_t)size);
+    else if (addr->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)addr)->sin6_addr, out,
+                  (socklen_t)size);
 }
 
 static enum MHD_Result http_access(void *cls, struct MHD_Connection *connection, const char *url,
@@ -207,6 +377,9 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *connection,
             return MHD_NO;
         tby_server__request_init(&h->request);
         *con_cls = h;
+        http_client(connection, h->request.client, sizeof(h->request.client));
+        h->request.query_fn = http_query;
+        h->request.query_ctx = connection;
         if (tby_server__begin(server, &h->request, method, url, http_header, connection,
                               http_content_length(connection)))
             return http_queue(connection, h, &h->request.early);
@@ -227,8 +400,7 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *connection,
          * closed without one, which is all a client that will not stop can be told.
          */
         h->discarded += len;
-        if (h->request.early.status == 408 ||
-            h->discarded > 16 * (uint64_t)server->opts.max_body_bytes ||
+        if (h->request.early.status == 408 || h->discarded > 16 * (uint64_t)h->request.body.cap ||
             tby_server__now_ns() - h->request.start_ns >
                 (int64_t)server->opts.timeout_seconds * 1000000000) {
             h->status = h->request.early.status;
@@ -284,6 +456,12 @@ int tby_server_start(tby_server *server, tby_error *err)
     struct sockaddr_storage addr;
     memset(&addr, 0, sizeof(addr));
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    if (server->tls_cert_pem) {
+        if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+            return tby__error(err, TBY_EINVALID, -1,
+                              "this libmicrohttpd was built without TLS (GnuTLS)");
+        flags |= MHD_USE_TLS;
+    }
     struct sockaddr_in *v4 = (struct sockaddr_in *)&addr;
     struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&addr;
     if (server->opts.port > 65535)
@@ -306,7 +484,10 @@ int tby_server_start(tby_server *server, tby_error *err)
         MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_NOTIFY_COMPLETED, http_completed, server,
         MHD_OPTION_CONNECTION_TIMEOUT, server->opts.timeout_seconds, MHD_OPTION_CONNECTION_LIMIT,
         server->opts.max_connections, MHD_OPTION_THREAD_POOL_SIZE, pool,
-        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, MHD_OPTION_END);
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, MHD_OPTION_UNESCAPE_CALLBACK, http_unescape, NULL,
+        /* Only with MHD_USE_TLS; otherwise the list ends here. */
+        server->tls_cert_pem ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, server->tls_cert_pem,
+        MHD_OPTION_HTTPS_MEM_KEY, server->tls_key_pem, MHD_OPTION_END);
     if (!server->daemon)
         return tby__error(err, TBY_EIO, -1,
                           "cannot listen on %s port %u (in use, or not an address of this "

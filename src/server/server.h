@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "tabayyun/tabayyun.h"
+#include "tabayyun/tby_store_access.h"
 
 /* ===== Roles and principals ===== */
 
@@ -64,6 +65,7 @@ typedef struct tby_server_principal {
     bool all_sites;                 /* not scoped: every site (admins, auditors) */
     size_t site_count;              /* entries of sites in use, when !all_sites */
     char sites[TBY_SERVER_MAX_SITES][TBY_SERVER_SITE_LEN]; /* site ids the user works for */
+    bool must_change_password; /* logged in with a one-time password: may only change it */
 } tby_server_principal;
 
 /* True when the principal may act for `site` (all_sites, or the site is in its list). A NULL
@@ -97,6 +99,24 @@ typedef struct tby_server_audit_event {
     const char *outcome;             /* short result, e.g. "2 alerts"; may be NULL */
 } tby_server_audit_event;
 
+/* A login (POST /v1/login), for tby_server_auth.login. Strings borrowed. */
+typedef struct tby_server_login {
+    const char *user;     /* the user name */
+    const char *password; /* as typed */
+    const char *role;     /* the role to act in; NULL: the user's only role */
+    const char *client;   /* the client's address, for rate limiting */
+} tby_server_login;
+
+#define TBY_SERVER_SESSION_LEN 64 /* bytes of a session id, NUL included */
+
+/* What a login gives. */
+typedef struct tby_server_login_result {
+    tby_server_principal principal;       /* who logged in, in which role */
+    char session[TBY_SERVER_SESSION_LEN]; /* the new session id, for the cookie */
+    int64_t expires_at_ms;                /* when the session ends */
+    unsigned retry_after;                 /* refused by the rate limit: seconds to wait */
+} tby_server_login_result;
+
 /*
  * The authentication, authorisation and audit provider. The server calls it from its worker
  * threads concurrently: every callback must be thread-safe. Each returns 0 or a negative
@@ -129,6 +149,23 @@ typedef struct tby_server_auth {
     /* Frees ctx when the server is freed; may be NULL. */
     void (*free)(void *ctx);
     void *ctx;
+    /*
+     * Optional (NULL: the routes answer 501). Logs a user in and starts a session: 0 with
+     * *out filled; TBY_ENOTFOUND for a wrong user or password (401, no detail);
+     * TBY_ETOOLARGE with out->retry_after when too many logins failed (429); TBY_EINVALID for
+     * a role the user does not hold (400, err names the field).
+     */
+    int (*login)(void *ctx, const tby_server_login *login, tby_server_login_result *out,
+                 tby_error *err);
+    /* Ends the session a credential is (nothing for a bearer token). */
+    int (*logout)(void *ctx, const tby_server_principal *who,
+                  const tby_server_credential *credential, tby_error *err);
+    /* Changes the caller's own password after checking the current one (TBY_ENOTFOUND: wrong;
+       TBY_EINVALID: a new one that is not acceptable). */
+    int (*change_password)(void *ctx, const tby_server_principal *who, const char *current,
+                           const char *new_password, tby_error *err);
+    /* Users or credentials were changed through the server: forget what is cached. */
+    void (*changed)(void *ctx);
 } tby_server_auth;
 
 /*
@@ -146,6 +183,39 @@ typedef struct tby_server_auth {
  */
 int tby_server_auth_dev(tby_server_auth *out, const char *tokens_path, const char *dev_token,
                         const char *audit_path, tby_error *err);
+
+/* ===== The store ===== */
+
+/*
+ * The server's database: a connection per thread that uses it (opened on first use), and a
+ * write lock that serialises the process's write transactions. Opening checks (and migrates)
+ * the database. Free it after the server and the auth provider that use it.
+ * Returns 0, TBY_ENOTFOUND (no file and !create), TBY_EINVALID (not a tabayyun database),
+ * TBY_EIO, TBY_ENOMEM.
+ */
+typedef struct tby_server_db tby_server_db;
+
+int tby_server_db_open(tby_server_db **out, const char *path, bool create, tby_error *err);
+void tby_server_db_free(tby_server_db *db);
+const char *tby_server_db_path(const tby_server_db *db);
+
+typedef struct tby_server_auth_store_options {
+    unsigned session_seconds; /* a browser session's life; 0: 8 hours */
+    unsigned cache_seconds;   /* how long a verified credential is trusted before the store
+                                 is asked again (changes made through this server apply at
+                                 once, others within this time); 0: 10 */
+    unsigned login_failures;  /* failed logins allowed per user and per client address ... */
+    unsigned login_window;    /* ... within this many seconds, then 429; 0: 5 and 900 */
+} tby_server_auth_store_options;
+
+/*
+ * The store-backed provider: bearer tokens and session cookies looked up by their hash in the
+ * store (users, roles and sites from its grants), every access to personal data appended to
+ * the store's hash-chained audit log, logins checked with argon2id and rate limited in memory
+ * (per user and per client address; the counts are lost on restart). `db` is borrowed.
+ */
+int tby_server_auth_store(tby_server_auth *out, tby_server_db *db,
+                          const tby_server_auth_store_options *opts, tby_error *err);
 
 /* ===== The server ===== */
 
@@ -165,6 +235,11 @@ typedef struct tby_server_options {
                                  default; 0: TBY_SCREEN_DEFAULT_THRESHOLD */
     size_t list_entries;      /* for /v1/health and /metrics */
     const char *list_name;    /* for /v1/health: the list file; may be NULL */
+    tby_server_db *db;        /* the store (borrowed; NULL: the routes that need it answer
+                                 501), for records, lists, the audit, statistics, users */
+    size_t max_upload_bytes;  /* body cap of a list import; 0: 64 MiB */
+    const char *tls_cert;     /* PEM certificate and key files: serve HTTPS (the session */
+    const char *tls_key;      /* cookie is then Secure); NULL: plain HTTP */
 } tby_server_options;
 
 typedef struct tby_server tby_server;
@@ -176,6 +251,22 @@ typedef struct tby_server tby_server;
  */
 int tby_server_new(tby_server **out, const tby_server_options *opts, const tby_screener *screener,
                    const tby_server_auth *auth, tby_error *err);
+
+/*
+ * Loads the latest version of every list in the store into one set (each entry's id becomes
+ * "LIST:ID"), and fits a screener on it. *set_out and *screener_out are the caller's.
+ * Returns 0, TBY_EEMPTY (no list, or no usable entry), TBY_EIO, TBY_ENOMEM.
+ */
+int tby_server_load_lists(tby_server_db *db, tby_record_set **set_out, tby_screener **screener_out,
+                          tby_error *err);
+
+/*
+ * Screens from now on against `screener` over `set` (both owned by the server from here on,
+ * also on error), named `name` in /v1/health. Requests already screening finish with the list
+ * they started with. Thread-safe. 0 or TBY_ENOMEM.
+ */
+int tby_server_replace_list(tby_server *server, tby_record_set *set, tby_screener *screener,
+                            const char *name, tby_error *err);
 
 /* Binds and starts serving in the background. 0, TBY_EINVALID (bad address), TBY_EIO. */
 int tby_server_start(tby_server *server, tby_error *err);
@@ -207,6 +298,8 @@ typedef struct tby_server_response {
     bool is_auth_challenge;   /* 401: send WWW-Authenticate */
     bool is_no_store;         /* personal data: Cache-Control: no-store */
     bool is_close;            /* close the connection after this response */
+    char set_cookie[224];     /* a Set-Cookie header's value, else "" */
+    unsigned retry_after;     /* 429: the Retry-After header's seconds, else 0 */
 } tby_server_response;
 
 /*

@@ -34,7 +34,14 @@ enum {
     TBY_ROUTE_PUBLIC = 1u << 0,        /* no credential needed (roles must be 0) */
     TBY_ROUTE_JSON_BODY = 1u << 1,     /* takes a JSON object body (Content-Type checked) */
     TBY_ROUTE_PERSONAL_DATA = 1u << 2, /* reads or changes personal data: audited */
+    TBY_ROUTE_PURPOSE = 1u << 3,       /* reads personal data: the caller must state a purpose
+                                          ("purpose" in the body, or ?purpose= for a GET) */
+    TBY_ROUTE_UPLOAD = 1u << 4,        /* a large body (a list file): max_upload_bytes */
+    TBY_ROUTE_STORE = 1u << 5,         /* needs the store: 501 without one */
 };
+
+/* Bytes of a stated purpose. */
+#define TBY_SERVER_PURPOSE_MAX 256
 
 /*
  * One route: the single source of truth for what the server answers, who may call it, and
@@ -53,7 +60,7 @@ extern const tby_server__route tby_server__routes[];
 extern const size_t tby_server__route_count;
 
 /* Most routes the metrics arrays have room for (checked when a server is made). */
-#define TBY_SERVER__ROUTE_MAX 48
+#define TBY_SERVER__ROUTE_MAX 64
 
 /* True when path[0..len) matches the pattern: literal characters equal, "{x}" any one
  * non-empty segment. */
@@ -74,21 +81,29 @@ typedef const char *(*tby_server__header_fn)(void *ctx, const char *name);
 
 struct tby_server__request {
     const tby_server__route *route; /* NULL until routed */
-    const char *method;             /* borrowed for the request's life */
-    const char *path;               /* borrowed, without the query string ... */
-    size_t path_len;                /* ... which starts at path[path_len] if any */
-    int64_t start_ns;               /* CLOCK_MONOTONIC when the headers arrived */
-    bool is_authenticated;          /* principal is valid */
-    tby_server_principal principal; /* who is calling */
-    tby_buf body;                   /* the body, capped at the server's max_body_bytes */
-    bool is_responded;              /* a response was decided before the body ended */
-    struct json_t *json;            /* the parsed body (JSON routes), owned */
-    char audit_subject[160];        /* set by handlers of personal-data routes once they
-                                       touch personal data (audited only then): what ... */
-    const char *audit_site;         /* ... for which site (borrowed from json) ... */
-    const char *audit_purpose;      /* ... why (borrowed from json) ... */
-    char audit_outcome[64];         /* ... and with what result */
-    tby_server_response early;      /* the response decided in begin or body_append */
+    char client[64];                /* the client's address ("memory" in tby_server_handle) */
+    tby_server_credential_kind credential_kind; /* how the caller authenticated */
+    char session[TBY_SERVER_SESSION_LEN];       /* the session id, for a session credential */
+    const char *method;                         /* borrowed for the request's life */
+    const char *path;                           /* borrowed, without the query string ... */
+    size_t path_len;                            /* ... which starts at path[path_len] if any */
+    tby_server__header_fn query_fn;           /* or, on the HTTP path, this reads the parameters */
+    void *query_ctx;                          /* ... (undecoded but for "+") */
+    int64_t start_ns;                         /* CLOCK_MONOTONIC when the headers arrived */
+    bool is_authenticated;                    /* principal is valid */
+    tby_server_principal principal;           /* who is calling */
+    tby_buf body;                             /* the body, capped at the server's max_body_bytes */
+    bool is_responded;                        /* a response was decided before the body ended */
+    struct json_t *json;                      /* the parsed body (JSON routes), owned */
+    char audit_subject[160];                  /* set by handlers of personal-data routes once they
+                                                 touch personal data (audited only then): what ... */
+    const char *audit_site;                   /* ... for which site (borrowed from json) ... */
+    const char *audit_purpose;                /* ... why (borrowed from json) ... */
+    char audit_outcome[64];                   /* ... and with what result */
+    char purpose[TBY_SERVER_PURPOSE_MAX + 1]; /* TBY_ROUTE_PURPOSE: the purpose stated */
+    bool is_audited;                          /* the handler recorded the access itself (in the
+                                                 transaction of the change it made) */
+    tby_server_response early;                /* the response decided in begin or body_append */
 };
 
 void tby_server__request_init(tby_server__request *request);
@@ -109,6 +124,19 @@ bool tby_server__body_append(tby_server *server, tby_server__request *request, c
 
 /* Phase 3, the whole request is in: parse, run the handler, audit. Fills *out. */
 void tby_server__finish(tby_server *server, tby_server__request *request, tby_server_response *out);
+
+/* tby_server_handle with the client's address (for login rate limits). */
+void tby_server__handle(tby_server *server, const char *client, const char *method,
+                        const char *path, const tby_server_header *headers, size_t header_count,
+                        const char *body, size_t body_len, tby_server_response *out);
+
+/*
+ * Records the request's access in the audit log now (a handler that changes personal data
+ * calls it inside its own transaction, so the change and its record land together), with
+ * the status about to be sent. True when recorded; false with 503 in *out.
+ */
+bool tby_server__audit_now(tby_server *server, tby_server__request *request, int status,
+                           tby_server_response *out);
 
 /* Counts a finished request in the metrics: its route (NULL: unmatched), status, duration. */
 void tby_server__record(tby_server *server, const tby_server__route *route, int status,
@@ -178,6 +206,34 @@ bool tby_server__check_fields(struct json_t *object, const tby_server__field *fi
 bool tby_server__authorize_site(tby_server *server, tby_server__request *request, const char *site,
                                 const char *field, tby_server_response *out);
 
+/* ===== Query strings and paging (query.c) ===== */
+
+/*
+ * The value of query parameter `name` ("%XX" and "+" decoded) into out (NUL-terminated).
+ * Returns 1 when present, 0 when absent, -1 when present but too long or badly encoded.
+ */
+int tby_server__query(const tby_server__request *request, const char *name, char *out, size_t size);
+
+/*
+ * Reads an integer query parameter into *out (left as is when absent). False with 400 in *out
+ * when it is not an integer in [min, max].
+ */
+bool tby_server__query_int(const tby_server__request *request, const char *name, int64_t min,
+                           int64_t max, int64_t *value, tby_server_response *out);
+
+/* Most items a page may ask for, and the default. */
+#define TBY_SERVER_PAGE_MAX     1000
+#define TBY_SERVER_PAGE_DEFAULT 100
+
+/* The path segment at `index` (0: "v1" of "/v1/lists/UN/versions") percent-decoded into out.
+   False when there is none, or it does not fit or decode. */
+bool tby_server__path_segment(const tby_server__request *request, size_t index, char *out,
+                              size_t size);
+
+/* Checks a record object's keys and types (the record format's), naming fields with
+ * `prefix` ("record."); false with 400 in *out. */
+bool tby_server__check_record(struct json_t *record, const char *prefix, tby_server_response *out);
+
 /* ===== Handlers (api_*.c) ===== */
 
 void tby_server__api_health(tby_server *server, tby_server__request *request,
@@ -188,6 +244,66 @@ void tby_server__api_openapi(tby_server *server, tby_server__request *request,
                              tby_server_response *out);
 void tby_server__api_screen(tby_server *server, tby_server__request *request,
                             tby_server_response *out);
+void tby_server__api_login(tby_server *server, tby_server__request *request,
+                           tby_server_response *out);
+void tby_server__api_logout(tby_server *server, tby_server__request *request,
+                            tby_server_response *out);
+void tby_server__api_password(tby_server *server, tby_server__request *request,
+                              tby_server_response *out);
+void tby_server__api_records(tby_server *server, tby_server__request *request,
+                             tby_server_response *out);
+void tby_server__api_lists(tby_server *server, tby_server__request *request,
+                           tby_server_response *out);
+void tby_server__api_list_versions(tby_server *server, tby_server__request *request,
+                                   tby_server_response *out);
+void tby_server__api_list_import(tby_server *server, tby_server__request *request,
+                                 tby_server_response *out);
+void tby_server__api_list_diff(tby_server *server, tby_server__request *request,
+                               tby_server_response *out);
+void tby_server__api_audit(tby_server *server, tby_server__request *request,
+                           tby_server_response *out);
+void tby_server__api_audit_verify(tby_server *server, tby_server__request *request,
+                                  tby_server_response *out);
+void tby_server__api_stats(tby_server *server, tby_server__request *request,
+                           tby_server_response *out);
+void tby_server__api_users(tby_server *server, tby_server__request *request,
+                           tby_server_response *out);
+void tby_server__api_user_create(tby_server *server, tby_server__request *request,
+                                 tby_server_response *out);
+void tby_server__api_user_disable(tby_server *server, tby_server__request *request,
+                                  tby_server_response *out);
+void tby_server__api_user_grant(tby_server *server, tby_server__request *request,
+                                tby_server_response *out);
+void tby_server__api_user_password(tby_server *server, tby_server__request *request,
+                                   tby_server_response *out);
+void tby_server__api_tokens(tby_server *server, tby_server__request *request,
+                            tby_server_response *out);
+void tby_server__api_token_create(tby_server *server, tby_server__request *request,
+                                  tby_server_response *out);
+void tby_server__api_token_revoke(tby_server *server, tby_server__request *request,
+                                  tby_server_response *out);
+
+/* ===== The store, for handlers ===== */
+
+/* This thread's store connection; NULL with 500 in *out when it cannot be opened. */
+tby_store *tby_server__store(tby_server *server, tby_server_response *out);
+
+/*
+ * The write lock of the server's database (server.h, tby_server_db), recursive: returns the
+ * connection every write goes through, the holder's until tby_server__db_unlock. Reads
+ * outside a write use this thread's connection, tby_server__db_store (NULL with err filled
+ * when it cannot be opened).
+ */
+tby_store *tby_server__db_lock(tby_server_db *db);
+void tby_server__db_unlock(tby_server_db *db);
+tby_store *tby_server__db_store(tby_server_db *db, tby_error *err);
+
+/*
+ * Answers a store error: TBY_ENOTFOUND 404 not_found, TBY_EEXISTS 409 conflict, TBY_EINVALID
+ * 400 invalid_value (with err's field), others 500 (503 "busy" when the database is locked by
+ * another process).
+ */
+void tby_server__store_error(tby_server_response *out, int rc, const tby_error *err);
 
 /* The OpenAPI document, embedded at build time from openapi/tabayyun.json. */
 extern const unsigned char tby_server__openapi_json[];
@@ -198,7 +314,7 @@ extern const size_t tby_server__openapi_json_len;
 /* Request latency buckets, upper bounds in microseconds (the last is +Inf). */
 #define TBY_SERVER__LATENCY_BUCKETS 14
 /* Status codes counted one by one; others go to the last slot ("other"). */
-#define TBY_SERVER__STATUS_SLOTS 14
+#define TBY_SERVER__STATUS_SLOTS 18
 
 typedef struct tby_server__metrics {
     /* [route index, or route_count for unmatched][status slot] */
@@ -221,11 +337,29 @@ int tby_server__metrics_format(const tby_server *server, tby_buf *buf);
 /* One engine worker per thread that has screened, kept in a list freed with the server. */
 typedef struct tby_server__worker_slot tby_server__worker_slot;
 
+/*
+ * The list being screened against, replaced whole when a new version is imported: requests
+ * hold a reference while they screen, and each thread's worker holds one for the list it was
+ * made for, so an old list is freed once the last of them lets go.
+ */
+typedef struct tby_server__list {
+    atomic_int refs;              /* the server's, requests', workers' */
+    const tby_screener *screener; /* the screener (borrowed, or `owned`) */
+    tby_screener *owned_screener; /* NULL when borrowed */
+    tby_record_set *owned_set;    /* the entries it screens; NULL when borrowed */
+    size_t entries;               /* for /v1/health and /metrics */
+    char name[256];               /* for /v1/health */
+} tby_server__list;
+
+/* The current list with a reference (release it), or NULL when the server has none. */
+tby_server__list *tby_server__list_acquire(tby_server *server);
+void tby_server__list_release(tby_server__list *list);
+
 struct tby_server {
     tby_server_options opts;          /* resolved: no zeros left */
     char bind[64];                    /* opts.bind copied */
-    char list_name[256];              /* opts.list_name copied */
-    const tby_screener *screener;     /* borrowed */
+    pthread_mutex_t list_lock;        /* guards list */
+    tby_server__list *list;           /* the current list; NULL: none loaded */
     tby_screen_options screen_opts;   /* threshold = opts.threshold */
     tby_server_auth auth;             /* owned */
     pthread_key_t worker_key;         /* this thread's tby_server__worker */
@@ -234,10 +368,13 @@ struct tby_server {
     struct MHD_Daemon *daemon;        /* NULL when not serving */
     unsigned port;                    /* bound port */
     int64_t started_ns;               /* for uptime */
+    char *tls_cert_pem;               /* opts.tls_cert read, NUL-terminated; NULL: no TLS */
+    char *tls_key_pem;                /* opts.tls_key read */
     tby_server__metrics metrics;
 };
 
-/* The calling thread's engine worker, made on first use; NULL when out of memory. */
-tby_screen_worker *tby_server__worker(tby_server *server);
+/* The calling thread's engine worker for `list`, made on first use (again when the list
+ * changed); NULL when out of memory. */
+tby_screen_worker *tby_server__worker(tby_server *server, tby_server__list *list);
 
 #endif

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "store/access_int.h"
 #include "store/store_int.h"
 
 /* PRAGMA application_id of a tabayyun database: "TBY1". */
@@ -202,7 +203,28 @@ static const char *const migration_1[] = {
     NULL,
 };
 
-static const char *const *const migrations[] = {migration_1};
+/*
+ * 3: people and access for the server (src/store/access.c). A token or a session acts in one
+ * role of its user (a user may hold several, each at some sites), so both carry the role; a
+ * password set by someone else (a one-time password) must be changed at first login. Existing
+ * tokens take their user's first role; sessions without a role are ended.
+ *
+ * Numbered 3 and placed last: migration 2 (alerts, decisions, clearances) goes before it.
+ */
+static const char *const migration_3[] = {
+    "ALTER TABLE users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE api_tokens ADD COLUMN role TEXT REFERENCES roles(name)",
+    "ALTER TABLE sessions ADD COLUMN role TEXT REFERENCES roles(name)",
+    "UPDATE api_tokens SET role = (SELECT min(r.role) FROM user_roles r\n"
+    "  WHERE r.user_id = api_tokens.user_id) WHERE role IS NULL",
+    "UPDATE sessions SET revoked_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')\n"
+    "  WHERE role IS NULL AND revoked_at IS NULL",
+    "CREATE INDEX api_tokens_user ON api_tokens(user_id)",
+    "CREATE INDEX sessions_user ON sessions(user_id)",
+    NULL,
+};
+
+static const char *const *const migrations[] = {migration_1, migration_3};
 
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -507,6 +529,12 @@ static void sqlite_rollback(tby_store__conn *conn)
     site_cache_clear(conn);
     if (!sqlite3_get_autocommit(conn->db))
         sqlite3_exec(conn->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* The connection's SQLite handle, for the statements of sqlite_access.c. */
+sqlite3 *tby_store__sqlite_handle(tby_store__conn *conn)
+{
+    return conn->db;
 }
 
 /* ===== Schema ===== */

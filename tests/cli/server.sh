@@ -27,7 +27,8 @@ registrar=registrar-token-0123456789
 printf '# token user role sites\n%s amina registrar camp-a\n' "$registrar" > "$tmp/tokens"
 
 "$bin" serve --help | grep -q 'POST /v1/screen'; check "help names the screening route" 0 $?
-"$bin" serve --port 1 >/dev/null 2>&1; check "no --list is usage" 1 $?
+"$bin" serve --port 1 >/dev/null 2>&1; check "no --list or --db is usage" 1 $?
+"$bin" serve --list examples/watchlist.csv --db x.db >/dev/null 2>&1; check "--list and --db is usage" 1 $?
 "$bin" serve --list examples/watchlist.csv --port 70000 >/dev/null 2>&1; check "bad port is usage" 1 $?
 "$bin" serve --list examples/watchlist.csv --dev-token short >/dev/null 2>&1; check "short dev token is bad input" 2 $?
 
@@ -73,9 +74,12 @@ check "wrong method is 405" 405 "$(status -X DELETE "$url/v1/screen")"
 check "form body is 415" 415 "$(status "${auth[@]}" -d 'a=1' "$url/v1/screen")"
 check "bad JSON is 400" 400 "$(status "${auth[@]}" "${json[@]}" -d '{"record": {"name": "Ali",}}' "$url/v1/screen")"
 check "bad JSON names the byte" "bad_json None 26" "$(field)"
-check "unknown field is 400" 400 "$(status "${auth[@]}" "${json[@]}" -d '{"record": {"name": "Ali", "birthdate": "1990"}}' "$url/v1/screen")"
+check "unknown field is 400" 400 "$(status "${auth[@]}" "${json[@]}" -d '{"record": {"name": "Ali", "birthdate": "1990"}, "purpose": "t"}' "$url/v1/screen")"
 check "unknown field is named" "unknown_field record.birthdate None" "$(field)"
-check "bad date is 400" 400 "$(status "${auth[@]}" "${json[@]}" -d '{"record": {"name": "Ali Hasan", "birth_date": "1990-02-30"}}' "$url/v1/screen")"
+check "no purpose is 400" 400 "$(status "${auth[@]}" "${json[@]}" -d '{"record": {"name": "Ali"}}' "$url/v1/screen")"
+check "no purpose is named" "missing_field purpose None" "$(field)"
+check "a route of the store is 501 without one" 501 "$(status "${auth[@]}" "$url/v1/stats")"
+check "bad date is 400" 400 "$(status "${auth[@]}" "${json[@]}" -d '{"record": {"name": "Ali Hasan", "birth_date": "1990-02-30"}, "purpose": "t"}' "$url/v1/screen")"
 check "bad date is named" "invalid_value record.birth_date None" "$(field)"
 head -c 10000000 /dev/zero > "$tmp/big"
 check "10 MB body is 413" 413 "$(status "${auth[@]}" "${json[@]}" --data-binary @"$tmp/big" "$url/v1/screen")"

@@ -26,6 +26,15 @@ static const seed seeds[] = {
      "INSERT INTO sites (name, created_at) VALUES ('seed site', '2020-01-01T00:00:00.000Z');"
      "INSERT INTO lists (name, created_at) VALUES ('seed list', '2020-01-01T00:00:00.000Z');",
      "SELECT count(*) FROM sites s, lists l WHERE s.name = 'seed site' AND l.name = 'seed list'"},
+    /* A token from before tokens carried a role acts in its user's role (migration 3). */
+    {1,
+     "INSERT INTO users (id, name, created_at) VALUES (7, 'seed', '2020-01-01T00:00:00.000Z');"
+     "INSERT INTO user_roles (user_id, role, site_id, granted_at, granted_by) "
+     "VALUES (7, 'analyst', NULL, '2020-01-01T00:00:00.000Z', 'seed');"
+     "INSERT INTO api_tokens (user_id, token_hash, created_at) "
+     "VALUES (7, zeroblob(32), '2020-01-01T00:00:00.000Z');",
+     "SELECT count(*) FROM api_tokens t JOIN users u ON u.id = t.user_id "
+     "WHERE t.role = 'analyst' AND u.must_change_password = 0"},
 };
 
 /* Builds a database at version k by applying steps 1..k through the backend. */
