@@ -10,5 +10,6 @@
 #include "tby_lists.h"
 #include "tby_screen.h"
 #include "tby_store.h"
+#include "tby_monitor.h"
 
 #endif
