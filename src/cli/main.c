@@ -17,6 +17,9 @@ static const cli_command cli_commands[] = {
     {"registry", "import registry records into a database", cmd_registry},
     {"list", "import watchlist versions, list them, show what changed", cmd_list},
     {"audit", "verify or show a database's audit log", cmd_audit},
+    {"alerts", "list, show or export the alerts stored by screen --db", cmd_alerts},
+    {"alert", "decide on an alert: clear, escalate, confirm", cmd_alert},
+    {"redress", "the status of a redress reference", cmd_redress},
     {"serve", "serve the HTTP JSON API (screening) on this machine", cmd_serve},
     {"version", "print the version", cmd_version},
 };
