@@ -208,15 +208,10 @@ int tby_redress_ref_normalize(char out[TBY_REDRESS_REF_LEN], const char *text)
     out[0] = '\0';
     if (!text)
         return TBY_EINVALID;
-    char symbols[REF_CHARS];
+    /* Every symbol, the prefix's too: a reference's own characters may spell TBY. */
+    char symbols[REF_CHARS + 3];
     size_t count = 0;
-    const char *p = text;
-    while (*p == ' ' || *p == '\t')
-        p++;
-    if ((p[0] == 'T' || p[0] == 't') && (p[1] == 'B' || p[1] == 'b') &&
-        (p[2] == 'Y' || p[2] == 'y'))
-        p += 3;
-    for (; *p; p++) {
+    for (const char *p = text; *p; p++) {
         char c = *p;
         if (c == '-' || c == ' ' || c == '\t' || c == '\r' || c == '\n')
             continue;
@@ -226,19 +221,21 @@ int tby_redress_ref_normalize(char out[TBY_REDRESS_REF_LEN], const char *text)
             c = '0';
         else if (c == 'I' || c == 'L')
             c = '1';
-        if (!strchr(crockford, c) || c == '\0' || count == REF_CHARS)
+        if (!strchr(crockford, c) || count == sizeof(symbols))
             return TBY_EINVALID;
         symbols[count++] = c;
     }
-    if (count != REF_CHARS)
+    const char *body = symbols;
+    if (count == REF_CHARS + 3 && !memcmp(symbols, "TBY", 3))
+        body += 3;
+    else if (count != REF_CHARS)
         return TBY_EINVALID;
-    size_t at = 0;
+    size_t at = 3;
     memcpy(out, "TBY", 3);
-    at = 3;
     for (size_t i = 0; i < REF_CHARS; i++) {
         if (i % 4 == 0)
             out[at++] = '-';
-        out[at++] = symbols[i];
+        out[at++] = body[i];
     }
     out[at] = '\0';
     return TBY_OK;

@@ -489,7 +489,13 @@ static void test_alerts__names_and_references(void)
     TEST_STR_EQ(out, "TBY-7K3Q-9XMD-2FHR");
     TEST_INT_EQ(tby_redress_ref_normalize(out, "TBY-OIL0-0000-0000"), 0);
     TEST_STR_EQ(out, "TBY-0110-0000-0000");
+    /* The reference's own characters may spell TBY: with or without the prefix, it reads. */
+    TEST_INT_EQ(tby_redress_ref_normalize(out, "TBY-TBY0-0000-0000"), 0);
+    TEST_STR_EQ(out, "TBY-TBY0-0000-0000");
+    TEST_INT_EQ(tby_redress_ref_normalize(out, "tby000000000"), 0);
+    TEST_STR_EQ(out, "TBY-TBY0-0000-0000");
     TEST_INT_EQ(tby_redress_ref_normalize(out, "TBY-7K3Q-9XMD-2FHRX"), TBY_EINVALID);
+    TEST_INT_EQ(tby_redress_ref_normalize(out, "XYZ-7K3Q-9XMD-2FHR"), TBY_EINVALID);
     TEST_INT_EQ(tby_redress_ref_normalize(out, "TBY-7K3Q-9XMD-2FH"), TBY_EINVALID);
     TEST_INT_EQ(tby_redress_ref_normalize(out, "TBY-7K3Q-9XMD-2FH!"), TBY_EINVALID);
     TEST_INT_EQ(tby_redress_ref_normalize(out, NULL), TBY_EINVALID);
