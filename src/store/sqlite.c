@@ -16,6 +16,12 @@
 //
 //   users ---< user_roles >--- roles      users ---< api_tokens, sessions      audit_log
 //
+// Migration 2, screening with memory:
+//
+//   lists ---< screening_models
+//     |              ^
+//     +---< screening_runs ---< alerts ---< decisions ---< clearances (one per clear)
+//
 // A list version stores one row per entry that points at the entry's record; a record that
 // did not change between versions is stored once, so keeping every version of a list costs
 // little more than its entry ids.
