@@ -550,6 +550,8 @@ static int monitor_run(monitor *m, tby_error *err)
     bool is_threaded = second && !pthread_create(&thread, NULL, read_registry, &reader);
     if (!is_threaded)
         read_registry(&reader);
+    /* Threaded only when the list changed, so the count is not read while the thread
+       fills it. */
     bool has_work = is_list_changed || m->registry.count > 0;
     int list_rc = has_work ? prepare_list(m, err) : TBY_OK;
     if (is_threaded)
