@@ -294,45 +294,48 @@ static int decision_audit(tby_store *store, int64_t alert_id, const tby_store__a
     return rc;
 }
 
-/* The status a decision leads to from `from`, or NULL with err set when it is refused. */
-static const char *decision_target(tby_store *store, int64_t alert_id, tby_alert_action action,
-                                   const char *from, const char *actor, tby_error *err)
+/* The status a decision leads to from `from` (in *to), or TBY_EINVALID with the reason when
+   it is refused. */
+static int decision_target(tby_store *store, int64_t alert_id, tby_alert_action action,
+                           const char *from, const char *actor, const char **to, tby_error *err)
 {
     bool is_standing = !strcmp(from, "open") || !strcmp(from, "escalated") ||
                        !strcmp(from, "pending_confirmation");
-    if (!is_standing) {
-        tby__error(err, TBY_EINVALID, -1,
-                   "alert %lld is %s: only open, escalated and pending_confirmation alerts are "
-                   "decided",
-                   (long long)alert_id, from);
-        return NULL;
-    }
+    if (!is_standing)
+        return tby__error(err, TBY_EINVALID, -1,
+                          "alert %lld is %s: only open, escalated and pending_confirmation alerts "
+                          "are decided",
+                          (long long)alert_id, from);
     switch (action) {
     case TBY_ALERT_CLEAR:
-        return "cleared";
+        *to = "cleared";
+        return TBY_OK;
     case TBY_ALERT_ESCALATE:
-        if (strcmp(from, "open")) {
-            tby__error(err, TBY_EINVALID, -1, "alert %lld is %s: only an open alert is escalated",
-                       (long long)alert_id, from);
-            return NULL;
-        }
-        return "escalated";
+        if (strcmp(from, "open"))
+            return tby__error(err, TBY_EINVALID, -1,
+                              "alert %lld is %s: only an open alert is escalated",
+                              (long long)alert_id, from);
+        *to = "escalated";
+        return TBY_OK;
     case TBY_ALERT_CONFIRM:
-        if (strcmp(from, "pending_confirmation"))
-            return "pending_confirmation";
+        if (strcmp(from, "pending_confirmation")) {
+            *to = "pending_confirmation";
+            return TBY_OK;
+        }
         break;
     }
     char first[256];
-    if (store->backend->alert_first_confirmer(store->conn, alert_id, first, sizeof(first), err))
-        return NULL;
-    if (!strcmp(first, actor)) {
-        tby__error(err, TBY_EINVALID, -1,
-                   "alert %lld: %s confirmed it already; a confirmation needs a second reviewer, "
-                   "someone other than %s",
-                   (long long)alert_id, actor, actor);
-        return NULL;
-    }
-    return "confirmed";
+    int rc =
+        store->backend->alert_first_confirmer(store->conn, alert_id, first, sizeof(first), err);
+    if (rc)
+        return rc;
+    if (!strcmp(first, actor))
+        return tby__error(err, TBY_EINVALID, -1,
+                          "alert %lld: %s confirmed it already; a confirmation needs a second "
+                          "reviewer, someone other than %s",
+                          (long long)alert_id, actor, actor);
+    *to = "confirmed";
+    return TBY_OK;
 }
 
 int tby_store_alert_decide(tby_store *store, int64_t alert_id, tby_alert_action action,
@@ -367,8 +370,8 @@ int tby_store_alert_decide(tby_store *store, int64_t alert_id, tby_alert_action 
     if (!rc && !alert.is_found)
         rc = tby__error(err, TBY_ENOTFOUND, -1, "no alert %lld", (long long)alert_id);
     const char *to = NULL;
-    if (!rc && !(to = decision_target(store, alert_id, action, alert.status, actor, err)))
-        rc = err && err->code ? err->code : TBY_EINVALID;
+    if (!rc)
+        rc = decision_target(store, alert_id, action, alert.status, actor, &to, err);
     char at[TBY_STORE__TIME_LEN];
     tby_store__now(at);
     char reference[TBY_REDRESS_REF_LEN] = "";
@@ -393,8 +396,8 @@ int tby_store_alert_decide(tby_store *store, int64_t alert_id, tby_alert_action 
         row.alert = &alert;
         row.reference = reference[0] ? reference : NULL;
         rc = store->backend->decision_insert(store->conn, &row, &decision_id, err);
-        /* 60 random bits: a reference already taken means a broken random source, not bad
-           luck. Refuse rather than hand out someone else's reference. */
+        /* With 60 random bits a reference already taken practically never happens by
+           chance; refuse rather than hand out someone else's reference. */
         if (rc == TBY_EEXISTS)
             rc = tby__error(err, TBY_ERROR, -1, "a new redress reference was already taken");
     }

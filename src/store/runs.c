@@ -81,21 +81,20 @@ static void run_free(tby_store_run *run)
     tby__free(run);
 }
 
-/* Makes room for one more element in a growable array. 0 or TBY_ENOMEM. */
-static int grow(void **items, size_t *cap, size_t count, size_t size)
+/* An array with room for one more element than `count`: `items` itself, or a larger copy
+   (the caller stores it); NULL when out of memory, `items` left as it was. */
+static void *grow(void *items, size_t *cap, size_t count, size_t size)
 {
     if (count < *cap)
-        return TBY_OK;
+        return items;
     size_t new_cap = *cap ? *cap * 2 : 256;
     size_t bytes;
     if (tby__mul_overflow(new_cap, size, &bytes))
-        return TBY_ENOMEM;
-    void *grown = tby__realloc(*items, bytes);
-    if (!grown)
-        return TBY_ENOMEM;
-    *items = grown;
-    *cap = new_cap;
-    return TBY_OK;
+        return NULL;
+    void *grown = tby__realloc(items, bytes);
+    if (grown)
+        *cap = new_cap;
+    return grown;
 }
 
 int tby_store_run_begin(tby_store *store, const tby_store_run_options *opts, tby_store_run **out,
@@ -191,8 +190,10 @@ int tby_store_run_begin(tby_store *store, const tby_store_run_options *opts, tby
 int tby_store_run_whole(tby_store_run *run, const char *record_id, tby_error *err)
 {
     TBY_ASSERT_ARG(run != NULL && record_id != NULL);
-    if (grow((void **)&run->wholes, &run->whole_cap, run->whole_count, sizeof(*run->wholes)))
+    const char **wholes = grow(run->wholes, &run->whole_cap, run->whole_count, sizeof(*wholes));
+    if (!wholes)
         return tby__error(err, TBY_ENOMEM, -1, "out of memory");
+    run->wholes = wholes;
     const char *copy = arena_dup(&run->arena, record_id);
     if (!copy)
         return tby__error(err, TBY_ENOMEM, -1, "out of memory");
@@ -204,8 +205,10 @@ int tby_store_run_drop(tby_store_run *run, const char *record_id, const char *en
                        tby_error *err)
 {
     TBY_ASSERT_ARG(run != NULL && record_id != NULL && entry_id != NULL);
-    if (grow((void **)&run->drops, &run->drop_cap, run->drop_count, sizeof(*run->drops)))
+    pair *drops = grow(run->drops, &run->drop_cap, run->drop_count, sizeof(*drops));
+    if (!drops)
         return tby__error(err, TBY_ENOMEM, -1, "out of memory");
+    run->drops = drops;
     pair p = {arena_dup(&run->arena, record_id), arena_dup(&run->arena, entry_id)};
     if (!p.record_id || !p.entry_id)
         return tby__error(err, TBY_ENOMEM, -1, "out of memory");
@@ -231,8 +234,10 @@ int tby_store_run_found(tby_store_run *run, const tby_store_found *found, tby_er
     if (strcmp(found->grade, "identifier_check") && strcmp(found->grade, "probable"))
         return tby__error(err, TBY_EINVALID, -1, "grade \"%s\" is not an alert's grade",
                           found->grade);
-    if (grow((void **)&run->found, &run->found_cap, run->found_count, sizeof(*run->found)))
+    found_item *items = grow(run->found, &run->found_cap, run->found_count, sizeof(*items));
+    if (!items)
         return tby__error(err, TBY_ENOMEM, -1, "out of memory");
+    run->found = items;
     found_item *item = &run->found[run->found_count];
     memset(item, 0, sizeof(*item));
     tby_arena *arena = &run->arena;
@@ -373,9 +378,10 @@ static int merge_current(const tby_store__current *row, void *payload)
     }
     if (!item && !in_scope(m->run, row->record_id, row->entry_id))
         return TBY_OK;
-    if (grow((void **)&m->superseded, &m->superseded_cap, m->superseded_count,
-             sizeof(*m->superseded)))
+    int64_t *ids = grow(m->superseded, &m->superseded_cap, m->superseded_count, sizeof(*ids));
+    if (!ids)
         return tby__error(m->err, TBY_ENOMEM, -1, "out of memory");
+    m->superseded = ids;
     m->superseded[m->superseded_count++] = row->id;
     return TBY_OK;
 }
