@@ -22,7 +22,6 @@ typedef struct alert_args {
     const char *db, *user, *list, *status, *reason, *out, *reference;
     int64_t alert_id;
     double threshold;
-    bool has_threshold;
     unsigned threads;
     bool full, refit, json, quiet;
 } alert_args;
@@ -115,7 +114,6 @@ static int parse_alert_args(alert_args *a, const alert_usage *usage, int first, 
             a->threshold = strtod(value, &end);
             if (*end || end == value || !(a->threshold >= 0.0 && a->threshold <= 1.0))
                 return usage_error(usage, "--threshold must be a number in [0, 1], not", value);
-            a->has_threshold = true;
         } else {
             long n = strtol(value, &end, 10);
             if (*end || end == value || n < 1 || n > 64)
