@@ -11,5 +11,6 @@
 #include "tby_screen.h"
 #include "tby_store.h"
 #include "tby_store_access.h"
+#include "tby_monitor.h"
 
 #endif

@@ -81,6 +81,9 @@ TBY_API int tby_store_open(tby_store **out, const char *path, const tby_store_op
 /** Closes the store, rolling back a transaction left open. Accepts NULL. */
 TBY_API void tby_store_close(tby_store *store);
 
+/** The path the store was opened with (for a second connection from another thread). */
+TBY_API const char *tby_store_path(const tby_store *store);
+
 /** The schema version this code writes (the number of migrations it knows). */
 TBY_API int tby_store_schema_latest(void);
 
@@ -325,6 +328,8 @@ typedef struct tby_store_entry {
     bool is_identity_changed;     /* TBY_STORE_CHANGED with different identifying data (not
                                      only site or note) */
     int64_t import_id;            /* registry: the import that last wrote its content */
+    int64_t identity_import_id;   /* registry: the import that added it or last changed its
+                                     identifying data (what delta screening keys on); lists: 0 */
 } tby_store_entry;
 
 /** Return non-zero to stop; the value is returned by the function that called back. */
@@ -431,6 +436,329 @@ typedef struct tby_list_diff_stats {
 TBY_API int tby_store_list_diff(tby_store *store, const char *list_name, int64_t from, int64_t to,
                                 tby_list_diff_cb cb, void *payload, tby_list_diff_stats *stats,
                                 tby_error *err);
+
+/* ===== Screening runs and alerts ===== */
+
+/*
+ * Screening with memory (tby_monitor.h runs it): each run of a list against the registry is
+ * stored with the alerts it found, and an alert then lives through reviewers' decisions:
+ *
+ *   run ──> open ──clear──> cleared (a clearance: the pair is suppressed later, with a
+ *            │                        redress reference for the person)
+ *            ├──escalate──> escalated ──clear / confirm──> ...
+ *            └──confirm──> pending_confirmation ──confirm (another reviewer)──> confirmed
+ *   run ──> suppressed  (the pair was cleared with the same identifying data on both sides)
+ *   any ──> superseded  (a later run no longer produces it as it was)
+ *
+ * Nothing deletes an alert, a decision or a clearance; each decision and each run is in the
+ * audit log, in the transaction that made it. docs/internals/store.md has the details.
+ */
+
+/** Where an alert stands. */
+typedef enum tby_alert_status {
+    TBY_ALERT_OPEN = 1,             /* waiting for a reviewer (in the review queue) */
+    TBY_ALERT_SUPPRESSED,           /* its pair was cleared with the same identifying data on
+                                       both sides: kept, not in the queue */
+    TBY_ALERT_CLEARED,              /* a reviewer found it is not the listed person */
+    TBY_ALERT_ESCALATED,            /* passed on for a closer look (in the queue) */
+    TBY_ALERT_PENDING_CONFIRMATION, /* confirmed by one reviewer, waiting for a second one (in
+                                       the queue) */
+    TBY_ALERT_CONFIRMED,            /* confirmed by two reviewers */
+    TBY_ALERT_SUPERSEDED            /* a later run no longer produces it as it is */
+} tby_alert_status;
+
+/** A set of statuses for tby_store_alert_filter.statuses. */
+#define TBY_ALERT_STATUS_BIT(status) (1u << (unsigned)(status))
+/** The review queue: open, escalated and pending_confirmation. */
+#define TBY_ALERT_QUEUE                                                                            \
+    (TBY_ALERT_STATUS_BIT(TBY_ALERT_OPEN) | TBY_ALERT_STATUS_BIT(TBY_ALERT_ESCALATED) |            \
+     TBY_ALERT_STATUS_BIT(TBY_ALERT_PENDING_CONFIRMATION))
+/** Every status but superseded: the alerts that stand. */
+#define TBY_ALERT_CURRENT                                                                          \
+    (TBY_ALERT_QUEUE | TBY_ALERT_STATUS_BIT(TBY_ALERT_SUPPRESSED) |                                \
+     TBY_ALERT_STATUS_BIT(TBY_ALERT_CLEARED) | TBY_ALERT_STATUS_BIT(TBY_ALERT_CONFIRMED))
+/** Every status. */
+#define TBY_ALERT_ALL (TBY_ALERT_CURRENT | TBY_ALERT_STATUS_BIT(TBY_ALERT_SUPERSEDED))
+
+/** "open", "suppressed", "cleared", "escalated", "pending_confirmation", "confirmed",
+    "superseded"; "" for anything else. */
+TBY_API const char *tby_alert_status_name(tby_alert_status status);
+
+/** Reads a status name. 0 or TBY_EINVALID. */
+TBY_API int tby_alert_status_parse(tby_alert_status *out, const char *name);
+
+/** A stored screening run (strings copied in). */
+typedef struct tby_store_run_info {
+    int64_t id;            /* 0: none */
+    int64_t list_version;  /* the version of the list screened */
+    int64_t model_id;      /* the pinned model scores were computed with */
+    int64_t registry_mark; /* the highest registry import whose records (added, or with
+                              identifying data changed) the run screened */
+    double threshold;      /* alerts need a score of at least this */
+    bool is_full;          /* every record screened (else a delta) */
+    char engine_version[32];
+    char started_at[32];  /* UTC ISO 8601 */
+    char finished_at[32]; /* "" while running */
+    size_t records;       /* registry records the run looked at */
+    size_t records_whole; /* ... of which screened whole */
+    size_t pairs_scored;  /* delta: single pairs scored (changed entries) */
+    size_t alerts_new, alerts_kept, alerts_superseded, alerts_suppressed;
+    int64_t audit_seq; /* the run's audit entry (0 while running) */
+} tby_store_run_info;
+
+/**
+ * The last complete run of a list.
+ * @param out receives it; out->id is 0 when the list was never screened to the end.
+ * @return 0, TBY_ENOTFOUND (no such list), TBY_EIO.
+ */
+TBY_API int tby_store_run_last(tby_store *store, const char *list_name, tby_store_run_info *out,
+                               tby_error *err);
+
+/**
+ * Reads a stored model (tby_screener_model_save's blob).
+ * @param out receives a copy (free with tby_free); len its size.
+ * @return 0, TBY_ENOTFOUND, TBY_EIO, TBY_ENOMEM.
+ */
+TBY_API int tby_store_model_get(tby_store *store, int64_t model_id, unsigned char **out,
+                                size_t *len, tby_error *err);
+
+/** What a run found for one (record, list entry) pair. Strings are copied. */
+typedef struct tby_store_found {
+    const char *record_id;
+    const uint8_t *record_identity; /* TBY_STORE_HASH_LEN bytes: the record's identity hash
+                                       as the registry holds it */
+    const char *entry_id;
+    const uint8_t *entry_identity; /* ... the entry's, as the list version holds it */
+    double score;
+    const char *grade;            /* "identifier_check" or "probable" */
+    const char *matched_name;     /* the list name or alias that matched best */
+    const char *explanation_json; /* the explanation as a JSON object */
+    const char *explanation_text; /* ... as one line of text */
+} tby_store_found;
+
+#define TBY_STORE_RUN_OPTIONS_VERSION 1
+
+typedef struct tby_store_run_options {
+    unsigned int version;       /* TBY_STORE_RUN_OPTIONS_VERSION */
+    const char *actor;          /* who runs it: required */
+    const char *list_name;      /* required */
+    int64_t list_version;       /* the version screened */
+    int64_t base_run_id;        /* tby_store_run_last's id when the run started (0: none);
+                                   the commit refuses when another run of the list completed
+                                   meanwhile */
+    bool is_full;               /* every registry record screened: the alerts of the list
+                                   not found again are superseded */
+    const char *reason;         /* why (a full run's cause); may be NULL */
+    int64_t model_id;           /* the pinned model used, or 0 with `model`: ... */
+    const unsigned char *model; /* ... a new model, stored with the run (copied) */
+    size_t model_len;           /* its size */
+    int64_t model_list_version; /* the list version a new model was fitted on */
+    double threshold;           /* the run's threshold */
+    const char *engine_version; /* tby_version() of the engine that scored */
+    int64_t registry_mark;      /* see tby_store_run_info */
+} tby_store_run_options;
+
+#define TBY_STORE_RUN_OPTIONS_INIT                                                                 \
+    {                                                                                              \
+        TBY_STORE_RUN_OPTIONS_VERSION, NULL, NULL, 0, 0, false, NULL, 0, NULL, 0, 0, 0.0, NULL, 0  \
+    }
+
+/** What a run's commit changed. */
+typedef struct tby_store_run_stats {
+    int64_t run_id;
+    int64_t model_id;
+    int64_t audit_seq;
+    size_t alerts_new;          /* alerts stored as open */
+    size_t alerts_suppressed;   /* ... stored as suppressed (a clearance applies) */
+    size_t alerts_kept;         /* found again unchanged: the stored alert stays as it is */
+    size_t alerts_superseded;   /* stored alerts no longer found as they were */
+    size_t alerts_unregistered; /* ... of which because the record left the registry */
+} tby_store_run_stats;
+
+/**
+ * A screening run being recorded. Results are gathered in memory and written by
+ * tby_store_run_commit in one transaction, so that a reader (or a process killed at any
+ * moment) sees the alerts either as before the run or as after it.
+ */
+typedef struct tby_store_run tby_store_run;
+
+/**
+ * Starts a run: writes its row with status "running" (readers ignore it until it is
+ * complete) in a transaction of its own.
+ * @return 0, TBY_EINVALID (options, a transaction open), TBY_ENOTFOUND (no such list or
+ *         model), TBY_EIO, TBY_ENOMEM.
+ */
+TBY_API int tby_store_run_begin(tby_store *store, const tby_store_run_options *opts,
+                                tby_store_run **out, tby_error *err);
+
+/**
+ * The record was screened whole: its stored alerts that the run does not find again are
+ * superseded. (A full run implies it for every record.) Not thread-safe: one caller at a
+ * time. 0 or TBY_ENOMEM.
+ */
+TBY_API int tby_store_run_whole(tby_store_run *run, const char *record_id, tby_error *err);
+
+/** The pair's stored alert goes unless the run finds the pair again. 0 or TBY_ENOMEM. */
+TBY_API int tby_store_run_drop(tby_store_run *run, const char *record_id, const char *entry_id,
+                               tby_error *err);
+
+/** An alert the run found. 0, TBY_EINVALID (a field missing), TBY_ENOMEM. */
+TBY_API int tby_store_run_found(tby_store_run *run, const tby_store_found *found, tby_error *err);
+
+/** The run's work, kept with it: records looked at, screened whole, pairs scored. */
+TBY_API void tby_store_run_counts(tby_store_run *run, size_t records, size_t records_whole,
+                                  size_t pairs_scored);
+
+/**
+ * Applies the run in one write transaction and frees it (in every case). For each pair found:
+ * a stored alert with the same score, grade and identity hashes on both sides stays as it is;
+ * otherwise the stored one is superseded and the new one stored, as suppressed when an active
+ * clearance names the pair with the same identity hashes, else as open. Stored alerts of
+ * records screened whole (all records, in a full run) and of dropped pairs that were not
+ * found again are superseded, and so are the alerts of records no longer in the registry.
+ * The model (when new), the run's counts, status "complete" and an audit entry
+ * ("screen.run") are written with them.
+ * @return 0; TBY_EEXISTS when another run of the list completed since this one began (nothing
+ *         is written: run again); TBY_EIO.
+ */
+TBY_API int tby_store_run_commit(tby_store_run *run, tby_store_run_stats *stats, tby_error *err);
+
+/** Abandons a run: nothing of it is stored, its row is marked "abandoned". Accepts NULL. */
+TBY_API void tby_store_run_abort(tby_store_run *run);
+
+/** One stored alert, borrowed for the duration of a callback. */
+typedef struct tby_store_alert {
+    int64_t id;
+    int64_t run_id;       /* the run that made it */
+    const char *list;     /* the list's name */
+    int64_t list_version; /* the version that made it */
+    const char *record_id;
+    const char *entry_id;
+    const uint8_t *record_identity; /* TBY_STORE_HASH_LEN bytes, as when it was made */
+    const uint8_t *entry_identity;
+    double score;
+    const char *grade; /* the engine's: "identifier_check" or "probable" */
+    const char *matched_name;
+    const char *explanation_json;
+    const char *explanation_text;
+    const char *engine_version; /* what made it: engine and threshold */
+    double threshold;
+    tby_alert_status status;
+    const char *created_at;
+    const char *updated_at; /* when its status last changed */
+} tby_store_alert;
+
+typedef int (*tby_store_alert_cb)(const tby_store_alert *alert, void *payload);
+
+#define TBY_STORE_ALERT_FILTER_VERSION 1
+
+/** Which alerts tby_store_alerts_foreach reads. */
+typedef struct tby_store_alert_filter {
+    unsigned int version;  /* TBY_STORE_ALERT_FILTER_VERSION */
+    const char *list_name; /* NULL: every list */
+    unsigned int statuses; /* OR of TBY_ALERT_STATUS_BIT; 0: TBY_ALERT_QUEUE */
+    int64_t alert_id;      /* non-zero: that alert only, whatever its status */
+} tby_store_alert_filter;
+
+#define TBY_STORE_ALERT_FILTER_INIT                                                                \
+    {                                                                                              \
+        TBY_STORE_ALERT_FILTER_VERSION, NULL, 0, 0                                                 \
+    }
+
+/**
+ * Calls `cb` with the alerts the filter selects, in order of id, from one snapshot.
+ * @param filter NULL: the review queue of every list.
+ * @return 0, TBY_ENOTFOUND (a named list that does not exist), TBY_EINVALID, TBY_EIO, or
+ *         cb's value.
+ */
+TBY_API int tby_store_alerts_foreach(tby_store *store, const tby_store_alert_filter *filter,
+                                     tby_store_alert_cb cb, void *payload, tby_error *err);
+
+/* ===== Decisions, clearances, redress ===== */
+
+/** What a reviewer does with an alert. */
+typedef enum tby_alert_action {
+    TBY_ALERT_CLEAR = 1, /* not the listed person: needs a reason; makes a clearance */
+    TBY_ALERT_ESCALATE,  /* pass it on for a closer look */
+    TBY_ALERT_CONFIRM    /* it is the person: a first reviewer makes it pending_confirmation,
+                            a second, different one makes it confirmed */
+} tby_alert_action;
+
+/** "clear", "escalate", "confirm"; "" for anything else. */
+TBY_API const char *tby_alert_action_name(tby_alert_action action);
+
+/** Bytes of a redress reference ("TBY-7K3Q-9XMD-2FHR") with its NUL. */
+#define TBY_REDRESS_REF_LEN 19
+
+/** What a decision did. */
+typedef struct tby_alert_decision {
+    int64_t decision_id;
+    tby_alert_status from;               /* the alert's status before */
+    tby_alert_status to;                 /* ... and after */
+    char reference[TBY_REDRESS_REF_LEN]; /* clear: the clearance's redress reference; else "" */
+    int64_t audit_seq;                   /* the decision's audit entry */
+} tby_alert_decision;
+
+/**
+ * Records a reviewer's decision on a standing alert (open, escalated or
+ * pending_confirmation), with its audit entry, in one transaction. Clearing also stores a
+ * clearance of the pair for the identity hashes of both sides, with a new redress reference
+ * (random, from libsodium: "TBY-" and three groups of four Crockford base-32 characters).
+ *
+ * @param actor  who decides: required.
+ * @param reason why: required to clear, optional (NULL) otherwise.
+ * @param out    optional.
+ * @return 0; TBY_ENOTFOUND (no such alert); TBY_EINVALID (no reason to clear, an alert that
+ *         is not standing or already in that state, a second confirmation by the reviewer who
+ *         confirmed first: err says which); TBY_EIO.
+ */
+TBY_API int tby_store_alert_decide(tby_store *store, int64_t alert_id, tby_alert_action action,
+                                   const char *actor, const char *reason, tby_alert_decision *out,
+                                   tby_error *err);
+
+/** One decision, borrowed for the duration of a callback. */
+typedef struct tby_store_decision {
+    int64_t id;
+    int64_t alert_id;
+    tby_alert_action action;
+    tby_alert_status from, to;
+    const char *actor;
+    const char *reason; /* "" when none was given */
+    const char *at;
+    const char *reference; /* a clear's redress reference; NULL otherwise */
+    int64_t audit_seq;
+} tby_store_decision;
+
+typedef int (*tby_store_decision_cb)(const tby_store_decision *decision, void *payload);
+
+/** Calls `cb` with an alert's decisions, oldest first. 0, TBY_EIO, or cb's value. */
+TBY_API int tby_store_alert_decisions(tby_store *store, int64_t alert_id, tby_store_decision_cb cb,
+                                      void *payload, tby_error *err);
+
+/** What a redress reference tells the person who holds it (and nothing else). */
+typedef enum tby_redress_status {
+    TBY_REDRESS_UNKNOWN = 0, /* no such reference */
+    TBY_REDRESS_CLEARED,     /* the clearance stands: no alert of the pair is being reviewed */
+    TBY_REDRESS_UNDER_REVIEW /* the pair alerts again (the data changed) and is not cleared */
+} tby_redress_status;
+
+/** "unknown", "cleared", "under review". */
+TBY_API const char *tby_redress_status_name(tby_redress_status status);
+
+/**
+ * Normalises a redress reference as a person may type it (any case, with or without the
+ * "TBY" prefix and the dashes, O for 0, I and L for 1) into its canonical form.
+ * @return 0, or TBY_EINVALID when it cannot be a reference.
+ */
+TBY_API int tby_redress_ref_normalize(char out[TBY_REDRESS_REF_LEN], const char *text);
+
+/**
+ * The status of the pair a redress reference was issued for. A reference that reads as one
+ * but was never issued gives TBY_REDRESS_UNKNOWN.
+ * @return 0, TBY_EINVALID (not the shape of a reference), TBY_EIO.
+ */
+TBY_API int tby_store_redress_status(tby_store *store, const char *reference,
+                                     tby_redress_status *out, tby_error *err);
 
 #ifdef __cplusplus
 }

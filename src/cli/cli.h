@@ -28,6 +28,10 @@ int cmd_list(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 int cmd_token(int argc, char **argv);
+int cmd_screen_db(int argc, char **argv);
+int cmd_alerts(int argc, char **argv);
+int cmd_alert(int argc, char **argv);
+int cmd_redress(int argc, char **argv);
 
 /* Maps a library error code to an exit code (input errors 2, others 3). */
 int cli_exit_for(int rc);

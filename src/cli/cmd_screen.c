@@ -18,6 +18,8 @@ static const char screen_help[] =
     "                       [--nationality N] [--document TYPE:NUMBER] [--json]\n"
     "       tabayyun screen --list LIST.csv --input REGISTRY.csv --out ALERTS.csv\n"
     "                       [--threshold T] [--threads N] [--strict]\n"
+    "       tabayyun screen --db FILE --list NAME ...   (alerts kept in a database: see\n"
+    "                       tabayyun screen --db FILE --help)\n"
     "\n"
     "Screens one person, or every record of a registry, against a list (CSV or JSON Lines in\n"
     "the record format). Each alert has a calibrated score, a grade and an explanation:\n"
@@ -470,6 +472,11 @@ static int prepare(const screen_args *args, tby_record_set **list, tby_record_se
 
 int cmd_screen(int argc, char **argv)
 {
+    /* With a database, screening keeps its alerts there (cmd_store_alerts.c). */
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--db"))
+            return cmd_screen_db(argc, argv);
+    }
     if (cli_wants_help(argc, argv)) {
         fputs(screen_help, stdout);
         return CLI_OK;

@@ -19,6 +19,9 @@ static const cli_command cli_commands[] = {
     {"audit", "verify or show a database's audit log", cmd_audit},
     {"user", "add users of the server, with roles and sites; list, disable them", cmd_user},
     {"token", "make, list and revoke API tokens for the server", cmd_token},
+    {"alerts", "list, show or export the alerts stored by screen --db", cmd_alerts},
+    {"alert", "decide on an alert: clear, escalate, confirm", cmd_alert},
+    {"redress", "the status of a redress reference", cmd_redress},
     {"serve", "serve the HTTP JSON API (screening) on this machine", cmd_serve},
     {"version", "print the version", cmd_version},
 };

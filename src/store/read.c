@@ -18,6 +18,7 @@ typedef struct pending_row {
     tby_store_change change;
     bool is_identity_changed;
     int64_t import_id;
+    int64_t identity_import_id;
     size_t json_offset; /* into batch.jsons */
 } pending_row;
 
@@ -44,6 +45,7 @@ static int batch_on_record(const tby_record *record, size_t token, void *payload
     entry.change = row->change;
     entry.is_identity_changed = row->is_identity_changed;
     entry.import_id = row->import_id;
+    entry.identity_import_id = row->identity_import_id;
     return b->cb(&entry, b->payload);
 }
 
@@ -116,6 +118,7 @@ static int registry_row(const tby_store__registry_read *read, void *payload)
     row.is_identity_changed =
         row.change == TBY_STORE_CHANGED && read->identity_by_import == read->changed_by_import;
     row.import_id = read->changed_by_import;
+    row.identity_import_id = read->identity_by_import;
     return batch_add(b, &row, read->json, read->json_len);
 }
 

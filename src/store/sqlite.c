@@ -16,6 +16,12 @@
 //
 //   users ---< user_roles >--- roles      users ---< api_tokens, sessions      audit_log
 //
+// Migration 2, screening with memory:
+//
+//   lists ---< screening_models
+//     |              ^
+//     +---< screening_runs ---< alerts ---< decisions ---< clearances (one per clear)
+//
 // A list version stores one row per entry that points at the entry's record; a record that
 // did not change between versions is stored once, so keeping every version of a list costs
 // little more than its entry ids.
@@ -204,12 +210,123 @@ static const char *const migration_1[] = {
 };
 
 /*
+ * 2: screening with memory: the pinned models, screening runs, the alerts they found,
+ * reviewers' decisions and the clearances those make. Alerts, decisions and clearances are
+ * never deleted, and an alert's findings never change, only its status.
+ */
+static const char *const migration_2[] = {
+    "CREATE TABLE screening_models (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  list_id INTEGER NOT NULL REFERENCES lists(id),\n"
+    "  list_version INTEGER NOT NULL,\n" /* the version it was fitted on */
+    "  engine_version TEXT NOT NULL,\n"
+    "  model BLOB NOT NULL,\n"
+    "  model_hash BLOB NOT NULL CHECK (length(model_hash) = 32),\n"
+    "  created_at TEXT NOT NULL,\n"
+    "  created_by TEXT NOT NULL\n"
+    ")",
+    "CREATE TABLE screening_runs (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  list_id INTEGER NOT NULL REFERENCES lists(id),\n"
+    "  list_version INTEGER NOT NULL,\n"
+    "  model_id INTEGER REFERENCES screening_models(id),\n" /* NULL until a new model lands */
+    "  engine_version TEXT NOT NULL,\n"
+    "  threshold REAL NOT NULL,\n"
+    "  kind TEXT NOT NULL CHECK (kind IN ('full', 'delta')),\n"
+    "  reason TEXT,\n"
+    "  base_run_id INTEGER REFERENCES screening_runs(id),\n"
+    /* the highest registry import whose added or re-identified records the run saw */
+    "  registry_mark INTEGER NOT NULL DEFAULT 0,\n"
+    "  started_at TEXT NOT NULL,\n"
+    "  started_by TEXT NOT NULL,\n"
+    "  finished_at TEXT,\n"
+    "  status TEXT NOT NULL CHECK (status IN ('running', 'complete', 'abandoned')),\n"
+    "  records INTEGER NOT NULL DEFAULT 0,\n"
+    "  records_whole INTEGER NOT NULL DEFAULT 0,\n"
+    "  pairs_scored INTEGER NOT NULL DEFAULT 0,\n"
+    "  alerts_new INTEGER NOT NULL DEFAULT 0,\n"
+    "  alerts_kept INTEGER NOT NULL DEFAULT 0,\n"
+    "  alerts_superseded INTEGER NOT NULL DEFAULT 0,\n"
+    "  alerts_suppressed INTEGER NOT NULL DEFAULT 0,\n"
+    "  audit_seq INTEGER REFERENCES audit_log(seq)\n"
+    ")",
+    "CREATE INDEX screening_runs_list ON screening_runs(list_id, status, id)",
+    "CREATE TABLE alerts (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  run_id INTEGER NOT NULL REFERENCES screening_runs(id),\n"
+    "  list_id INTEGER NOT NULL REFERENCES lists(id),\n"
+    "  list_version INTEGER NOT NULL,\n"
+    "  record_id TEXT NOT NULL,\n"
+    "  record_identity BLOB NOT NULL CHECK (length(record_identity) = 32),\n"
+    "  entry_id TEXT NOT NULL,\n"
+    "  entry_identity BLOB NOT NULL CHECK (length(entry_identity) = 32),\n"
+    "  score REAL NOT NULL,\n"
+    "  grade TEXT NOT NULL CHECK (grade IN ('identifier_check', 'probable')),\n"
+    "  matched_name TEXT NOT NULL,\n"
+    "  explanation TEXT NOT NULL,\n"
+    "  explanation_text TEXT NOT NULL,\n"
+    "  engine_version TEXT NOT NULL,\n"
+    "  threshold REAL NOT NULL,\n"
+    "  status TEXT NOT NULL CHECK (status IN ('open', 'suppressed', 'cleared', 'escalated', "
+    "'pending_confirmation', 'confirmed', 'superseded')),\n"
+    "  created_at TEXT NOT NULL,\n"
+    "  updated_at TEXT NOT NULL,\n"
+    "  superseded_by_run INTEGER REFERENCES screening_runs(id)\n"
+    ")",
+    /* At most one standing alert per pair; also the order a run's commit reads them in. */
+    "CREATE UNIQUE INDEX alerts_standing ON alerts(list_id, record_id, entry_id)\n"
+    "  WHERE status <> 'superseded'",
+    "CREATE INDEX alerts_status ON alerts(status)",
+    "CREATE INDEX alerts_run ON alerts(run_id)",
+    "CREATE TRIGGER alerts_no_delete BEFORE DELETE ON alerts\n"
+    "  BEGIN SELECT RAISE(ABORT, 'alerts are never deleted'); END",
+    "CREATE TRIGGER alerts_findings_fixed BEFORE UPDATE OF id, run_id, list_id, list_version, "
+    "record_id, record_identity, entry_id, entry_identity, score, grade, matched_name, "
+    "explanation, explanation_text, engine_version, threshold, created_at ON alerts\n"
+    "  BEGIN SELECT RAISE(ABORT, 'an alert''s findings never change, only its status'); END",
+    "CREATE TABLE decisions (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  alert_id INTEGER NOT NULL REFERENCES alerts(id),\n"
+    "  action TEXT NOT NULL CHECK (action IN ('clear', 'escalate', 'confirm')),\n"
+    "  status_before TEXT NOT NULL,\n"
+    "  status_after TEXT NOT NULL,\n"
+    "  actor TEXT NOT NULL,\n"
+    "  reason TEXT,\n"
+    "  at TEXT NOT NULL,\n"
+    "  audit_seq INTEGER NOT NULL REFERENCES audit_log(seq)\n"
+    ")",
+    "CREATE INDEX decisions_alert ON decisions(alert_id)",
+    "CREATE TRIGGER decisions_no_update BEFORE UPDATE ON decisions\n"
+    "  BEGIN SELECT RAISE(ABORT, 'decisions are never changed'); END",
+    "CREATE TRIGGER decisions_no_delete BEFORE DELETE ON decisions\n"
+    "  BEGIN SELECT RAISE(ABORT, 'decisions are never deleted'); END",
+    "CREATE TABLE clearances (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  list_id INTEGER NOT NULL REFERENCES lists(id),\n"
+    "  record_id TEXT NOT NULL,\n"
+    "  entry_id TEXT NOT NULL,\n"
+    "  record_identity BLOB NOT NULL CHECK (length(record_identity) = 32),\n"
+    "  entry_identity BLOB NOT NULL CHECK (length(entry_identity) = 32),\n"
+    "  reason TEXT NOT NULL CHECK (length(reason) > 0),\n"
+    "  actor TEXT NOT NULL,\n"
+    "  at TEXT NOT NULL,\n"
+    "  alert_id INTEGER NOT NULL REFERENCES alerts(id),\n"
+    "  decision_id INTEGER NOT NULL REFERENCES decisions(id),\n"
+    "  reference TEXT NOT NULL UNIQUE,\n"
+    "  active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),\n"
+    "  audit_seq INTEGER NOT NULL REFERENCES audit_log(seq)\n"
+    ")",
+    "CREATE INDEX clearances_pair ON clearances(list_id, record_id, entry_id)",
+    "CREATE TRIGGER clearances_no_delete BEFORE DELETE ON clearances\n"
+    "  BEGIN SELECT RAISE(ABORT, 'clearances are never deleted'); END",
+    NULL,
+};
+
+/*
  * 3: people and access for the server (src/store/access.c). A token or a session acts in one
  * role of its user (a user may hold several, each at some sites), so both carry the role; a
  * password set by someone else (a one-time password) must be changed at first login. Existing
  * tokens take their user's first role; sessions without a role are ended.
- *
- * Numbered 3 and placed last: migration 2 (alerts, decisions, clearances) goes before it.
  */
 static const char *const migration_3[] = {
     "ALTER TABLE users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0",
@@ -224,7 +341,7 @@ static const char *const migration_3[] = {
     NULL,
 };
 
-static const char *const *const migrations[] = {migration_1, migration_3};
+static const char *const *const migrations[] = {migration_1, migration_2, migration_3};
 
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -305,7 +422,66 @@ static const char *const *const migrations[] = {migration_1, migration_3};
                      "v.audit_seq FROM list_versions v JOIN lists l ON l.id = v.list_id "          \
                      "WHERE ?1 IS NULL OR l.name = ?1 ORDER BY l.name, v.number")                  \
     X(VERSION_SOURCES, "SELECT file_name, size, blake2b, sha256 FROM list_version_sources "        \
-                       "WHERE version_id = ?1 ORDER BY position")
+                       "WHERE version_id = ?1 ORDER BY position")                                  \
+    X(MODEL_INSERT, "INSERT INTO screening_models (list_id, list_version, engine_version, model, " \
+                    "model_hash, created_at, created_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")     \
+    X(MODEL_GET, "SELECT model FROM screening_models WHERE id = ?1")                               \
+    X(RUN_INSERT, "INSERT INTO screening_runs (list_id, list_version, model_id, engine_version, "  \
+                  "threshold, kind, reason, base_run_id, registry_mark, started_at, started_by, "  \
+                  "status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'running')")      \
+    X(RUN_FINISH, "UPDATE screening_runs SET status = 'complete', finished_at = ?2, "              \
+                  "model_id = ?3, records = ?4, records_whole = ?5, pairs_scored = ?6, "           \
+                  "alerts_new = ?7, alerts_kept = ?8, alerts_superseded = ?9, "                    \
+                  "alerts_suppressed = ?10, audit_seq = ?11 WHERE id = ?1 AND status = 'running'") \
+    X(RUN_ABANDON, "UPDATE screening_runs SET status = 'abandoned' "                               \
+                   "WHERE id = ?1 AND status = 'running'")                                         \
+    X(RUN_LAST, "SELECT id, list_version, model_id, registry_mark, threshold, kind, "              \
+                "engine_version, started_at, finished_at, records, records_whole, pairs_scored, "  \
+                "alerts_new, alerts_kept, alerts_superseded, alerts_suppressed, audit_seq "        \
+                "FROM screening_runs WHERE list_id = ?1 AND status = 'complete' "                  \
+                "ORDER BY id DESC LIMIT 1")                                                        \
+    X(ALERTS_CURRENT, "SELECT id, record_id, entry_id, score, grade, record_identity, "            \
+                      "entry_identity FROM alerts INDEXED BY alerts_standing "                     \
+                      "WHERE list_id = ?1 AND status <> 'superseded' "                             \
+                      "ORDER BY record_id, entry_id")                                              \
+    X(ALERT_SUPERSEDE, "UPDATE alerts SET status = 'superseded', superseded_by_run = ?2, "         \
+                       "updated_at = ?3 WHERE id = ?1 AND status <> 'superseded'")                 \
+    X(ALERTS_UNREGISTERED, "UPDATE alerts SET status = 'superseded', superseded_by_run = ?2, "     \
+                           "updated_at = ?3 WHERE list_id = ?1 AND status <> 'superseded' "        \
+                           "AND NOT EXISTS (SELECT 1 FROM registry r "                             \
+                           "WHERE r.record_id = alerts.record_id)")                                \
+    X(ALERT_INSERT, "INSERT INTO alerts (run_id, list_id, list_version, record_id, "               \
+                    "record_identity, entry_id, entry_identity, score, grade, matched_name, "      \
+                    "explanation, explanation_text, engine_version, threshold, status, "           \
+                    "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "    \
+                    "?11, ?12, ?13, ?14, ?15, ?16, ?16)")                                          \
+    X(CLEARANCE_APPLIES, "SELECT 1 FROM clearances WHERE list_id = ?1 AND record_id = ?2 "         \
+                         "AND entry_id = ?3 AND record_identity = ?4 AND entry_identity = ?5 "     \
+                         "AND active = 1 LIMIT 1")                                                 \
+    X(ALERTS_SCAN, "SELECT a.id, a.run_id, l.name, a.list_version, a.record_id, a.entry_id, "      \
+                   "a.record_identity, a.entry_identity, a.score, a.grade, a.matched_name, "       \
+                   "a.explanation, a.explanation_text, a.engine_version, a.threshold, a.status, "  \
+                   "a.created_at, a.updated_at FROM alerts a JOIN lists l ON l.id = a.list_id "    \
+                   "WHERE (?3 != 0 AND a.id = ?3) OR (?3 = 0 AND (?1 = 0 OR a.list_id = ?1) "      \
+                   "AND a.status IN (SELECT value FROM json_each(?2))) ORDER BY a.id")             \
+    X(ALERT_FIND, "SELECT a.list_id, l.name, a.status, a.record_id, a.entry_id, "                  \
+                  "a.record_identity, a.entry_identity FROM alerts a "                             \
+                  "JOIN lists l ON l.id = a.list_id WHERE a.id = ?1")                              \
+    X(ALERT_SET_STATUS, "UPDATE alerts SET status = ?2, updated_at = ?3 WHERE id = ?1")            \
+    X(FIRST_CONFIRMER, "SELECT actor FROM decisions WHERE alert_id = ?1 "                          \
+                       "AND status_after = 'pending_confirmation' ORDER BY id DESC LIMIT 1")       \
+    X(DECISION_INSERT, "INSERT INTO decisions (alert_id, action, status_before, status_after, "    \
+                       "actor, reason, at, audit_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")    \
+    X(CLEARANCE_INSERT, "INSERT INTO clearances (list_id, record_id, entry_id, record_identity, "  \
+                        "entry_identity, reason, actor, at, alert_id, decision_id, reference, "    \
+                        "audit_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)")   \
+    X(DECISIONS_SCAN, "SELECT d.id, d.action, d.status_before, d.status_after, d.actor, "          \
+                      "d.reason, d.at, c.reference, d.audit_seq FROM decisions d "                 \
+                      "LEFT JOIN clearances c ON c.decision_id = d.id "                            \
+                      "WHERE d.alert_id = ?1 ORDER BY d.id")                                       \
+    X(REDRESS_FIND, "SELECT (SELECT a.status FROM alerts a WHERE a.list_id = c.list_id "           \
+                    "AND a.record_id = c.record_id AND a.entry_id = c.entry_id "                   \
+                    "AND a.status <> 'superseded') FROM clearances c WHERE c.reference = ?1")
 
 typedef enum stmt_id {
 #define STMT_ENUM(name, sql) STMT_##name,
@@ -1143,6 +1319,471 @@ static int sqlite_list_versions_scan(tby_store__conn *conn, const char *list_nam
     return rc;
 }
 
+/* ===== Screening runs and models ===== */
+
+static int sqlite_model_insert(tby_store__conn *conn, int64_t list_id, int64_t list_version,
+                               const char *engine_version, const unsigned char *data, size_t len,
+                               const uint8_t *hash, const char *at, const char *actor,
+                               int64_t *id_out, tby_error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    int rc = stmt_get(conn, STMT_MODEL_INSERT, &stmt, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(stmt, 1, list_id);
+    sqlite3_bind_int64(stmt, 2, list_version);
+    bind_text(stmt, 3, engine_version);
+    sqlite3_bind_blob64(stmt, 4, data, (sqlite3_uint64)len, SQLITE_STATIC);
+    bind_hash(stmt, 5, hash);
+    bind_text(stmt, 6, at);
+    bind_text(stmt, 7, actor);
+    if ((rc = stmt_run(conn, stmt, "screening models", err)))
+        return rc;
+    *id_out = sqlite3_last_insert_rowid(conn->db);
+    return TBY_OK;
+}
+
+static int sqlite_model_get(tby_store__conn *conn, int64_t model_id, unsigned char **out,
+                            size_t *len, tby_error *err)
+{
+    *out = NULL;
+    *len = 0;
+    sqlite3_stmt *stmt = NULL;
+    int rc = stmt_get(conn, STMT_MODEL_GET, &stmt, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(stmt, 1, model_id);
+    int step = sqlite3_step(stmt);
+    if (step == SQLITE_ROW) {
+        const void *blob = sqlite3_column_blob(stmt, 0);
+        size_t size = (size_t)sqlite3_column_bytes(stmt, 0);
+        unsigned char *copy = tby__malloc(size ? size : 1);
+        if (!copy) {
+            rc = tby__error(err, TBY_ENOMEM, -1, "out of memory");
+        } else {
+            if (size)
+                memcpy(copy, blob, size);
+            *out = copy;
+            *len = size;
+        }
+    } else if (step == SQLITE_DONE) {
+        rc = tby__error(err, TBY_ENOTFOUND, -1, "no model %lld", (long long)model_id);
+    } else {
+        rc = db_error(conn, step, "screening models", err);
+    }
+    stmt_done(stmt);
+    return rc;
+}
+
+static void bind_id_or_null(sqlite3_stmt *stmt, int index, int64_t id)
+{
+    if (id > 0)
+        sqlite3_bind_int64(stmt, index, id);
+    else
+        sqlite3_bind_null(stmt, index);
+}
+
+static int sqlite_run_insert(tby_store__conn *conn, const tby_store__run_row *row, int64_t *id_out,
+                             tby_error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    int rc = stmt_get(conn, STMT_RUN_INSERT, &stmt, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(stmt, 1, row->list_id);
+    sqlite3_bind_int64(stmt, 2, row->list_version);
+    bind_id_or_null(stmt, 3, row->model_id);
+    bind_text(stmt, 4, row->engine_version);
+    sqlite3_bind_double(stmt, 5, row->threshold);
+    bind_text(stmt, 6, row->is_full ? "full" : "delta");
+    bind_text(stmt, 7, row->reason);
+    bind_id_or_null(stmt, 8, row->base_run_id);
+    sqlite3_bind_int64(stmt, 9, row->registry_mark);
+    bind_text(stmt, 10, row->at);
+    bind_text(stmt, 11, row->actor);
+    if ((rc = stmt_run(conn, stmt, "screening runs", err)))
+        return rc;
+    *id_out = sqlite3_last_insert_rowid(conn->db);
+    return TBY_OK;
+}
+
+static int sqlite_run_finish(tby_store__conn *conn, int64_t run_id, const tby_store__run_row *row,
+                             tby_error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    int rc = stmt_get(conn, STMT_RUN_FINISH, &stmt, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(stmt, 1, run_id);
+    bind_text(stmt, 2, row->at);
+    bind_id_or_null(stmt, 3, row->model_id);
+    sqlite3_bind_int64(stmt, 4, (sqlite3_int64)row->records);
+    sqlite3_bind_int64(stmt, 5, (sqlite3_int64)row->records_whole);
+    sqlite3_bind_int64(stmt, 6, (sqlite3_int64)row->pairs_scored);
+    sqlite3_bind_int64(stmt, 7, (sqlite3_int64)row->alerts_new);
+    sqlite3_bind_int64(stmt, 8, (sqlite3_int64)row->alerts_kept);
+    sqlite3_bind_int64(stmt, 9, (sqlite3_int64)row->alerts_superseded);
+    sqlite3_bind_int64(stmt, 10, (sqlite3_int64)row->alerts_suppressed);
+    sqlite3_bind_int64(stmt, 11, row->audit_seq);
+    if ((rc = stmt_run(conn, stmt, "screening runs", err)))
+        return rc;
+    if (sqlite3_changes(conn->db) != 1)
+        return tby__error(err, TBY_ENOTFOUND, -1, "run %lld is not running", (long long)run_id);
+    return TBY_OK;
+}
+
+static void sqlite_run_abandon(tby_store__conn *conn, int64_t run_id)
+{
+    sqlite3_stmt *stmt = NULL;
+    if (stmt_get(conn, STMT_RUN_ABANDON, &stmt, NULL))
+        return;
+    sqlite3_bind_int64(stmt, 1, run_id);
+    stmt_run(conn, stmt, "screening runs", NULL);
+}
+
+static void column_copy(sqlite3_stmt *stmt, int column, char *out, size_t size)
+{
+    snprintf(out, size, "%s", column_text(stmt, column));
+}
+
+static int sqlite_run_last(tby_store__conn *conn, int64_t list_id, tby_store_run_info *out,
+                           tby_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    sqlite3_stmt *stmt = NULL;
+    int rc = stmt_get(conn, STMT_RUN_LAST, &stmt, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(stmt, 1, list_id);
+    int step = sqlite3_step(stmt);
+    if (step == SQLITE_ROW) {
+        out->id = sqlite3_column_int64(stmt, 0);
+        out->list_version = sqlite3_column_int64(stmt, 1);
+        out->model_id = sqlite3_column_int64(stmt, 2);
+        out->registry_mark = sqlite3_column_int64(stmt, 3);
+        out->threshold = sqlite3_column_double(stmt, 4);
+        out->is_full = !strcmp(column_text(stmt, 5), "full");
+        column_copy(stmt, 6, out->engine_version, sizeof(out->engine_version));
+        column_copy(stmt, 7, out->started_at, sizeof(out->started_at));
+        column_copy(stmt, 8, out->finished_at, sizeof(out->finished_at));
+        size_t *counts[] = {&out->records,          &out->records_whole, &out->pairs_scored,
+                            &out->alerts_new,       &out->alerts_kept,   &out->alerts_superseded,
+                            &out->alerts_suppressed};
+        for (int i = 0; i < 7; i++)
+            *counts[i] = (size_t)sqlite3_column_int64(stmt, 9 + i);
+        out->audit_seq = sqlite3_column_int64(stmt, 16);
+    } else if (step != SQLITE_DONE) {
+        rc = db_error(conn, step, "screening runs", err);
+    }
+    stmt_done(stmt);
+    return rc;
+}
+
+static int sqlite_alerts_current(tby_store__conn *conn, int64_t list_id, tby_store__current_cb cb,
+                                 void *payload, tby_error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    int rc = stmt_get(conn, STMT_ALERTS_CURRENT, &stmt, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(stmt, 1, list_id);
+    int step;
+    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        uint8_t record_identity[TBY_STORE_HASH_LEN], entry_identity[TBY_STORE_HASH_LEN];
+        column_hash(stmt, 5, record_identity);
+        column_hash(stmt, 6, entry_identity);
+        tby_store__current row;
+        row.id = sqlite3_column_int64(stmt, 0);
+        row.record_id = column_text(stmt, 1);
+        row.entry_id = column_text(stmt, 2);
+        row.score = sqlite3_column_double(stmt, 3);
+        row.grade = column_text(stmt, 4);
+        row.record_identity = record_identity;
+        row.entry_identity = entry_identity;
+        if ((rc = cb(&row, payload)))
+            break;
+    }
+    if (!rc && step != SQLITE_DONE)
+        rc = db_error(conn, step, "alerts", err);
+    stmt_done(stmt);
+    return rc;
+}
+
+static int sqlite_alert_supersede(tby_store__conn *conn, int64_t alert_id, int64_t run_id,
+                                  const char *at, tby_error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    int rc = stmt_get(conn, STMT_ALERT_SUPERSEDE, &stmt, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(stmt, 1, alert_id);
+    sqlite3_bind_int64(stmt, 2, run_id);
+    bind_text(stmt, 3, at);
+    return stmt_run(conn, stmt, "alerts", err);
+}
+
+static int sqlite_alerts_supersede_unregistered(tby_store__conn *conn, int64_t list_id,
+                                                int64_t run_id, const char *at, size_t *count_out,
+                                                tby_error *err)
+{
+    *count_out = 0;
+    sqlite3_stmt *stmt = NULL;
+    int rc = stmt_get(conn, STMT_ALERTS_UNREGISTERED, &stmt, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(stmt, 1, list_id);
+    sqlite3_bind_int64(stmt, 2, run_id);
+    bind_text(stmt, 3, at);
+    if ((rc = stmt_run(conn, stmt, "alerts", err)))
+        return rc;
+    *count_out = (size_t)sqlite3_changes(conn->db);
+    return TBY_OK;
+}
+
+static int sqlite_alert_insert(tby_store__conn *conn, const tby_store__alert_row *row,
+                               tby_error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    int rc = stmt_get(conn, STMT_ALERT_INSERT, &stmt, err);
+    if (rc)
+        return rc;
+    const tby_store_found *f = row->found;
+    sqlite3_bind_int64(stmt, 1, row->run_id);
+    sqlite3_bind_int64(stmt, 2, row->list_id);
+    sqlite3_bind_int64(stmt, 3, row->list_version);
+    bind_text(stmt, 4, f->record_id);
+    bind_hash(stmt, 5, f->record_identity);
+    bind_text(stmt, 6, f->entry_id);
+    bind_hash(stmt, 7, f->entry_identity);
+    sqlite3_bind_double(stmt, 8, f->score);
+    bind_text(stmt, 9, f->grade);
+    bind_text(stmt, 10, f->matched_name);
+    bind_text(stmt, 11, f->explanation_json);
+    bind_text(stmt, 12, f->explanation_text);
+    bind_text(stmt, 13, row->engine_version);
+    sqlite3_bind_double(stmt, 14, row->threshold);
+    bind_text(stmt, 15, row->status);
+    bind_text(stmt, 16, row->at);
+    return stmt_run(conn, stmt, "alerts", err);
+}
+
+static int sqlite_clearance_applies(tby_store__conn *conn, int64_t list_id, const char *record_id,
+                                    const char *entry_id, const uint8_t *record_identity,
+                                    const uint8_t *entry_identity, bool *out, tby_error *err)
+{
+    *out = false;
+    sqlite3_stmt *stmt = NULL;
+    int rc = stmt_get(conn, STMT_CLEARANCE_APPLIES, &stmt, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(stmt, 1, list_id);
+    bind_text(stmt, 2, record_id);
+    bind_text(stmt, 3, entry_id);
+    bind_hash(stmt, 4, record_identity);
+    bind_hash(stmt, 5, entry_identity);
+    int step = sqlite3_step(stmt);
+    if (step == SQLITE_ROW)
+        *out = true;
+    else if (step != SQLITE_DONE)
+        rc = db_error(conn, step, "clearances", err);
+    stmt_done(stmt);
+    return rc;
+}
+
+static int sqlite_alerts_scan(tby_store__conn *conn, int64_t list_id, const char *statuses_json,
+                              int64_t alert_id, tby_store__alert_cb cb, void *payload,
+                              tby_error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    int rc = stmt_get(conn, STMT_ALERTS_SCAN, &stmt, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(stmt, 1, list_id);
+    bind_text(stmt, 2, statuses_json);
+    sqlite3_bind_int64(stmt, 3, alert_id);
+    int step;
+    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        uint8_t record_identity[TBY_STORE_HASH_LEN], entry_identity[TBY_STORE_HASH_LEN];
+        column_hash(stmt, 6, record_identity);
+        column_hash(stmt, 7, entry_identity);
+        tby_store_alert a;
+        memset(&a, 0, sizeof(a));
+        a.id = sqlite3_column_int64(stmt, 0);
+        a.run_id = sqlite3_column_int64(stmt, 1);
+        a.list = column_text(stmt, 2);
+        a.list_version = sqlite3_column_int64(stmt, 3);
+        a.record_id = column_text(stmt, 4);
+        a.entry_id = column_text(stmt, 5);
+        a.record_identity = record_identity;
+        a.entry_identity = entry_identity;
+        a.score = sqlite3_column_double(stmt, 8);
+        a.grade = column_text(stmt, 9);
+        a.matched_name = column_text(stmt, 10);
+        a.explanation_json = column_text(stmt, 11);
+        a.explanation_text = column_text(stmt, 12);
+        a.engine_version = column_text(stmt, 13);
+        a.threshold = sqlite3_column_double(stmt, 14);
+        a.created_at = column_text(stmt, 16);
+        a.updated_at = column_text(stmt, 17);
+        if ((rc = cb(&a, column_text(stmt, 15), payload)))
+            break;
+    }
+    if (!rc && step != SQLITE_DONE)
+        rc = db_error(conn, step, "alerts", err);
+    stmt_done(stmt);
+    return rc;
+}
+
+/* ===== Decisions and clearances ===== */
+
+static int sqlite_alert_find(tby_store__conn *conn, int64_t alert_id, tby_store__alert_state *out,
+                             tby_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    sqlite3_stmt *stmt = NULL;
+    int rc = stmt_get(conn, STMT_ALERT_FIND, &stmt, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(stmt, 1, alert_id);
+    int step = sqlite3_step(stmt);
+    if (step == SQLITE_ROW) {
+        out->is_found = true;
+        out->list_id = sqlite3_column_int64(stmt, 0);
+        column_copy(stmt, 1, out->list, sizeof(out->list));
+        column_copy(stmt, 2, out->status, sizeof(out->status));
+        const char *record_id = column_text(stmt, 3), *entry_id = column_text(stmt, 4);
+        out->record_id = tby__strndup(record_id, strlen(record_id));
+        out->entry_id = tby__strndup(entry_id, strlen(entry_id));
+        column_hash(stmt, 5, out->record_identity);
+        column_hash(stmt, 6, out->entry_identity);
+        if (!out->record_id || !out->entry_id)
+            rc = tby__error(err, TBY_ENOMEM, -1, "out of memory");
+    } else if (step != SQLITE_DONE) {
+        rc = db_error(conn, step, "alerts", err);
+    }
+    stmt_done(stmt);
+    return rc;
+}
+
+static int sqlite_alert_set_status(tby_store__conn *conn, int64_t alert_id, const char *status,
+                                   const char *at, tby_error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    int rc = stmt_get(conn, STMT_ALERT_SET_STATUS, &stmt, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(stmt, 1, alert_id);
+    bind_text(stmt, 2, status);
+    bind_text(stmt, 3, at);
+    return stmt_run(conn, stmt, "alerts", err);
+}
+
+static int sqlite_alert_first_confirmer(tby_store__conn *conn, int64_t alert_id, char *out,
+                                        size_t size, tby_error *err)
+{
+    out[0] = '\0';
+    sqlite3_stmt *stmt = NULL;
+    int rc = stmt_get(conn, STMT_FIRST_CONFIRMER, &stmt, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(stmt, 1, alert_id);
+    int step = sqlite3_step(stmt);
+    if (step == SQLITE_ROW)
+        column_copy(stmt, 0, out, size);
+    else if (step != SQLITE_DONE)
+        rc = db_error(conn, step, "decisions", err);
+    stmt_done(stmt);
+    return rc;
+}
+
+static int sqlite_decision_insert(tby_store__conn *conn, const tby_store__decision_row *row,
+                                  int64_t *id_out, tby_error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    int rc = stmt_get(conn, STMT_DECISION_INSERT, &stmt, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(stmt, 1, row->alert_id);
+    bind_text(stmt, 2, row->action);
+    bind_text(stmt, 3, row->status_before);
+    bind_text(stmt, 4, row->status_after);
+    bind_text(stmt, 5, row->actor);
+    bind_text(stmt, 6, row->reason);
+    bind_text(stmt, 7, row->at);
+    sqlite3_bind_int64(stmt, 8, row->audit_seq);
+    if ((rc = stmt_run(conn, stmt, "decisions", err)))
+        return rc;
+    *id_out = sqlite3_last_insert_rowid(conn->db);
+    if (!row->reference)
+        return TBY_OK;
+    if ((rc = stmt_get(conn, STMT_CLEARANCE_INSERT, &stmt, err)))
+        return rc;
+    const tby_store__alert_state *alert = row->alert;
+    sqlite3_bind_int64(stmt, 1, alert->list_id);
+    bind_text(stmt, 2, alert->record_id);
+    bind_text(stmt, 3, alert->entry_id);
+    bind_hash(stmt, 4, alert->record_identity);
+    bind_hash(stmt, 5, alert->entry_identity);
+    bind_text(stmt, 6, row->reason);
+    bind_text(stmt, 7, row->actor);
+    bind_text(stmt, 8, row->at);
+    sqlite3_bind_int64(stmt, 9, row->alert_id);
+    sqlite3_bind_int64(stmt, 10, *id_out);
+    bind_text(stmt, 11, row->reference);
+    sqlite3_bind_int64(stmt, 12, row->audit_seq);
+    return stmt_run(conn, stmt, "clearances", err);
+}
+
+static int sqlite_decisions_scan(tby_store__conn *conn, int64_t alert_id, tby_store__decision_cb cb,
+                                 void *payload, tby_error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    int rc = stmt_get(conn, STMT_DECISIONS_SCAN, &stmt, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(stmt, 1, alert_id);
+    int step;
+    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        tby_store__decision_read row;
+        row.id = sqlite3_column_int64(stmt, 0);
+        row.action = column_text(stmt, 1);
+        row.status_before = column_text(stmt, 2);
+        row.status_after = column_text(stmt, 3);
+        row.actor = column_text(stmt, 4);
+        row.reason = column_text(stmt, 5);
+        row.at = column_text(stmt, 6);
+        row.reference = sqlite3_column_type(stmt, 7) == SQLITE_NULL ? NULL : column_text(stmt, 7);
+        row.audit_seq = sqlite3_column_int64(stmt, 8);
+        if ((rc = cb(&row, payload)))
+            break;
+    }
+    if (!rc && step != SQLITE_DONE)
+        rc = db_error(conn, step, "decisions", err);
+    stmt_done(stmt);
+    return rc;
+}
+
+static int sqlite_redress_find(tby_store__conn *conn, const char *reference, bool *is_found,
+                               char *status, size_t size, tby_error *err)
+{
+    *is_found = false;
+    status[0] = '\0';
+    sqlite3_stmt *stmt = NULL;
+    int rc = stmt_get(conn, STMT_REDRESS_FIND, &stmt, err);
+    if (rc)
+        return rc;
+    bind_text(stmt, 1, reference);
+    int step = sqlite3_step(stmt);
+    if (step == SQLITE_ROW) {
+        *is_found = true;
+        column_copy(stmt, 0, status, size);
+    } else if (step != SQLITE_DONE) {
+        rc = db_error(conn, step, "clearances", err);
+    }
+    stmt_done(stmt);
+    return rc;
+}
+
 /* ===== The backend ===== */
 
 const tby_store__backend tby_store__sqlite = {
@@ -1172,4 +1813,22 @@ const tby_store__backend tby_store__sqlite = {
     sqlite_list_version_finish,
     sqlite_list_rows,
     sqlite_list_versions_scan,
+    sqlite_model_insert,
+    sqlite_model_get,
+    sqlite_run_insert,
+    sqlite_run_finish,
+    sqlite_run_abandon,
+    sqlite_run_last,
+    sqlite_alerts_current,
+    sqlite_alert_supersede,
+    sqlite_alerts_supersede_unregistered,
+    sqlite_alert_insert,
+    sqlite_clearance_applies,
+    sqlite_alerts_scan,
+    sqlite_alert_find,
+    sqlite_alert_set_status,
+    sqlite_alert_first_confirmer,
+    sqlite_decision_insert,
+    sqlite_decisions_scan,
+    sqlite_redress_find,
 };

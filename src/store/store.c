@@ -362,9 +362,15 @@ int tby_store_open(tby_store **out, const char *path, const tby_store_options *o
     if (!store)
         return tby__error(err, TBY_ENOMEM, -1, "out of memory");
     store->backend = &tby_store__sqlite;
+    store->path = tby__strndup(path, strlen(path));
+    if (!store->path) {
+        tby__free(store);
+        return tby__error(err, TBY_ENOMEM, -1, "out of memory");
+    }
     int rc = store->backend->open(&store->conn, path, (local.flags & TBY_STORE_CREATE) != 0,
                                   local.busy_timeout_ms > 0 ? local.busy_timeout_ms : 5000, err);
     if (rc) {
+        tby__free(store->path);
         tby__free(store);
         return rc;
     }
@@ -385,7 +391,13 @@ void tby_store_close(tby_store *store)
         tby_store_import_abort(store->import);
     tby_store__rollback(store);
     store->backend->close(store->conn);
+    tby__free(store->path);
     tby__free(store);
+}
+
+const char *tby_store_path(const tby_store *store)
+{
+    return store ? store->path : NULL;
 }
 
 const char *tby_store_change_name(tby_store_change change)

@@ -103,6 +103,93 @@ typedef int (*tby_store__list_row_cb)(const tby_store__list_row *row, void *payl
 /* A version as listed by list_versions_scan (sources filled by the backend). */
 typedef int (*tby_store__version_cb)(const tby_list_version *version, void *payload);
 
+/* A screening run's row (runs.c). Strings borrowed. */
+typedef struct tby_store__run_row {
+    int64_t list_id;
+    int64_t list_version;
+    int64_t model_id; /* 0: not yet (a new model, stored on commit) */
+    const char *engine_version;
+    double threshold;
+    bool is_full;
+    const char *reason; /* NULL: none */
+    int64_t base_run_id;
+    int64_t registry_mark;
+    const char *at; /* started (insert) or finished (finish) */
+    const char *actor;
+    size_t records, records_whole, pairs_scored;
+    size_t alerts_new, alerts_kept, alerts_superseded, alerts_suppressed;
+    int64_t audit_seq;
+} tby_store__run_row;
+
+/* A stored alert as a run's commit compares it (alerts_current). Borrowed. */
+typedef struct tby_store__current {
+    int64_t id;
+    const char *record_id;
+    const char *entry_id;
+    double score;
+    const char *grade;
+    const uint8_t *record_identity;
+    const uint8_t *entry_identity;
+} tby_store__current;
+
+typedef int (*tby_store__current_cb)(const tby_store__current *row, void *payload);
+
+/* An alert to insert. */
+typedef struct tby_store__alert_row {
+    int64_t run_id;
+    int64_t list_id;
+    int64_t list_version;
+    const tby_store_found *found;
+    const char *engine_version;
+    double threshold;
+    const char *status; /* "open" or "suppressed" */
+    const char *at;
+} tby_store__alert_row;
+
+/* What a decision needs to know about its alert (alert_find). Strings are copied. */
+typedef struct tby_store__alert_state {
+    bool is_found;
+    int64_t list_id;
+    char status[32];
+    char list[256];
+    char *record_id; /* tby__malloc'd; free with tby__free */
+    char *entry_id;  /* ... */
+    uint8_t record_identity[TBY_STORE_HASH_LEN];
+    uint8_t entry_identity[TBY_STORE_HASH_LEN];
+} tby_store__alert_state;
+
+/* A decision to insert, and the clearance a clear makes (reference NULL otherwise). */
+typedef struct tby_store__decision_row {
+    int64_t alert_id;
+    const char *action;
+    const char *status_before;
+    const char *status_after;
+    const char *actor;
+    const char *reason; /* NULL: none */
+    const char *at;
+    int64_t audit_seq;
+    const tby_store__alert_state *alert; /* clear: the pair cleared */
+    const char *reference;               /* clear: the redress reference */
+} tby_store__decision_row;
+
+/* One decision read back (decisions_scan); strings borrowed. */
+typedef struct tby_store__decision_read {
+    int64_t id;
+    const char *action;
+    const char *status_before;
+    const char *status_after;
+    const char *actor;
+    const char *reason;
+    const char *at;
+    const char *reference; /* NULL unless a clearance */
+    int64_t audit_seq;
+} tby_store__decision_read;
+
+typedef int (*tby_store__decision_cb)(const tby_store__decision_read *row, void *payload);
+
+/* One alert read back (alerts_scan): the public struct, with its status as text. */
+typedef int (*tby_store__alert_cb)(const tby_store_alert *alert, const char *status, void *payload);
+
 /*
  * The operations a backend implements. All return 0 or a negative tby_error_code, with err
  * filled (TBY_EIO and the database's message for database errors). Write operations are
@@ -177,6 +264,59 @@ typedef struct tby_store__backend {
                      bool with_removed, tby_store__list_row_cb cb, void *payload, tby_error *err);
     int (*list_versions_scan)(tby_store__conn *conn, const char *list_name,
                               tby_store__version_cb cb, void *payload, tby_error *err);
+
+    /* Screening runs and models (migration 2). */
+    int (*model_insert)(tby_store__conn *conn, int64_t list_id, int64_t list_version,
+                        const char *engine_version, const unsigned char *data, size_t len,
+                        const uint8_t *hash, const char *at, const char *actor, int64_t *id_out,
+                        tby_error *err);
+    /* The model's blob, copied with tby__malloc; TBY_ENOTFOUND when there is none. */
+    int (*model_get)(tby_store__conn *conn, int64_t model_id, unsigned char **out, size_t *len,
+                     tby_error *err);
+    int (*run_insert)(tby_store__conn *conn, const tby_store__run_row *row, int64_t *id_out,
+                      tby_error *err);
+    /* Marks a running run complete with its counts; TBY_ENOTFOUND when it is not running. */
+    int (*run_finish)(tby_store__conn *conn, int64_t run_id, const tby_store__run_row *row,
+                      tby_error *err);
+    void (*run_abandon)(tby_store__conn *conn, int64_t run_id);
+    /* The list's last complete run; out->id 0 when none. */
+    int (*run_last)(tby_store__conn *conn, int64_t list_id, tby_store_run_info *out,
+                    tby_error *err);
+    /* The list's standing alerts (not superseded), in order of record id then entry id. */
+    int (*alerts_current)(tby_store__conn *conn, int64_t list_id, tby_store__current_cb cb,
+                          void *payload, tby_error *err);
+    int (*alert_supersede)(tby_store__conn *conn, int64_t alert_id, int64_t run_id, const char *at,
+                           tby_error *err);
+    /* Supersedes the list's standing alerts whose record is no longer in the registry. */
+    int (*alerts_supersede_unregistered)(tby_store__conn *conn, int64_t list_id, int64_t run_id,
+                                         const char *at, size_t *count_out, tby_error *err);
+    int (*alert_insert)(tby_store__conn *conn, const tby_store__alert_row *row, tby_error *err);
+    /* Whether an active clearance names the pair with these identity hashes. */
+    int (*clearance_applies)(tby_store__conn *conn, int64_t list_id, const char *record_id,
+                             const char *entry_id, const uint8_t *record_identity,
+                             const uint8_t *entry_identity, bool *out, tby_error *err);
+    /* Alerts selected by a filter (statuses as a JSON array of names). */
+    int (*alerts_scan)(tby_store__conn *conn, int64_t list_id, const char *statuses_json,
+                       int64_t alert_id, tby_store__alert_cb cb, void *payload, tby_error *err);
+
+    /* Decisions and clearances. */
+    int (*alert_find)(tby_store__conn *conn, int64_t alert_id, tby_store__alert_state *out,
+                      tby_error *err);
+    int (*alert_set_status)(tby_store__conn *conn, int64_t alert_id, const char *status,
+                            const char *at, tby_error *err);
+    /* Who moved the alert to pending_confirmation last ("" when nobody did). */
+    int (*alert_first_confirmer)(tby_store__conn *conn, int64_t alert_id, char *out, size_t size,
+                                 tby_error *err);
+    /* Inserts the decision and, with row->reference, its clearance; TBY_EEXISTS when the
+       reference is taken. */
+    int (*decision_insert)(tby_store__conn *conn, const tby_store__decision_row *row,
+                           int64_t *id_out, tby_error *err);
+    int (*decisions_scan)(tby_store__conn *conn, int64_t alert_id, tby_store__decision_cb cb,
+                          void *payload, tby_error *err);
+    /* The clearance's pair's standing alert's status: *is_found false for no such reference,
+       status "" when the pair has no standing alert. */
+    int (*redress_find)(tby_store__conn *conn, const char *reference, bool *is_found, char *status,
+                        size_t size, tby_error *err);
 } tby_store__backend;
 
 extern const tby_store__backend tby_store__sqlite;
@@ -190,6 +330,7 @@ struct tby_store {
     bool is_in_write;                  /* a write transaction is open */
     bool is_user_tx;                   /* ... and tby_store_begin opened it */
     tby_store_import *import;          /* the import session holding the transaction */
+    char *path;                        /* as given to tby_store_open */
 };
 
 /* ===== Shared helpers ===== */

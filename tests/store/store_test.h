@@ -125,10 +125,11 @@ static inline void store_test_sql(const char *path, const char *sql)
     sqlite3_close(db);
 }
 
-/* The first column of the first row of a query, as text (a static buffer). */
+/* The first column of the first row of a query, as text (a static buffer, large enough for
+   the whole schema: a comparison of truncated schemas would miss a difference at the end). */
 static inline const char *store_test_sql_text(const char *path, const char *sql)
 {
-    static char result[4096];
+    static char result[65536];
     result[0] = '\0';
     sqlite3 *db = NULL;
     sqlite3_stmt *stmt = NULL;

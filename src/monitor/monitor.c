@@ -1,0 +1,658 @@
+// SPDX-License-Identifier: Apache-2.0
+// Screening with memory (tby_monitor.h): one run of a stored list against the stored
+// registry, full or in delta, its results handed to the store as one run
+// (tby_store_run_*), which applies them to the stored alerts in one transaction.
+//
+//   last complete run of the list (tby_store_run_last)
+//     none, refit, --full, other threshold or engine  -> full
+//     otherwise                                       -> delta
+//   full:   list (in entry-id order) + whole registry -> screener, model fitted (first run,
+//           refit) or the pinned one loaded -> tby_screen_batch -> every alert found
+//   delta:  the pinned model; the list's diff since the last run's version -> key set
+//           (old sides -1, new sides +1 at their position in the new version); then per
+//           registry record, on the worker threads:
+//             added or re-identified since the last run -> screened whole
+//             tby_keyset_affected: rescreen -> screened whole
+//                                  changes  -> drop the -1 pairs, score the +1 pairs
+//             otherwise nothing (its alerts stay)
+//           (no list change: only the added or re-identified records are read at all)
+//   commit: tby_store_run_commit
+//
+// A list version is always read in order of entry id, so an entry keeps its place relative
+// to the others from one version to the next, which the key set's positions rely on.
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
+#include <jansson.h>
+#include <pthread.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "screen/screen_int.h"
+#include "tabayyun/tby_monitor.h"
+#include "util/util_int.h"
+
+/* Records handed to a delta worker at a time. */
+#define DELTA_CHUNK 256
+
+static double now_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* ===== Records read from the store ===== */
+
+/* A record set read from the store, with the identity hash (and, for the registry, the
+   import that last changed the identifying data) of each record, in the set's order. */
+typedef struct stored_set {
+    tby_record_set *set;
+    uint8_t (*identity)[TBY_STORE_HASH_LEN];
+    int64_t *identity_import;
+    size_t count, cap;
+    int64_t only_after;          /* registry: keep only records re-identified after this */
+    int64_t max_identity_import; /* the highest identity_import kept */
+    tby_error *err;
+} stored_set;
+
+static int stored_add(const tby_store_entry *e, void *payload)
+{
+    stored_set *s = payload;
+    if (s->only_after && e->identity_import_id <= s->only_after)
+        return TBY_OK;
+    if (s->count == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 1024;
+        uint8_t(*identity)[TBY_STORE_HASH_LEN] =
+            tby__realloc(s->identity, cap * sizeof(*s->identity));
+        if (identity)
+            s->identity = identity;
+        int64_t *imports = tby__realloc(s->identity_import, cap * sizeof(*imports));
+        if (imports)
+            s->identity_import = imports;
+        if (!identity || !imports)
+            return tby__error(s->err, TBY_ENOMEM, -1, "out of memory");
+        s->cap = cap;
+    }
+    int rc = tby_record_set_add(s->set, e->record, s->err);
+    if (rc)
+        return rc;
+    memcpy(s->identity[s->count], e->identity_hash, TBY_STORE_HASH_LEN);
+    s->identity_import[s->count] = e->identity_import_id;
+    if (e->identity_import_id > s->max_identity_import)
+        s->max_identity_import = e->identity_import_id;
+    s->count++;
+    return TBY_OK;
+}
+
+static int stored_init(stored_set *s, tby_error *err)
+{
+    memset(s, 0, sizeof(*s));
+    s->err = err;
+    return tby_record_set_new(&s->set, err);
+}
+
+static void stored_dispose(stored_set *s)
+{
+    tby_record_set_free(s->set);
+    tby__free(s->identity);
+    tby__free(s->identity_import);
+    memset(s, 0, sizeof(*s));
+}
+
+/* The position of the record with this id in a set read in order of id; SIZE_MAX if none. */
+static size_t stored_find(const stored_set *s, const char *id)
+{
+    size_t lo = 0, hi = s->count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(tby_record_set_get(s->set, mid)->id, id);
+        if (c == 0)
+            return mid;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return SIZE_MAX;
+}
+
+/* ===== The run ===== */
+
+typedef struct monitor {
+    tby_store *store;
+    const char *list_name;
+    tby_monitor_options opts;
+    tby_monitor_stats *stats;
+    tby_store_run_info last; /* the last complete run (id 0: none) */
+    stored_set list;         /* the version screened */
+    stored_set registry;     /* the whole registry, or (a delta without list change) the
+                                records re-identified since the last run */
+    tby_screener *screener;
+    tby_keyset *keyset; /* a delta with list changes; NULL otherwise */
+    tby_store_run *run;
+    tby_screen_options screen_opts;
+    int64_t mark; /* a delta: records re-identified after this import are screened whole */
+
+    pthread_mutex_t lock; /* guards run, next, the counters and the stop fields */
+    size_t next;          /* the delta's next record */
+    size_t whole, pairs, skipped;
+    int stop_rc;        /* the first error of a worker */
+    tby_error stop_err; /* ... and its message */
+    tby_buf json;       /* scratch for the full run's serialised callback */
+} monitor;
+
+/* Records the first error; later ones are dropped. */
+static void monitor_stop(monitor *m, int rc, const tby_error *err)
+{
+    pthread_mutex_lock(&m->lock);
+    if (!m->stop_rc) {
+        m->stop_rc = rc;
+        if (err)
+            m->stop_err = *err;
+        if (!m->stop_err.code)
+            tby__error(&m->stop_err, rc, -1, "%s", tby_strerror(rc));
+    }
+    pthread_mutex_unlock(&m->lock);
+}
+
+/* A JSON value as compact text in `buf` (jansson writes into our buffer, not its own). */
+static int json_text(tby_buf *buf, const json_t *value)
+{
+    const size_t flags = JSON_COMPACT | JSON_PRESERVE_ORDER;
+    size_t len = json_dumpb(value, NULL, 0, flags);
+    tby__buf_clear(buf);
+    if (!len)
+        return TBY_ENOMEM;
+    char *scratch = tby__malloc(len);
+    if (!scratch)
+        return TBY_ENOMEM;
+    int rc = json_dumpb(value, scratch, len, flags) == len && !tby__buf_put(buf, scratch, len)
+                 ? TBY_OK
+                 : TBY_ENOMEM;
+    tby__free(scratch);
+    return rc;
+}
+
+/* Hands one alert to the run, with the identity hashes of its record and entry. */
+static int monitor_found(monitor *m, const tby_alert *a, const uint8_t *record_identity,
+                         tby_buf *json, tby_error *err)
+{
+    if (a->entry_index >= m->list.count)
+        return tby__error(err, TBY_ERROR, -1, "alert on entry %zu of a list of %zu", a->entry_index,
+                          m->list.count);
+    json_t *explanation = tby_screen__alert_json(a);
+    char *text = NULL;
+    int rc = explanation && !json_text(json, explanation) && !tby_alert_explain(&text, a)
+                 ? TBY_OK
+                 : tby__error(err, TBY_ENOMEM, -1, "out of memory");
+    json_decref(explanation);
+    if (!rc) {
+        tby_store_found found;
+        found.record_id = a->record->id;
+        found.record_identity = record_identity;
+        found.entry_id = a->entry->id;
+        found.entry_identity = m->list.identity[a->entry_index];
+        found.score = a->score;
+        found.grade = tby_grade_name(a->grade);
+        found.matched_name = a->matched_name ? a->matched_name : "";
+        found.explanation_json = json->ptr;
+        found.explanation_text = text;
+        pthread_mutex_lock(&m->lock);
+        rc = tby_store_run_found(m->run, &found, err);
+        pthread_mutex_unlock(&m->lock);
+    }
+    tby_free(text);
+    return rc;
+}
+
+/* ----- Full ----- */
+
+static int full_alert(const tby_alert *a, void *payload)
+{
+    monitor *m = payload;
+    tby_error err;
+    tby_error_clear(&err);
+    size_t at = stored_find(&m->registry, a->record->id);
+    int rc = at == SIZE_MAX
+                 ? tby__error(&err, TBY_ERROR, -1, "alert for record %s, not read", a->record->id)
+                 : monitor_found(m, a, m->registry.identity[at], &m->json, &err);
+    if (rc)
+        monitor_stop(m, rc, &err);
+    return rc;
+}
+
+static int screen_full(monitor *m, tby_error *err)
+{
+    tby_screen_stats stats;
+    memset(&stats, 0, sizeof(stats));
+    int rc = tby_screen_batch(m->screener, m->registry.set, &m->screen_opts, full_alert, m,
+                              m->opts.progress, m->opts.progress_payload, &stats, err);
+    if (rc && m->stop_rc) {
+        if (err)
+            *err = m->stop_err;
+        return m->stop_rc;
+    }
+    m->whole = stats.records;
+    m->skipped = stats.skipped;
+    return rc;
+}
+
+/* ----- Delta ----- */
+
+/* What a delta worker's callbacks need. */
+typedef struct delta_worker {
+    monitor *m;
+    size_t record; /* the registry record being screened */
+    tby_buf json;
+    tby_error err;
+} delta_worker;
+
+static int delta_alert(const tby_alert *a, void *payload)
+{
+    delta_worker *w = payload;
+    return monitor_found(w->m, a, w->m->registry.identity[w->record], &w->json, &w->err);
+}
+
+/* One record of a delta. */
+static int delta_record(delta_worker *w, tby_screen_worker *screen, size_t i)
+{
+    monitor *m = w->m;
+    const tby_record *r = tby_record_set_get(m->registry.set, i);
+    bool is_whole = m->registry.identity_import[i] > m->mark;
+    tby_delta_change changes[TBY_KEYSET_MAX_CHANGES];
+    size_t count = 0;
+    int rc;
+    if (!is_whole && m->keyset &&
+        (rc = tby_keyset_affected(m->keyset, m->screener, r, &is_whole, changes,
+                                  TBY_KEYSET_MAX_CHANGES, &count, &w->err)))
+        return rc;
+    w->record = i;
+    if (is_whole) {
+        pthread_mutex_lock(&m->lock);
+        rc = tby_store_run_whole(m->run, r->id, &w->err);
+        m->whole++;
+        pthread_mutex_unlock(&m->lock);
+        if (!rc)
+            rc = tby_screen_worker_record(screen, r, delta_alert, w, &w->err);
+        if (rc == TBY_EEMPTY) {
+            pthread_mutex_lock(&m->lock);
+            m->skipped++;
+            pthread_mutex_unlock(&m->lock);
+            rc = TBY_OK;
+        }
+        return rc;
+    }
+    if (!count)
+        return TBY_OK;
+    size_t positions[TBY_KEYSET_MAX_CHANGES], npos = 0;
+    rc = TBY_OK;
+    pthread_mutex_lock(&m->lock);
+    for (size_t c = 0; c < count && !rc; c++) {
+        if (changes[c].change < 0)
+            rc = tby_store_run_drop(m->run, r->id, changes[c].entry_id, &w->err);
+        else
+            positions[npos++] = changes[c].position;
+    }
+    m->pairs += npos;
+    pthread_mutex_unlock(&m->lock);
+    if (!rc && npos)
+        rc = tby_screen_worker_entries(screen, r, positions, npos, delta_alert, w, &w->err);
+    return rc == TBY_EEMPTY ? TBY_OK : rc;
+}
+
+static void *delta_thread(void *arg)
+{
+    monitor *m = arg;
+    delta_worker w;
+    memset(&w, 0, sizeof(w));
+    w.m = m;
+    tby__buf_init(&w.json, 0);
+    tby_error_clear(&w.err);
+    tby_screen_worker *screen = NULL;
+    int rc = tby_screen_worker_new(&screen, m->screener, &m->screen_opts, &w.err);
+    while (!rc) {
+        pthread_mutex_lock(&m->lock);
+        size_t start = m->next;
+        m->next += DELTA_CHUNK;
+        bool is_stopped = m->stop_rc != 0;
+        pthread_mutex_unlock(&m->lock);
+        if (is_stopped || start >= m->registry.count)
+            break;
+        size_t end =
+            start + DELTA_CHUNK < m->registry.count ? start + DELTA_CHUNK : m->registry.count;
+        for (size_t i = start; i < end && !rc; i++)
+            rc = delta_record(&w, screen, i);
+    }
+    if (rc)
+        monitor_stop(m, rc, &w.err);
+    tby_screen_worker_free(screen);
+    tby__buf_dispose(&w.json);
+    return NULL;
+}
+
+static unsigned threads_wanted(unsigned asked)
+{
+    if (asked)
+        return asked > 64 ? 64 : asked;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 64 ? 64 : (unsigned)n;
+}
+
+static int screen_delta(monitor *m, tby_error *err)
+{
+    unsigned count = threads_wanted(m->opts.threads);
+    pthread_t threads[64];
+    unsigned started = 0;
+    for (; started < count; started++) {
+        if (pthread_create(&threads[started], NULL, delta_thread, m))
+            break;
+    }
+    if (!started)
+        delta_thread(m);
+    for (unsigned t = 0; t < started; t++)
+        pthread_join(threads[t], NULL);
+    if (m->stop_rc) {
+        if (err)
+            *err = m->stop_err;
+        return m->stop_rc;
+    }
+    return TBY_OK;
+}
+
+/* ----- The key set of a list change ----- */
+
+typedef struct diff_reader {
+    tby_buf old_lines; /* old sides (removed, changed) as JSON lines */
+    char **new_ids;    /* entries whose new side counts (added, changed) */
+    size_t new_count, new_cap;
+    size_t changed; /* entries added, removed, re-identified */
+    tby_error *err;
+} diff_reader;
+
+static int diff_entry(const tby_list_diff_entry *e, void *payload)
+{
+    diff_reader *d = payload;
+    /* A change that leaves the identifying data alone (a note) changes no score. */
+    if (e->change == TBY_STORE_CHANGED && !e->is_identity_changed)
+        return TBY_OK;
+    d->changed++;
+    if (e->old_json &&
+        (tby__buf_puts(&d->old_lines, e->old_json) || tby__buf_putc(&d->old_lines, '\n')))
+        return tby__error(d->err, TBY_ENOMEM, -1, "out of memory");
+    if (!e->new_json)
+        return TBY_OK;
+    if (d->new_count == d->new_cap) {
+        size_t cap = d->new_cap ? d->new_cap * 2 : 64;
+        char **ids = tby__realloc(d->new_ids, cap * sizeof(*ids));
+        if (!ids)
+            return tby__error(d->err, TBY_ENOMEM, -1, "out of memory");
+        d->new_ids = ids;
+        d->new_cap = cap;
+    }
+    char *id = tby__strndup(e->entry_id, strlen(e->entry_id));
+    if (!id)
+        return tby__error(d->err, TBY_ENOMEM, -1, "out of memory");
+    d->new_ids[d->new_count++] = id;
+    return TBY_OK;
+}
+
+static int build_keyset(monitor *m, tby_error *err)
+{
+    diff_reader d;
+    memset(&d, 0, sizeof(d));
+    tby__buf_init(&d.old_lines, 0);
+    d.err = err;
+    tby_record_set *old_side = NULL;
+    int rc = tby_store_list_diff(m->store, m->list_name, m->last.list_version,
+                                 m->stats->list_version, diff_entry, &d, NULL, err);
+    if (!rc)
+        rc = tby_keyset_new(&m->keyset, err);
+    if (!rc && d.old_lines.len) {
+        tby_reader_options ro = TBY_READER_OPTIONS_INIT;
+        ro.format = TBY_FORMAT_JSONL;
+        ro.strict = true;
+        ro.source_name = "<store>";
+        rc = tby_record_set_load_buffer(&old_side, d.old_lines.ptr, d.old_lines.len, &ro, err);
+    }
+    for (size_t i = 0; !rc && old_side && i < tby_record_set_count(old_side); i++)
+        rc = tby_keyset_add(m->keyset, tby_record_set_get(old_side, i), -1, 0, err);
+    for (size_t i = 0; !rc && i < d.new_count; i++) {
+        size_t at = stored_find(&m->list, d.new_ids[i]);
+        rc = at == SIZE_MAX
+                 ? tby__error(err, TBY_ERROR, -1, "entry %s of the diff is not in the version",
+                              d.new_ids[i])
+                 : tby_keyset_add(m->keyset, tby_record_set_get(m->list.set, at), 1, at, err);
+    }
+    m->stats->entries_changed = d.changed;
+    tby_record_set_free(old_side);
+    for (size_t i = 0; i < d.new_count; i++)
+        tby__free(d.new_ids[i]);
+    tby__free(d.new_ids);
+    tby__buf_dispose(&d.old_lines);
+    return rc;
+}
+
+/* ===== Deciding and loading ===== */
+
+/* Full or delta, and why. */
+static void decide_kind(monitor *m)
+{
+    tby_monitor_stats *s = m->stats;
+    s->is_full = true;
+    if (!m->last.id)
+        snprintf(s->reason, sizeof(s->reason), "first run of the list");
+    else if (m->opts.flags & TBY_MONITOR_REFIT)
+        snprintf(s->reason, sizeof(s->reason), "a new model was asked for");
+    else if (m->opts.flags & TBY_MONITOR_FULL)
+        snprintf(s->reason, sizeof(s->reason), "a full run was asked for");
+    else if (m->last.threshold != m->opts.threshold)
+        snprintf(s->reason, sizeof(s->reason), "the threshold changed from %g to %g",
+                 m->last.threshold, m->opts.threshold);
+    else if (strcmp(m->last.engine_version, tby_version()))
+        snprintf(s->reason, sizeof(s->reason), "the engine changed from %s to %s",
+                 m->last.engine_version, tby_version());
+    else
+        s->is_full = false;
+    s->is_new_model = !m->last.id || (m->opts.flags & TBY_MONITOR_REFIT);
+}
+
+/* Reads the list version and builds the screener on it. */
+static int prepare_list(monitor *m, tby_error *err)
+{
+    int rc = stored_init(&m->list, err);
+    if (!rc)
+        rc = tby_store_list_foreach(m->store, m->list_name, m->stats->list_version, 0, stored_add,
+                                    &m->list, err);
+    if (!rc)
+        rc = tby_screener_new(&m->screener, m->list.set, err);
+    return rc;
+}
+
+/* Gives the screener its model: the pinned one, or a new one fitted to the list and the
+   registry (which must be read already), returned in *new_model. */
+static int prepare_model(monitor *m, unsigned char **new_model, size_t *new_model_len,
+                         tby_error *err)
+{
+    unsigned char *model = NULL;
+    size_t len = 0;
+    int rc;
+    if (m->stats->is_new_model) {
+        rc = tby_screener_fit(m->screener, m->registry.set, err);
+        if (!rc)
+            rc = tby_screener_model_save(m->screener, &model, &len, err);
+    } else {
+        rc = tby_store_model_get(m->store, m->last.model_id, &model, &len, err);
+    }
+    /* Screened under the model as loaded back, the first time too: a pair's score then
+       depends on the pair alone. */
+    if (!rc)
+        rc = tby_screener_model_load(m->screener, model, len, err);
+    if (!rc && m->stats->is_new_model) {
+        *new_model = model;
+        *new_model_len = len;
+        model = NULL;
+    }
+    tby_free(model);
+    return rc;
+}
+
+/* Reads the registry (or the records re-identified after m->registry.only_after), on a
+   connection of its own when it runs beside the list's reading on another thread. */
+typedef struct registry_reader {
+    monitor *m;
+    tby_store *store;     /* the connection to read with */
+    int64_t since_import; /* tby_store_registry_foreach's */
+    int rc;
+    tby_error err;
+} registry_reader;
+
+static void *read_registry(void *arg)
+{
+    registry_reader *r = arg;
+    r->m->registry.err = &r->err;
+    r->rc = tby_store_registry_foreach(r->store, NULL, r->since_import, stored_add, &r->m->registry,
+                                       &r->err);
+    return NULL;
+}
+
+static int monitor_run(monitor *m, tby_error *err)
+{
+    tby_monitor_stats *s = m->stats;
+    double t0 = now_seconds();
+    int rc = tby_store_list_latest(m->store, m->list_name, &s->list_version, err);
+    if (!rc)
+        rc = tby_store_run_last(m->store, m->list_name, &m->last, err);
+    if (rc)
+        return rc;
+    decide_kind(m);
+    bool is_list_changed = s->is_full || m->last.list_version != s->list_version;
+    s->since_version = s->is_full ? 0 : m->last.list_version;
+    m->mark = s->is_full ? 0 : m->last.registry_mark;
+
+    /* The registry: all of it, unless a delta has no list change to check it against; read
+       beside the list when both are needed. */
+    if ((rc = stored_init(&m->registry, err)))
+        return rc;
+    m->registry.only_after = is_list_changed ? 0 : m->mark;
+    registry_reader reader;
+    memset(&reader, 0, sizeof(reader));
+    reader.m = m;
+    reader.store = m->store;
+    reader.since_import = is_list_changed ? 0 : m->mark + 1;
+    tby_error_clear(&reader.err);
+    tby_store *second = NULL;
+    tby_store_options so = TBY_STORE_OPTIONS_INIT;
+    so.actor = m->opts.actor;
+    if (is_list_changed && tby_store_path(m->store) &&
+        !tby_store_open(&second, tby_store_path(m->store), &so, NULL))
+        reader.store = second;
+    pthread_t thread;
+    bool is_threaded = second && !pthread_create(&thread, NULL, read_registry, &reader);
+    if (!is_threaded)
+        read_registry(&reader);
+    /* Threaded only when the list changed, so the count is not read while the thread
+       fills it. */
+    bool has_work = is_list_changed || m->registry.count > 0;
+    int list_rc = has_work ? prepare_list(m, err) : TBY_OK;
+    if (is_threaded)
+        pthread_join(thread, NULL);
+    tby_store_close(second);
+    if (reader.rc) {
+        if (err)
+            *err = reader.err;
+        return reader.rc;
+    }
+    if (list_rc)
+        return list_rc;
+    s->records = m->registry.count;
+    for (size_t i = 0; i < m->registry.count; i++)
+        s->records_changed += m->registry.identity_import[i] > m->mark;
+    int64_t mark =
+        m->registry.max_identity_import > m->mark ? m->registry.max_identity_import : m->mark;
+
+    unsigned char *model = NULL;
+    size_t model_len = 0;
+    if (has_work && (rc = prepare_model(m, &model, &model_len, err)))
+        goto out;
+    if (has_work && !s->is_full && is_list_changed && (rc = build_keyset(m, err)))
+        goto out;
+    s->seconds_load = now_seconds() - t0;
+
+    tby_store_run_options ro = TBY_STORE_RUN_OPTIONS_INIT;
+    ro.actor = m->opts.actor;
+    ro.list_name = m->list_name;
+    ro.list_version = s->list_version;
+    ro.base_run_id = m->last.id;
+    ro.is_full = s->is_full;
+    ro.reason = s->is_full ? s->reason : NULL;
+    ro.model_id = model ? 0 : m->last.model_id;
+    ro.model = model;
+    ro.model_len = model_len;
+    ro.model_list_version = s->list_version;
+    ro.threshold = m->opts.threshold;
+    ro.engine_version = tby_version();
+    ro.registry_mark = mark;
+    if ((rc = tby_store_run_begin(m->store, &ro, &m->run, err)))
+        goto out;
+
+    double t1 = now_seconds();
+    if (has_work)
+        rc = s->is_full ? screen_full(m, err) : screen_delta(m, err);
+    s->seconds_screen = now_seconds() - t1;
+    if (rc)
+        goto out;
+    s->records_whole = m->whole;
+    s->pairs_scored = m->pairs;
+    s->skipped = m->skipped;
+    tby_store_run_counts(m->run, s->records, s->records_whole, s->pairs_scored);
+
+    double t2 = now_seconds();
+    rc = tby_store_run_commit(m->run, &s->store, err);
+    m->run = NULL; /* freed by the commit, whatever it returned */
+    s->seconds_commit = now_seconds() - t2;
+    if (!rc)
+        s->run_id = s->store.run_id;
+out:
+    tby_free(model);
+    return rc;
+}
+
+int tby_monitor_run(tby_store *store, const char *list_name, const tby_monitor_options *opts,
+                    tby_monitor_stats *stats, tby_error *err)
+{
+    TBY_ASSERT_ARG(store != NULL && list_name != NULL);
+    if (!opts || opts->version != TBY_MONITOR_OPTIONS_VERSION)
+        return tby__error(err, TBY_EINVALID, -1, "monitor options missing or of another version");
+    if (!opts->actor || !opts->actor[0])
+        return tby__error(err, TBY_EINVALID, -1, "a screening run needs an actor (who screens)");
+    if (!(opts->threshold >= 0.0 && opts->threshold <= 1.0))
+        return tby__error(err, TBY_EINVALID, -1, "threshold %g is not in [0, 1]", opts->threshold);
+    tby_monitor_stats local;
+    monitor m;
+    memset(&m, 0, sizeof(m));
+    memset(&local, 0, sizeof(local));
+    m.store = store;
+    m.list_name = list_name;
+    m.opts = *opts;
+    m.stats = &local;
+    tby_error_clear(&m.stop_err);
+    tby__buf_init(&m.json, 0);
+    m.screen_opts = (tby_screen_options)TBY_SCREEN_OPTIONS_INIT;
+    m.screen_opts.threshold = opts->threshold;
+    m.screen_opts.threads = threads_wanted(opts->threads);
+    if (pthread_mutex_init(&m.lock, NULL))
+        return tby__error(err, TBY_ERROR, -1, "cannot create a mutex");
+    double t0 = now_seconds();
+    int rc = monitor_run(&m, err);
+    local.seconds = now_seconds() - t0;
+    tby_store_run_abort(m.run);
+    tby_keyset_free(m.keyset);
+    tby_screener_free(m.screener);
+    stored_dispose(&m.list);
+    stored_dispose(&m.registry);
+    tby__buf_dispose(&m.json);
+    pthread_mutex_destroy(&m.lock);
+    if (stats)
+        *stats = local;
+    return rc;
+}
