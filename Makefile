@@ -17,10 +17,15 @@ build:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
 	cmake --build $(BUILD) -j $(JOBS)
 
-run: build
+# The main job needs the command only, not the tests and benchmarks `make build` also builds.
+cli:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	cmake --build $(BUILD) -j $(JOBS) --target tabayyun
+
+run: cli
 	bash examples/run.sh $(BUILD)/src/cli/tabayyun
 
-demo: build
+demo: cli
 	bash examples/run.sh --batch $(BUILD)/src/cli/tabayyun
 
 test:

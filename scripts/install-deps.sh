@@ -7,7 +7,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config git python3 # build-essential brings g++ for tests/headertest
-  curl # tests/cli/server.sh talks to the server with it
+  curl openssl # tests/cli/server*.sh talk to the server with curl; openssl makes the HTTPS test certificate
   libutf8proc-dev libjansson-dev
   libsqlite3-dev libsodium-dev libxml2-dev libmicrohttpd-dev
   clang libclang-rt-14-dev clang-format
