@@ -9,7 +9,7 @@ BUILD ?= build
 TEST_BUILD ?= build-test
 VALGRIND_BUILD ?= build-valgrind
 
-.PHONY: all build run demo test valgrind fuzz format format-check lint bench clean
+.PHONY: all build cli run demo test valgrind fuzz format format-check lint bench clean
 
 all: build
 
