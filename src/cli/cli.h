@@ -36,6 +36,12 @@ int cmd_redress(int argc, char **argv);
 /* Maps a library error code to an exit code (input errors 2, others 3). */
 int cli_exit_for(int rc);
 
+/*
+ * Who a command acts as in the audit log: `given` (--user or --as), else $TABAYYUN_USER, else
+ * "cli:" and the login name. Returns given, the environment's value or buf.
+ */
+const char *cli_actor(const char *given, char *buf, size_t size);
+
 /* True when argv holds -h or --help. */
 bool cli_wants_help(int argc, char **argv);
 

@@ -1,6 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // Helpers shared by the subcommands: exit codes and option conventions.
+#define _POSIX_C_SOURCE 200809L /* getpwuid, geteuid */
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 
@@ -29,4 +34,20 @@ bool cli_wants_help(int argc, char **argv)
             break;
     }
     return false;
+}
+
+const char *cli_actor(const char *given, char *buf, size_t size)
+{
+    if (given && given[0])
+        return given;
+    const char *env = getenv("TABAYYUN_USER");
+    if (env && env[0])
+        return env;
+    const struct passwd *pw = getpwuid(geteuid());
+    const char *login = pw && pw->pw_name && pw->pw_name[0] ? pw->pw_name : getenv("USER");
+    if (login && login[0])
+        snprintf(buf, size, "cli:%s", login);
+    else
+        snprintf(buf, size, "cli:uid%lu", (unsigned long)geteuid());
+    return buf;
 }

@@ -7,12 +7,9 @@
 //
 // Every change is written to the audit log with the actor: --as NAME, else $TABAYYUN_USER,
 // else cli:LOGIN.
-#define _POSIX_C_SOURCE 200809L /* getpwuid, geteuid */
 #include <jansson.h>
-#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli/cli.h"
 #include "tabayyun/tby_store_access.h"
@@ -136,19 +133,6 @@ static int parse_access_args(access_args *a, const char *command, const char *co
     return CLI_OK;
 }
 
-/* --as, else $TABAYYUN_USER, else "cli:" and the login name. */
-static const char *actor(const access_args *a, char *buf, size_t size)
-{
-    if (a->as && a->as[0])
-        return a->as;
-    const char *env = getenv("TABAYYUN_USER");
-    if (env && env[0])
-        return env;
-    const struct passwd *pw = getpwuid(geteuid());
-    snprintf(buf, size, "cli:%s", pw && pw->pw_name ? pw->pw_name : "unknown");
-    return buf;
-}
-
 static int fail(const char *where, int rc, const tby_error *err)
 {
     fprintf(stderr, "tabayyun: %s: %s%s%s\n", where, err->field[0] ? err->field : "",
@@ -240,7 +224,7 @@ static int user_add(int argc, char **argv, bool is_grant)
     if ((rc = open_store(&store, &a)))
         return rc;
     char actor_buf[128];
-    const char *who = actor(&a, actor_buf, sizeof(actor_buf));
+    const char *who = cli_actor(a.as, actor_buf, sizeof(actor_buf));
     tby_error err;
     tby_error_clear(&err);
     if (is_grant) {
@@ -342,7 +326,7 @@ static int user_password(int argc, char **argv)
     tby_error err;
     tby_error_clear(&err);
     rc = tby_store_user_set_password(store, a.name, password, NULL, is_generated,
-                                     actor(&a, actor_buf, sizeof(actor_buf)), &err);
+                                     cli_actor(a.as, actor_buf, sizeof(actor_buf)), &err);
     tby_store_close(store);
     if (!rc && is_generated)
         printf("user %s: one-time password (shown once; the next login must change it):\n%s\n",
@@ -370,7 +354,7 @@ static int user_disable(int argc, char **argv)
     char actor_buf[128];
     tby_error err;
     tby_error_clear(&err);
-    rc = tby_store_user_disable(store, a.name, actor(&a, actor_buf, sizeof(actor_buf)), &err);
+    rc = tby_store_user_disable(store, a.name, cli_actor(a.as, actor_buf, sizeof(actor_buf)), &err);
     tby_store_close(store);
     if (!rc)
         printf("user %s disabled; their tokens and sessions are revoked\n", a.name);
@@ -432,7 +416,7 @@ static int token_create(int argc, char **argv)
     tby_error err;
     tby_error_clear(&err);
     rc = tby_store_token_create(store, a.user, a.role, a.label, a.expires_days * 86400,
-                                actor(&a, actor_buf, sizeof(actor_buf)), token, &id, &err);
+                                cli_actor(a.as, actor_buf, sizeof(actor_buf)), token, &id, &err);
     tby_store_close(store);
     if (rc)
         return fail(a.user, rc, &err);
@@ -493,7 +477,7 @@ static int token_revoke(int argc, char **argv)
     char actor_buf[128];
     tby_error err;
     tby_error_clear(&err);
-    rc = tby_store_token_revoke(store, a.id, actor(&a, actor_buf, sizeof(actor_buf)), &err);
+    rc = tby_store_token_revoke(store, a.id, cli_actor(a.as, actor_buf, sizeof(actor_buf)), &err);
     tby_store_close(store);
     if (!rc)
         printf("token %lld revoked\n", (long long)a.id);

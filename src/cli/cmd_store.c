@@ -2,12 +2,9 @@
 // The commands over the store: `db init`, `registry import`, `list import|versions|diff`,
 // `audit verify|show`. Each opens the database named by --db, calls the library and prints
 // what happened; every import is one transaction with its audit entry.
-#define _POSIX_C_SOURCE 200809L /* getpwuid, geteuid */
 #include <jansson.h>
-#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli/cli.h"
 #include "tabayyun/tby_store.h"
@@ -124,23 +121,6 @@ static int parse_store_args(store_args *a, const store_usage *usage, int argc, c
     return CLI_OK;
 }
 
-/* --user, else $TABAYYUN_USER, else "cli:" and the login name. */
-static const char *store_actor(const store_args *a, char *buf, size_t size)
-{
-    if (a->user && a->user[0])
-        return a->user;
-    const char *env = getenv("TABAYYUN_USER");
-    if (env && env[0])
-        return env;
-    const struct passwd *pw = getpwuid(geteuid());
-    const char *login = pw && pw->pw_name && pw->pw_name[0] ? pw->pw_name : getenv("USER");
-    if (login && login[0])
-        snprintf(buf, size, "cli:%s", login);
-    else
-        snprintf(buf, size, "cli:uid%lu", (unsigned long)geteuid());
-    return buf;
-}
-
 static int store_fail(const char *where, int rc, const tby_error *err)
 {
     if (err->line > 0)
@@ -228,7 +208,7 @@ int cmd_db(int argc, char **argv)
         return rc;
     char actor_buf[128];
     tby_store *store = NULL;
-    if ((rc = store_open(&store, &a, store_actor(&a, actor_buf, sizeof(actor_buf)), true)))
+    if ((rc = store_open(&store, &a, cli_actor(a.user, actor_buf, sizeof(actor_buf)), true)))
         return rc;
     int found = tby_store_schema_found(store), latest = tby_store_schema_latest();
     if (found == 0)
@@ -282,7 +262,7 @@ int cmd_registry(int argc, char **argv)
         return CLI_USAGE;
     }
     char actor_buf[128];
-    const char *actor = store_actor(&a, actor_buf, sizeof(actor_buf));
+    const char *actor = cli_actor(a.user, actor_buf, sizeof(actor_buf));
     tby_store *store = NULL;
     if ((rc = store_open(&store, &a, actor, false)))
         return rc;
@@ -376,7 +356,7 @@ static int list_import(int argc, char **argv)
         return CLI_USAGE;
     }
     char actor_buf[128];
-    const char *actor = store_actor(&a, actor_buf, sizeof(actor_buf));
+    const char *actor = cli_actor(a.user, actor_buf, sizeof(actor_buf));
     tby_store *store = NULL;
     if ((rc = store_open(&store, &a, actor, false)))
         return rc;
@@ -456,7 +436,7 @@ static int list_versions(int argc, char **argv)
         return rc;
     tby_store *store = NULL;
     char actor_buf[128];
-    if ((rc = store_open(&store, &a, store_actor(&a, actor_buf, sizeof(actor_buf)), false)))
+    if ((rc = store_open(&store, &a, cli_actor(a.user, actor_buf, sizeof(actor_buf)), false)))
         return rc;
     tby_error err;
     tby_error_clear(&err);
@@ -554,7 +534,7 @@ static int list_diff(int argc, char **argv)
     }
     tby_store *store = NULL;
     char actor_buf[128];
-    if ((rc = store_open(&store, &a, store_actor(&a, actor_buf, sizeof(actor_buf)), false)))
+    if ((rc = store_open(&store, &a, cli_actor(a.user, actor_buf, sizeof(actor_buf)), false)))
         return rc;
     tby_error err;
     tby_error_clear(&err);
@@ -675,7 +655,7 @@ static int audit_verify(int argc, char **argv)
     }
     tby_store *store = NULL;
     char actor_buf[128];
-    if ((rc = store_open(&store, &a, store_actor(&a, actor_buf, sizeof(actor_buf)), false)))
+    if ((rc = store_open(&store, &a, cli_actor(a.user, actor_buf, sizeof(actor_buf)), false)))
         return rc;
     tby_audit_report report;
     tby_error err;
@@ -751,7 +731,7 @@ static int audit_show(int argc, char **argv)
         return rc;
     tby_store *store = NULL;
     char actor_buf[128];
-    if ((rc = store_open(&store, &a, store_actor(&a, actor_buf, sizeof(actor_buf)), false)))
+    if ((rc = store_open(&store, &a, cli_actor(a.user, actor_buf, sizeof(actor_buf)), false)))
         return rc;
     tby_error err;
     tby_error_clear(&err);

@@ -4,9 +4,8 @@
 // clear|escalate|confirm` (reviewers' decisions) and `redress` (what a redress reference
 // says). Each opens the database named by --db and calls the library (tby_monitor.h,
 // tby_store.h); every change lands in one transaction with its audit entry.
-#define _POSIX_C_SOURCE 200809L /* getpwuid, geteuid, fileno, fsync */
+#define _POSIX_C_SOURCE 200809L /* fileno, fsync, getpid, unlink */
 #include <jansson.h>
-#include <pwd.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,23 +125,6 @@ static int parse_alert_args(alert_args *a, const alert_usage *usage, int first, 
         return CLI_USAGE;
     }
     return CLI_OK;
-}
-
-/* --user, else $TABAYYUN_USER, else "cli:" and the login name (as the other store commands). */
-static const char *alert_actor(const alert_args *a, char *buf, size_t size)
-{
-    if (a->user && a->user[0])
-        return a->user;
-    const char *env = getenv("TABAYYUN_USER");
-    if (env && env[0])
-        return env;
-    const struct passwd *pw = getpwuid(geteuid());
-    const char *login = pw && pw->pw_name && pw->pw_name[0] ? pw->pw_name : getenv("USER");
-    if (login && login[0])
-        snprintf(buf, size, "cli:%s", login);
-    else
-        snprintf(buf, size, "cli:uid%lu", (unsigned long)geteuid());
-    return buf;
 }
 
 static int alert_fail(const char *where, int rc, const tby_error *err)
@@ -304,7 +286,7 @@ int cmd_screen_db(int argc, char **argv)
         return CLI_USAGE;
     }
     char actor_buf[128];
-    const char *actor = alert_actor(&a, actor_buf, sizeof(actor_buf));
+    const char *actor = cli_actor(a.user, actor_buf, sizeof(actor_buf));
     tby_store *store = NULL;
     if ((rc = alert_open(&store, &a, actor)))
         return rc;
@@ -407,7 +389,7 @@ static int alerts_list(int argc, char **argv)
     filter.list_name = a.list;
     char actor_buf[128];
     tby_store *store = NULL;
-    if ((rc = alert_open(&store, &a, alert_actor(&a, actor_buf, sizeof(actor_buf)))))
+    if ((rc = alert_open(&store, &a, cli_actor(a.user, actor_buf, sizeof(actor_buf)))))
         return rc;
     alert_printer printer = {a.json, 0};
     tby_error err;
@@ -492,7 +474,7 @@ static int alerts_show(int argc, char **argv)
     }
     char actor_buf[128];
     tby_store *store = NULL;
-    if ((rc = alert_open(&store, &a, alert_actor(&a, actor_buf, sizeof(actor_buf)))))
+    if ((rc = alert_open(&store, &a, cli_actor(a.user, actor_buf, sizeof(actor_buf)))))
         return rc;
     tby_store_alert_filter filter = TBY_STORE_ALERT_FILTER_INIT;
     filter.alert_id = a.alert_id;
@@ -596,7 +578,7 @@ static int alerts_export(int argc, char **argv)
         return rc;
     filter.list_name = a.list;
     char actor_buf[128];
-    const char *actor = alert_actor(&a, actor_buf, sizeof(actor_buf));
+    const char *actor = cli_actor(a.user, actor_buf, sizeof(actor_buf));
     tby_store *store = NULL;
     if ((rc = alert_open(&store, &a, actor)))
         return rc;
@@ -743,7 +725,7 @@ int cmd_alert(int argc, char **argv)
         return CLI_USAGE;
     }
     char actor_buf[128];
-    const char *actor = alert_actor(&a, actor_buf, sizeof(actor_buf));
+    const char *actor = cli_actor(a.user, actor_buf, sizeof(actor_buf));
     tby_store *store = NULL;
     if ((rc = alert_open(&store, &a, actor)))
         return rc;
@@ -794,7 +776,7 @@ int cmd_redress(int argc, char **argv)
     }
     char actor_buf[128];
     tby_store *store = NULL;
-    if ((rc = alert_open(&store, &a, alert_actor(&a, actor_buf, sizeof(actor_buf)))))
+    if ((rc = alert_open(&store, &a, cli_actor(a.user, actor_buf, sizeof(actor_buf)))))
         return rc;
     tby_redress_status status = TBY_REDRESS_UNKNOWN;
     tby_error err;
