@@ -42,6 +42,16 @@ int cli_exit_for(int rc);
  */
 const char *cli_actor(const char *given, char *buf, size_t size);
 
+/*
+ * Opens (create: creates if missing) the database for a command acting as `actor` (may be
+ * NULL). A missing database says how to make one. Returns CLI_OK or an exit code, the error
+ * already on stderr.
+ */
+struct tby_store;
+int cli_store_open(struct tby_store **out, const char *db, const char *actor, bool create);
+/* Prints a store error (with file:line and field when it has them); returns the exit code. */
+int cli_store_fail(const char *where, int rc, const tby_error *err);
+
 /* True when argv holds -h or --help. */
 bool cli_wants_help(int argc, char **argv);
 

@@ -133,28 +133,6 @@ static int parse_access_args(access_args *a, const char *command, const char *co
     return CLI_OK;
 }
 
-static int fail(const char *where, int rc, const tby_error *err)
-{
-    fprintf(stderr, "tabayyun: %s: %s%s%s\n", where, err->field[0] ? err->field : "",
-            err->field[0] ? ": " : "", err->message[0] ? err->message : tby_strerror(rc));
-    return rc == TBY_EEXISTS ? CLI_BADINPUT : cli_exit_for(rc);
-}
-
-static int open_store(tby_store **out, const access_args *a)
-{
-    tby_store_options opts = TBY_STORE_OPTIONS_INIT;
-    tby_error err;
-    tby_error_clear(&err);
-    int rc = tby_store_open(out, a->db, &opts, &err);
-    if (rc == TBY_ENOTFOUND) {
-        fprintf(stderr,
-                "tabayyun: %s: no such database (create it with tabayyun db init --db %s)\n", a->db,
-                a->db);
-        return CLI_BADINPUT;
-    }
-    return rc ? fail(a->db, rc, &err) : CLI_OK;
-}
-
 /* Reads a password from the first line of standard input. */
 static int read_password(char *out, size_t size)
 {
@@ -221,7 +199,7 @@ static int user_add(int argc, char **argv, bool is_grant)
     if (is_generated)
         tby_store_password_generate(password);
     tby_store *store = NULL;
-    if ((rc = open_store(&store, &a)))
+    if ((rc = cli_store_open(&store, a.db, NULL, false)))
         return rc;
     char actor_buf[128];
     const char *who = cli_actor(a.as, actor_buf, sizeof(actor_buf));
@@ -243,7 +221,7 @@ static int user_add(int argc, char **argv, bool is_grant)
     tby_store_close(store);
     if (rc) {
         memset(password, 0, sizeof(password));
-        return fail(a.name, rc, &err);
+        return cli_store_fail(a.name, rc, &err);
     }
     if (is_grant) {
         printf("user %s: %zu grant(s) added\n", a.name, a.grant_count);
@@ -293,13 +271,13 @@ static int user_list(int argc, char **argv)
     access_args a;
     int rc = parse_access_args(&a, "user list", opts, argc, argv);
     tby_store *store = NULL;
-    if (rc || (rc = open_store(&store, &a)))
+    if (rc || (rc = cli_store_open(&store, a.db, NULL, false)))
         return rc;
     tby_error err;
     tby_error_clear(&err);
     rc = tby_store_user_foreach(store, NULL, print_user, &a, &err);
     tby_store_close(store);
-    return rc ? fail(a.db, rc, &err) : CLI_OK;
+    return rc ? cli_store_fail(a.db, rc, &err) : CLI_OK;
 }
 
 static int user_password(int argc, char **argv)
@@ -320,7 +298,7 @@ static int user_password(int argc, char **argv)
     if (is_generated)
         tby_store_password_generate(password);
     tby_store *store = NULL;
-    if ((rc = open_store(&store, &a)))
+    if ((rc = cli_store_open(&store, a.db, NULL, false)))
         return rc;
     char actor_buf[128];
     tby_error err;
@@ -334,7 +312,7 @@ static int user_password(int argc, char **argv)
     else if (!rc)
         printf("user %s: password set\n", a.name);
     memset(password, 0, sizeof(password));
-    return rc ? fail(a.name, rc, &err) : CLI_OK;
+    return rc ? cli_store_fail(a.name, rc, &err) : CLI_OK;
 }
 
 static int user_disable(int argc, char **argv)
@@ -349,7 +327,7 @@ static int user_disable(int argc, char **argv)
         return CLI_USAGE;
     }
     tby_store *store = NULL;
-    if ((rc = open_store(&store, &a)))
+    if ((rc = cli_store_open(&store, a.db, NULL, false)))
         return rc;
     char actor_buf[128];
     tby_error err;
@@ -358,7 +336,7 @@ static int user_disable(int argc, char **argv)
     tby_store_close(store);
     if (!rc)
         printf("user %s disabled; their tokens and sessions are revoked\n", a.name);
-    return rc ? fail(a.name, rc, &err) : CLI_OK;
+    return rc ? cli_store_fail(a.name, rc, &err) : CLI_OK;
 }
 
 int cmd_user(int argc, char **argv)
@@ -409,7 +387,7 @@ static int token_create(int argc, char **argv)
         return CLI_USAGE;
     }
     tby_store *store = NULL;
-    if ((rc = open_store(&store, &a)))
+    if ((rc = cli_store_open(&store, a.db, NULL, false)))
         return rc;
     char actor_buf[128], token[TBY_STORE_SECRET_LEN];
     int64_t id = 0;
@@ -419,7 +397,7 @@ static int token_create(int argc, char **argv)
                                 cli_actor(a.as, actor_buf, sizeof(actor_buf)), token, &id, &err);
     tby_store_close(store);
     if (rc)
-        return fail(a.user, rc, &err);
+        return cli_store_fail(a.user, rc, &err);
     fprintf(stderr, "token %lld for %s (shown once; keep it secret):\n", (long long)id, a.user);
     printf("%s\n", token);
     memset(token, 0, sizeof(token));
@@ -451,13 +429,13 @@ static int token_list(int argc, char **argv)
     access_args a;
     int rc = parse_access_args(&a, "token list", opts, argc, argv);
     tby_store *store = NULL;
-    if (rc || (rc = open_store(&store, &a)))
+    if (rc || (rc = cli_store_open(&store, a.db, NULL, false)))
         return rc;
     tby_error err;
     tby_error_clear(&err);
     rc = tby_store_token_foreach(store, a.user, print_token, &a, &err);
     tby_store_close(store);
-    return rc ? fail(a.db, rc, &err) : CLI_OK;
+    return rc ? cli_store_fail(a.db, rc, &err) : CLI_OK;
 }
 
 static int token_revoke(int argc, char **argv)
@@ -472,7 +450,7 @@ static int token_revoke(int argc, char **argv)
         return CLI_USAGE;
     }
     tby_store *store = NULL;
-    if ((rc = open_store(&store, &a)))
+    if ((rc = cli_store_open(&store, a.db, NULL, false)))
         return rc;
     char actor_buf[128];
     tby_error err;
@@ -481,7 +459,7 @@ static int token_revoke(int argc, char **argv)
     tby_store_close(store);
     if (!rc)
         printf("token %lld revoked\n", (long long)a.id);
-    return rc ? fail("token", rc, &err) : CLI_OK;
+    return rc ? cli_store_fail("token", rc, &err) : CLI_OK;
 }
 
 int cmd_token(int argc, char **argv)

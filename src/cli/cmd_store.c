@@ -121,36 +121,6 @@ static int parse_store_args(store_args *a, const store_usage *usage, int argc, c
     return CLI_OK;
 }
 
-static int store_fail(const char *where, int rc, const tby_error *err)
-{
-    if (err->line > 0)
-        fprintf(stderr, "tabayyun: %s:%lld: %s%s%s\n", where, (long long)err->line, err->field,
-                err->field[0] ? ": " : "", err->message);
-    else
-        fprintf(stderr, "tabayyun: %s: %s\n", where,
-                err->message[0] ? err->message : tby_strerror(rc));
-    return cli_exit_for(rc);
-}
-
-static int store_open(tby_store **out, const store_args *a, const char *actor, bool create)
-{
-    tby_store_options opts = TBY_STORE_OPTIONS_INIT;
-    opts.flags = create ? TBY_STORE_CREATE : 0;
-    opts.actor = actor;
-    tby_error err;
-    tby_error_clear(&err);
-    int rc = tby_store_open(out, a->db, &opts, &err);
-    if (rc == TBY_ENOTFOUND && !create) {
-        fprintf(stderr,
-                "tabayyun: %s: no such database (create it with tabayyun db init --db %s)\n", a->db,
-                a->db);
-        return CLI_BADINPUT;
-    }
-    if (rc)
-        return store_fail(a->db, rc, &err);
-    return CLI_OK;
-}
-
 static int report_reject(const char *source, const tby_error *e, void *payload)
 {
     (void)payload;
@@ -208,7 +178,7 @@ int cmd_db(int argc, char **argv)
         return rc;
     char actor_buf[128];
     tby_store *store = NULL;
-    if ((rc = store_open(&store, &a, cli_actor(a.user, actor_buf, sizeof(actor_buf)), true)))
+    if ((rc = cli_store_open(&store, a.db, cli_actor(a.user, actor_buf, sizeof(actor_buf)), true)))
         return rc;
     int found = tby_store_schema_found(store), latest = tby_store_schema_latest();
     if (found == 0)
@@ -264,7 +234,7 @@ int cmd_registry(int argc, char **argv)
     char actor_buf[128];
     const char *actor = cli_actor(a.user, actor_buf, sizeof(actor_buf));
     tby_store *store = NULL;
-    if ((rc = store_open(&store, &a, actor, false)))
+    if ((rc = cli_store_open(&store, a.db, actor, false)))
         return rc;
     tby_store_import_options opts = TBY_STORE_IMPORT_OPTIONS_INIT;
     opts.actor = actor;
@@ -278,7 +248,7 @@ int cmd_registry(int argc, char **argv)
     rc = tby_store_registry_import_file(store, a.inputs[0], &opts, &stats, &err);
     tby_store_close(store);
     if (rc) {
-        int code = store_fail(a.inputs[0], rc, &err);
+        int code = cli_store_fail(a.inputs[0], rc, &err);
         fprintf(stderr, "tabayyun: registry import failed; nothing was stored\n");
         return code;
     }
@@ -358,7 +328,7 @@ static int list_import(int argc, char **argv)
     char actor_buf[128];
     const char *actor = cli_actor(a.user, actor_buf, sizeof(actor_buf));
     tby_store *store = NULL;
-    if ((rc = store_open(&store, &a, actor, false)))
+    if ((rc = cli_store_open(&store, a.db, actor, false)))
         return rc;
     tby_store_import_options opts = TBY_STORE_IMPORT_OPTIONS_INIT;
     opts.actor = actor;
@@ -376,7 +346,7 @@ static int list_import(int argc, char **argv)
            above names; the summary does not guess which. */
         if (a.input_count > 1)
             err.line = -1;
-        int code = store_fail(a.input_count == 1 ? a.inputs[0] : a.name, rc, &err);
+        int code = cli_store_fail(a.input_count == 1 ? a.inputs[0] : a.name, rc, &err);
         fprintf(stderr, "tabayyun: list import failed; nothing was stored\n");
         return code;
     }
@@ -436,13 +406,13 @@ static int list_versions(int argc, char **argv)
         return rc;
     tby_store *store = NULL;
     char actor_buf[128];
-    if ((rc = store_open(&store, &a, cli_actor(a.user, actor_buf, sizeof(actor_buf)), false)))
+    if ((rc = cli_store_open(&store, a.db, cli_actor(a.user, actor_buf, sizeof(actor_buf)), false)))
         return rc;
     tby_error err;
     tby_error_clear(&err);
     rc = tby_store_list_versions(store, a.name, print_version, &a, &err);
     tby_store_close(store);
-    return rc ? store_fail(a.db, rc, &err) : CLI_OK;
+    return rc ? cli_store_fail(a.db, rc, &err) : CLI_OK;
 }
 
 /* The name to show for a stored record: its name, else its parts. */
@@ -534,14 +504,14 @@ static int list_diff(int argc, char **argv)
     }
     tby_store *store = NULL;
     char actor_buf[128];
-    if ((rc = store_open(&store, &a, cli_actor(a.user, actor_buf, sizeof(actor_buf)), false)))
+    if ((rc = cli_store_open(&store, a.db, cli_actor(a.user, actor_buf, sizeof(actor_buf)), false)))
         return rc;
     tby_error err;
     tby_error_clear(&err);
     int64_t to = a.to;
     if (!to && (rc = tby_store_list_latest(store, a.name, &to, &err))) {
         tby_store_close(store);
-        return store_fail(a.db, rc, &err);
+        return cli_store_fail(a.db, rc, &err);
     }
     int64_t from = a.from ? a.from : to - 1;
     diff_printer printer = {a.json, 0};
@@ -561,7 +531,7 @@ static int list_diff(int argc, char **argv)
     if (rc) {
         if (a.json)
             printf("]}\n");
-        return store_fail(a.db, rc, &err);
+        return cli_store_fail(a.db, rc, &err);
     }
     if (a.json)
         printf("%s],\"added\":%zu,\"removed\":%zu,\"changed\":%zu,\"unchanged\":%zu}\n",
@@ -655,7 +625,7 @@ static int audit_verify(int argc, char **argv)
     }
     tby_store *store = NULL;
     char actor_buf[128];
-    if ((rc = store_open(&store, &a, cli_actor(a.user, actor_buf, sizeof(actor_buf)), false)))
+    if ((rc = cli_store_open(&store, a.db, cli_actor(a.user, actor_buf, sizeof(actor_buf)), false)))
         return rc;
     tby_audit_report report;
     tby_error err;
@@ -667,7 +637,7 @@ static int audit_verify(int argc, char **argv)
     }
     tby_store_close(store);
     if (rc && rc != TBY_EINVALID)
-        return store_fail(a.db, rc, &err);
+        return cli_store_fail(a.db, rc, &err);
     char head[TBY_STORE_HASH_HEX_LEN];
     tby_store_hash_hex(head, report.head_hash);
     bool is_anchor_bad = a.anchor && !rc && !anchor.is_match;
@@ -731,13 +701,13 @@ static int audit_show(int argc, char **argv)
         return rc;
     tby_store *store = NULL;
     char actor_buf[128];
-    if ((rc = store_open(&store, &a, cli_actor(a.user, actor_buf, sizeof(actor_buf)), false)))
+    if ((rc = cli_store_open(&store, a.db, cli_actor(a.user, actor_buf, sizeof(actor_buf)), false)))
         return rc;
     tby_error err;
     tby_error_clear(&err);
     rc = tby_store_audit_foreach(store, a.from_seq ? a.from_seq : 1, print_audit_entry, &a, &err);
     tby_store_close(store);
-    return rc ? store_fail(a.db, rc, &err) : CLI_OK;
+    return rc ? cli_store_fail(a.db, rc, &err) : CLI_OK;
 }
 
 int cmd_audit(int argc, char **argv)

@@ -127,28 +127,6 @@ static int parse_alert_args(alert_args *a, const alert_usage *usage, int first, 
     return CLI_OK;
 }
 
-static int alert_fail(const char *where, int rc, const tby_error *err)
-{
-    fprintf(stderr, "tabayyun: %s: %s\n", where, err->message[0] ? err->message : tby_strerror(rc));
-    return cli_exit_for(rc);
-}
-
-static int alert_open(tby_store **out, const alert_args *a, const char *actor)
-{
-    tby_store_options opts = TBY_STORE_OPTIONS_INIT;
-    opts.actor = actor;
-    tby_error err;
-    tby_error_clear(&err);
-    int rc = tby_store_open(out, a->db, &opts, &err);
-    if (rc == TBY_ENOTFOUND) {
-        fprintf(stderr,
-                "tabayyun: %s: no such database (create it with tabayyun db init --db %s)\n", a->db,
-                a->db);
-        return CLI_BADINPUT;
-    }
-    return rc ? alert_fail(a->db, rc, &err) : CLI_OK;
-}
-
 /* "open,escalated", "queue", "current", "all" -> a status set. */
 static int parse_statuses(const char *text, unsigned *out)
 {
@@ -288,7 +266,7 @@ int cmd_screen_db(int argc, char **argv)
     char actor_buf[128];
     const char *actor = cli_actor(a.user, actor_buf, sizeof(actor_buf));
     tby_store *store = NULL;
-    if ((rc = alert_open(&store, &a, actor)))
+    if ((rc = cli_store_open(&store, a.db, actor, false)))
         return rc;
     tby_monitor_options opts = TBY_MONITOR_OPTIONS_INIT;
     opts.actor = actor;
@@ -301,7 +279,7 @@ int cmd_screen_db(int argc, char **argv)
     rc = tby_monitor_run(store, a.list, &opts, &stats, &err);
     tby_store_close(store);
     if (rc) {
-        int code = alert_fail(a.list, rc, &err);
+        int code = cli_store_fail(a.list, rc, &err);
         fprintf(stderr, "tabayyun: the run was not stored\n");
         return code;
     }
@@ -389,7 +367,7 @@ static int alerts_list(int argc, char **argv)
     filter.list_name = a.list;
     char actor_buf[128];
     tby_store *store = NULL;
-    if ((rc = alert_open(&store, &a, cli_actor(a.user, actor_buf, sizeof(actor_buf)))))
+    if ((rc = cli_store_open(&store, a.db, cli_actor(a.user, actor_buf, sizeof(actor_buf)), false)))
         return rc;
     alert_printer printer = {a.json, 0};
     tby_error err;
@@ -397,7 +375,7 @@ static int alerts_list(int argc, char **argv)
     rc = tby_store_alerts_foreach(store, &filter, print_alert_row, &printer, &err);
     tby_store_close(store);
     if (rc)
-        return alert_fail(a.db, rc, &err);
+        return cli_store_fail(a.db, rc, &err);
     if (!a.json && !printer.count)
         printf("no alert%s\n", a.status ? " with that status" : " in the review queue");
     return CLI_OK;
@@ -474,7 +452,7 @@ static int alerts_show(int argc, char **argv)
     }
     char actor_buf[128];
     tby_store *store = NULL;
-    if ((rc = alert_open(&store, &a, cli_actor(a.user, actor_buf, sizeof(actor_buf)))))
+    if ((rc = cli_store_open(&store, a.db, cli_actor(a.user, actor_buf, sizeof(actor_buf)), false)))
         return rc;
     tby_store_alert_filter filter = TBY_STORE_ALERT_FILTER_INIT;
     filter.alert_id = a.alert_id;
@@ -490,7 +468,7 @@ static int alerts_show(int argc, char **argv)
     tby_store_close(store);
     if (rc) {
         json_decref(shown.object);
-        return alert_fail(a.db, rc, &err);
+        return cli_store_fail(a.db, rc, &err);
     }
     if (!shown.is_found) {
         fprintf(stderr, "tabayyun: %s: no alert %lld\n", a.db, (long long)a.alert_id);
@@ -580,7 +558,7 @@ static int alerts_export(int argc, char **argv)
     char actor_buf[128];
     const char *actor = cli_actor(a.user, actor_buf, sizeof(actor_buf));
     tby_store *store = NULL;
-    if ((rc = alert_open(&store, &a, actor)))
+    if ((rc = cli_store_open(&store, a.db, actor, false)))
         return rc;
     /* Written beside the target and renamed once the audit entry is in: a reader never sees
        half a file, and no file appears without its entry. */
@@ -643,7 +621,7 @@ static int alerts_export(int argc, char **argv)
     }
     if (rc) {
         unlink(tmp);
-        return alert_fail(a.out, rc, &err);
+        return cli_store_fail(a.out, rc, &err);
     }
     printf("%zu alerts written to %s (sha256 %s; audit entry %lld)\n", x.rows, a.out, sha256,
            (long long)seq);
@@ -727,7 +705,7 @@ int cmd_alert(int argc, char **argv)
     char actor_buf[128];
     const char *actor = cli_actor(a.user, actor_buf, sizeof(actor_buf));
     tby_store *store = NULL;
-    if ((rc = alert_open(&store, &a, actor)))
+    if ((rc = cli_store_open(&store, a.db, actor, false)))
         return rc;
     tby_alert_decision decision;
     tby_error err;
@@ -735,7 +713,7 @@ int cmd_alert(int argc, char **argv)
     rc = tby_store_alert_decide(store, a.alert_id, action, actor, a.reason, &decision, &err);
     tby_store_close(store);
     if (rc)
-        return alert_fail(a.db, rc, &err);
+        return cli_store_fail(a.db, rc, &err);
     printf("alert %lld: %s -> %s by %s (audit entry %lld)\n", (long long)a.alert_id,
            tby_alert_status_name(decision.from), tby_alert_status_name(decision.to), actor,
            (long long)decision.audit_seq);
@@ -776,7 +754,7 @@ int cmd_redress(int argc, char **argv)
     }
     char actor_buf[128];
     tby_store *store = NULL;
-    if ((rc = alert_open(&store, &a, cli_actor(a.user, actor_buf, sizeof(actor_buf)))))
+    if ((rc = cli_store_open(&store, a.db, cli_actor(a.user, actor_buf, sizeof(actor_buf)), false)))
         return rc;
     tby_redress_status status = TBY_REDRESS_UNKNOWN;
     tby_error err;
@@ -784,7 +762,7 @@ int cmd_redress(int argc, char **argv)
     rc = tby_store_redress_status(store, a.reference, &status, &err);
     tby_store_close(store);
     if (rc)
-        return alert_fail("redress", rc, &err);
+        return cli_store_fail("redress", rc, &err);
     printf("%s\n", tby_redress_status_name(status));
     return CLI_OK;
 }
