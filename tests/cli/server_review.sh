@@ -37,7 +37,7 @@ total=$(sqlite3 "$db" "SELECT count(*) FROM alerts WHERE status = 'open'" 2>/dev
         python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM alerts WHERE status = '"'open'"'").fetchone()[0])' "$db")
 [ "${total:-0}" -ge 2 ]; check "alerts stored ($total)" 0 $?
 
-token() { "$bin" token create --db "$db" --user "$1" | tail -n 1; }
+token() { "$bin" token create --db "$db" --user "$1" 2>/dev/null | tail -n 1; }
 for spec in ana:analyst:camp-a sup:supervisor:camp-a,camp-b reg:registrar:camp-b; do
     IFS=: read -r name role sites <<<"$spec"
     echo "password-of-$name" | "$bin" user add --db "$db" --name "$name" --role "$role:$sites" \
@@ -99,6 +99,7 @@ check "the same supervisor again" 400 "$(status "${json[@]}" -H "$(auth "$sup")"
     -d '{"action": "confirm", "purpose": "review"}' "$url/v1/alerts/$idb/decisions")"
 ida=$(sqlite3 "$db" "SELECT a.id FROM alerts a WHERE a.record_id = 'RA-2' AND a.status = 'open' LIMIT 1" 2>/dev/null ||
       python3 -c 'import sqlite3,sys; r=sqlite3.connect(sys.argv[1]).execute("SELECT id FROM alerts WHERE record_id = '"'RA-2'"' AND status = '"'open'"' LIMIT 1").fetchone(); print(r[0] if r else "")' "$db")
+[ -n "$ida" ]; check "RA-2 has an open alert" 0 $?
 if [ -n "$ida" ]; then
     check "the analyst confirms first" 200 "$(status "${json[@]}" -H "$(auth "$ana")" \
         -d '{"action": "confirm", "purpose": "review"}' "$url/v1/alerts/$ida/decisions")"
