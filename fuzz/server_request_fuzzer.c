@@ -5,7 +5,8 @@
 // as an admin and once as a registrar scoped to one site. The same bytes then go, on a
 // server over a store (a database in a temporary directory, real users and tokens), to
 // POST /v1/records as a registrar of one site (site checks, the registry, the audit in the
-// same transaction) and as an admin, and to POST /v1/login. Besides "no crash, no leak, no
+// same transaction) and as an admin, to POST /v1/alerts/1/decisions and
+// /v1/clearances/1/revoke as a supervisor, and to POST /v1/login. Besides "no crash, no leak, no
 // undefined behaviour" it checks the error contract: the status is one the route documents,
 // every body is a JSON object, an error has a string code and message and a field that is a
 // string or null, and a registrar's answer never carries alerts.
@@ -94,6 +95,7 @@ static tby_server *fuzz_server(void)
 /* A server over a store in a temporary directory, with an admin and a registrar of camp-a. */
 static char fuzz_dir[256];
 static char fuzz_admin[TBY_STORE_SECRET_LEN], fuzz_registrar[TBY_STORE_SECRET_LEN];
+static char fuzz_supervisor[TBY_STORE_SECRET_LEN];
 
 static void fuzz_cleanup(void)
 {
@@ -123,9 +125,13 @@ static tby_server *fuzz_store_server(void)
     const tby_store_grant admin = {"admin", NULL}, registrar = {"registrar", "camp-a"};
     tby_store_user_spec admin_spec = {"admin", NULL, &admin, 1, NULL, NULL, false};
     tby_store_user_spec registrar_spec = {"amina", NULL, &registrar, 1, NULL, NULL, false};
+    const tby_store_grant supervisor = {"supervisor", "camp-a"};
+    tby_store_user_spec supervisor_spec = {"sami", NULL, &supervisor, 1, NULL, NULL, false};
     if (tby_store_open(&store, path, &opts, &err) ||
         tby_store_user_add(store, &admin_spec, "fuzz", NULL, &err) ||
         tby_store_user_add(store, &registrar_spec, "fuzz", NULL, &err) ||
+        tby_store_user_add(store, &supervisor_spec, "fuzz", NULL, &err) ||
+        tby_store_token_create(store, "sami", NULL, NULL, 0, "fuzz", fuzz_supervisor, NULL, &err) ||
         tby_store_token_create(store, "admin", NULL, NULL, 0, "fuzz", fuzz_admin, NULL, &err) ||
         tby_store_token_create(store, "amina", NULL, NULL, 0, "fuzz", fuzz_registrar, NULL, &err))
         fuzz_fail(err.message, NULL);
@@ -220,6 +226,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fuzz_check_status(&response, records_expected,
                           sizeof(records_expected) / sizeof(records_expected[0]));
         fuzz_check(&response, r == 0);
+        tby_server_response_dispose(&response);
+    }
+    /* The review routes' bodies as a supervisor of camp-a: a decision and a revocation
+     * (the database holds no alert or clearance, so a body that passes the checks is 404). */
+    static const int review_expected[] = {400, 404, 413};
+    static const char *const review_paths[] = {"/v1/alerts/1/decisions", "/v1/clearances/1/revoke"};
+    for (size_t p = 0; p < 2; p++) {
+        char authorization[96];
+        snprintf(authorization, sizeof(authorization), "Bearer %s", fuzz_supervisor);
+        tby_server_header headers[] = {{"Authorization", authorization},
+                                       {"Content-Type", "application/json"}};
+        tby_server_response response;
+        tby_server_handle(store_server, "POST", review_paths[p], headers, 2, (const char *)data,
+                          size, &response);
+        fuzz_check_status(&response, review_expected,
+                          sizeof(review_expected) / sizeof(review_expected[0]));
+        json_t *json = json_loadb(response.body, response.body_len, 0, NULL);
+        json_t *e = json_object_get(json, "error"), *field = json_object_get(e, "field");
+        if (!json_is_string(json_object_get(e, "code")) ||
+            !(json_is_string(field) || !field || json_is_null(field)))
+            fuzz_fail("a review error without a code", response.body);
+        json_decref(json);
         tby_server_response_dispose(&response);
     }
     /* Logins fail (no user has a password); after five the rate limit answers 429 without

@@ -646,6 +646,8 @@ typedef struct tby_store_alert {
     tby_alert_status status;
     const char *created_at;
     const char *updated_at; /* when its status last changed */
+    const char *site;       /* the site of the record as the registry holds it now; NULL when
+                               it has none or left the registry */
 } tby_store_alert;
 
 typedef int (*tby_store_alert_cb)(const tby_store_alert *alert, void *payload);
@@ -705,6 +707,9 @@ typedef struct tby_alert_decision {
  * clearance of the pair for the identity hashes of both sides, with a new redress reference
  * (random, from libsodium: "TBY-" and three groups of four Crockford base-32 characters).
  *
+ * When a transaction of tby_store_begin is open, the decision joins it (and is written with
+ * its commit; on an error the caller rolls back); otherwise it has a transaction of its own.
+ *
  * @param actor  who decides: required.
  * @param reason why: required to clear, optional (NULL) otherwise.
  * @param out    optional.
@@ -759,6 +764,49 @@ TBY_API int tby_redress_ref_normalize(char out[TBY_REDRESS_REF_LEN], const char 
  */
 TBY_API int tby_store_redress_status(tby_store *store, const char *reference,
                                      tby_redress_status *out, tby_error *err);
+
+/** One clearance (a decision to clear made it), borrowed for the duration of a callback. */
+typedef struct tby_store_clearance {
+    int64_t id;
+    const char *list; /* the list's name */
+    const char *record_id;
+    const char *entry_id;
+    const char *site;      /* the record's site as the registry holds it now; NULL: none */
+    const char *reason;    /* why the pair was cleared */
+    const char *actor;     /* who cleared it */
+    const char *at;        /* when (UTC ISO 8601) */
+    int64_t alert_id;      /* the alert cleared */
+    const char *reference; /* its redress reference */
+    bool is_active;        /* false once revoked: runs no longer suppress the pair */
+} tby_store_clearance;
+
+typedef int (*tby_store_clearance_cb)(const tby_store_clearance *clearance, void *payload);
+
+/**
+ * Calls `cb` with the clearances of ids above `after_id`, in order of id, from one snapshot.
+ * @param clearance_id non-zero: that clearance only.
+ * @param active_only  skip revoked clearances.
+ * @return 0, TBY_EIO, or cb's value.
+ */
+TBY_API int tby_store_clearances_foreach(tby_store *store, int64_t after_id, int64_t clearance_id,
+                                         bool active_only, tby_store_clearance_cb cb, void *payload,
+                                         tby_error *err);
+
+/**
+ * Revokes a clearance: it stays stored (nothing is deleted) but no longer suppresses its
+ * pair in later runs, and the pair's standing alert, when cleared or suppressed, is open
+ * again (back in the review queue; its redress reference then reads "under review"). One
+ * write transaction with an audit entry "clearance.revoke" (joins a transaction of
+ * tby_store_begin, as tby_store_alert_decide does).
+ * @param actor  who revokes: required.
+ * @param reason why: required.
+ * @param reopened_out optional: alerts put back to open (0 or 1).
+ * @return 0; TBY_ENOTFOUND (no such clearance); TBY_EINVALID (revoked already, no actor or
+ *         reason); TBY_EIO.
+ */
+TBY_API int tby_store_clearance_revoke(tby_store *store, int64_t clearance_id, const char *actor,
+                                       const char *reason, size_t *reopened_out, int64_t *audit_seq,
+                                       tby_error *err);
 
 #ifdef __cplusplus
 }

@@ -6,7 +6,9 @@
 //   GET /v1/audit/verify                                   the hash chain recomputed
 //   GET /v1/stats                                          counts: registry records by site
 //                                                          (a user scoped to sites sees only
-//                                                          theirs), lists, screenings
+//                                                          theirs), lists, screenings, the
+//                                                          standing alerts by site, grade and
+//                                                          status
 //
 // Statistics are aggregates only: an auditor reads them without reading personal data.
 #include <jansson.h>
@@ -164,6 +166,9 @@ void tby_server__api_stats(tby_server *server, tby_server__request *request,
                  : TBY_ENOMEM;
     if (!rc)
         rc = tby_store_list_versions(store, NULL, on_list_version, &lists, &err);
+    json_t *alerts = NULL;
+    if (!rc)
+        rc = tby_server__alert_counts(store, &request->principal, &alerts, &err);
     if (rc) {
         json_decref(sites.sites);
         json_decref(lists.lists);
@@ -178,5 +183,9 @@ void tby_server__api_stats(tby_server *server, tby_server__request *request,
                           (json_int_t)atomic_load(&m->alerts[TBY_GRADE_IDENTIFIER_CHECK]),
                           "probable", (json_int_t)atomic_load(&m->alerts[TBY_GRADE_PROBABLE]),
                           "all_sites", request->principal.all_sites);
+    if (o)
+        json_object_set_new(o, "alerts", alerts);
+    else
+        json_decref(alerts);
     tby_server__json(out, 200, o);
 }

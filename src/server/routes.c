@@ -30,8 +30,7 @@
  * desk, seeing only whether a check is needed; analysts and supervisors review (lists, diffs,
  * statistics of their sites); auditors read the audit log and statistics, and no personal
  * data; admins manage users, tokens and lists. Routes that read personal data want a stated
- * purpose (WHY); every route that reads or changes it is audited (PD). Alerts, decisions,
- * clearances and redress join this table with the store's alert tables.
+ * purpose (WHY); every route that reads or changes it is audited (PD).
  */
 const tby_server__route tby_server__routes[] = {
     {"GET", "/v1/health", "health", 0, TBY_ROUTE_PUBLIC, tby_server__api_health},
@@ -63,6 +62,24 @@ const tby_server__route tby_server__routes[] = {
     {"GET", "/v1/audit", "audit", R_AUD | R_ADM, PD | WHY | STORE, tby_server__api_audit},
     {"GET", "/v1/audit/verify", "audit_verify", R_AUD | R_ADM, STORE, tby_server__api_audit_verify},
     {"GET", "/v1/stats", "stats", R_ANA | R_SUP | R_AUD | R_ADM, STORE, tby_server__api_stats},
+
+    /* Review: analysts and supervisors of the alert's record's site (admins at every site)
+     * read alerts and decide; the second confirmation is a supervisor's (the handler checks
+     * it); supervisors manage clearances. Admins read, and do not decide. Redress: a person
+     * brings their reference to a desk (a registrar of any site), or to a supervisor; it
+     * says only "cleared", "under review" or "unknown". */
+    {"GET", "/v1/alerts", "alerts", R_ANA | R_SUP | R_ADM, PD | WHY | STORE,
+     tby_server__api_alerts},
+    {"GET", "/v1/alerts/{id}", "alert", R_ANA | R_SUP | R_ADM, PD | WHY | STORE,
+     tby_server__api_alert},
+    {"POST", "/v1/alerts/{id}/decisions", "decide_alert", R_ANA | R_SUP, JSON | PD | WHY | STORE,
+     tby_server__api_alert_decide},
+    {"GET", "/v1/clearances", "clearances", R_SUP | R_ADM, PD | WHY | STORE,
+     tby_server__api_clearances},
+    {"POST", "/v1/clearances/{id}/revoke", "revoke_clearance", R_SUP, JSON | PD | WHY | STORE,
+     tby_server__api_clearance_revoke},
+    {"GET", "/v1/redress/{reference}", "redress", R_REG | R_SUP | R_ADM, PD | STORE,
+     tby_server__api_redress},
 
     /* Users and tokens: the store writes each change to the audit log itself. */
     {"GET", "/v1/users", "users", R_ADM, STORE, tby_server__api_users},

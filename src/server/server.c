@@ -122,6 +122,7 @@ static void server_discard(tby_server *server)
         return;
     tby_server__list_release(server->list);
     pthread_mutex_destroy(&server->list_lock);
+    pthread_mutex_destroy(&server->redress_lock);
     tby__free(server->tls_cert_pem);
     if (server->tls_key_pem)
         sodium_memzero(server->tls_key_pem, strlen(server->tls_key_pem));
@@ -158,6 +159,7 @@ int tby_server_new(tby_server **out, const tby_server_options *opts, const tby_s
         goto fail;
     }
     pthread_mutex_init(&server->list_lock, NULL);
+    pthread_mutex_init(&server->redress_lock, NULL);
     server->opts = *opts;
     snprintf(server->bind, sizeof(server->bind), "%s", opts->bind ? opts->bind : "127.0.0.1");
     server->opts.bind = server->bind;
@@ -223,6 +225,7 @@ void tby_server_free(tby_server *server)
     pthread_mutex_destroy(&server->worker_lock);
     tby_server__list_release(server->list);
     pthread_mutex_destroy(&server->list_lock);
+    pthread_mutex_destroy(&server->redress_lock);
     if (server->auth.free)
         server->auth.free(server->auth.ctx);
     if (server->tls_key_pem)

@@ -283,6 +283,24 @@ void tby_server__api_token_create(tby_server *server, tby_server__request *reque
 void tby_server__api_token_revoke(tby_server *server, tby_server__request *request,
                                   tby_server_response *out);
 
+void tby_server__api_alerts(tby_server *server, tby_server__request *request,
+                            tby_server_response *out);
+void tby_server__api_alert(tby_server *server, tby_server__request *request,
+                           tby_server_response *out);
+void tby_server__api_alert_decide(tby_server *server, tby_server__request *request,
+                                  tby_server_response *out);
+void tby_server__api_clearances(tby_server *server, tby_server__request *request,
+                                tby_server_response *out);
+void tby_server__api_clearance_revoke(tby_server *server, tby_server__request *request,
+                                      tby_server_response *out);
+void tby_server__api_redress(tby_server *server, tby_server__request *request,
+                             tby_server_response *out);
+
+/* Counts of the standing alerts (all but superseded) the principal may see, for
+ * GET /v1/stats: {"total", "by_site", "by_grade", "by_status"} in *out (a new reference). */
+int tby_server__alert_counts(tby_store *store, const tby_server_principal *who, struct json_t **out,
+                             tby_error *err);
+
 /* ===== The store, for handlers ===== */
 
 /* This thread's store connection; NULL with 500 in *out when it cannot be opened. */
@@ -355,6 +373,19 @@ typedef struct tby_server__list {
 tby_server__list *tby_server__list_acquire(tby_server *server);
 void tby_server__list_release(tby_server__list *list);
 
+/* Redress lookups of references that do not exist, per user and per client address: at most
+ * TBY_SERVER__REDRESS_MISSES in a window of TBY_SERVER__REDRESS_WINDOW seconds, then 429 until
+ * the window ends (guessing references is slow). In memory, like the login limits. */
+#define TBY_SERVER__REDRESS_SLOTS  256
+#define TBY_SERVER__REDRESS_MISSES 10
+#define TBY_SERVER__REDRESS_WINDOW (15 * 60)
+
+typedef struct tby_server__redress_limit {
+    char key[96];         /* "user:NAME" or "addr:ADDRESS"; "" when free */
+    int64_t window_start; /* seconds since the epoch */
+    unsigned misses;      /* unknown references in the window */
+} tby_server__redress_limit;
+
 struct tby_server {
     tby_server_options opts;          /* resolved: no zeros left */
     char bind[64];                    /* opts.bind copied */
@@ -371,6 +402,8 @@ struct tby_server {
     char *tls_cert_pem;               /* opts.tls_cert read, NUL-terminated; NULL: no TLS */
     char *tls_key_pem;                /* opts.tls_key read */
     tby_server__metrics metrics;
+    pthread_mutex_t redress_lock; /* guards redress_limits */
+    tby_server__redress_limit redress_limits[TBY_SERVER__REDRESS_SLOTS];
 };
 
 /* The calling thread's engine worker for `list`, made on first use (again when the list

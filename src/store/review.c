@@ -361,7 +361,10 @@ int tby_store_alert_decide(tby_store *store, int64_t alert_id, tby_alert_action 
         (tby__utf8_validate(actor, strlen(actor)) != strlen(actor) && (bad = "actor")))
         return tby__error(err, TBY_EINVALID, -1, "the %s is not valid UTF-8", bad);
 
-    int rc = tby_store__begin_write(store, err);
+    /* Inside a transaction of tby_store_begin the decision joins it (the server writes the
+       request's own audit entry with it); the caller commits or rolls back. */
+    bool is_joined = store->is_user_tx && !store->import;
+    int rc = is_joined ? TBY_OK : tby_store__begin_write(store, err);
     if (rc)
         return rc;
     tby_store__alert_state alert;
@@ -401,10 +404,12 @@ int tby_store_alert_decide(tby_store *store, int64_t alert_id, tby_alert_action 
         if (rc == TBY_EEXISTS)
             rc = tby__error(err, TBY_ERROR, -1, "a new redress reference was already taken");
     }
-    if (!rc)
-        rc = tby_store__commit(store, err);
-    else
-        tby_store__rollback(store);
+    if (!is_joined) {
+        if (!rc)
+            rc = tby_store__commit(store, err);
+        else
+            tby_store__rollback(store);
+    }
     if (!rc && out) {
         out->decision_id = decision_id;
         out->from = status_from_text(alert.status);
@@ -414,5 +419,115 @@ int tby_store_alert_decide(tby_store *store, int64_t alert_id, tby_alert_action 
     }
     tby__free(alert.record_id);
     tby__free(alert.entry_id);
+    return rc;
+}
+
+/* ===== Clearances ===== */
+
+int tby_store_clearances_foreach(tby_store *store, int64_t after_id, int64_t clearance_id,
+                                 bool active_only, tby_store_clearance_cb cb, void *payload,
+                                 tby_error *err)
+{
+    TBY_ASSERT_ARG(store != NULL && cb != NULL);
+    bool is_mine;
+    int rc = tby_store__read_begin(store, &is_mine, err);
+    if (rc)
+        return rc;
+    rc = store->backend->clearances_scan(store->conn, after_id, clearance_id, active_only, cb,
+                                         payload, err);
+    tby_store__read_end(store, is_mine);
+    return rc;
+}
+
+/* What a revocation needs to know of its clearance (copied out of the scan). */
+typedef struct clearance_found {
+    bool is_found;
+    bool is_active;
+    char *list;
+    char *record_id;
+    char *entry_id;
+    char reference[TBY_REDRESS_REF_LEN];
+    int64_t alert_id;
+} clearance_found;
+
+static int on_clearance_found(const tby_store_clearance *c, void *payload)
+{
+    clearance_found *f = payload;
+    f->is_found = true;
+    f->is_active = c->is_active;
+    f->alert_id = c->alert_id;
+    snprintf(f->reference, sizeof(f->reference), "%s", c->reference);
+    f->list = tby__strndup(c->list, strlen(c->list));
+    f->record_id = tby__strndup(c->record_id, strlen(c->record_id));
+    f->entry_id = tby__strndup(c->entry_id, strlen(c->entry_id));
+    return f->list && f->record_id && f->entry_id ? 0 : TBY_ENOMEM;
+}
+
+int tby_store_clearance_revoke(tby_store *store, int64_t clearance_id, const char *actor,
+                               const char *reason, size_t *reopened_out, int64_t *audit_seq,
+                               tby_error *err)
+{
+    TBY_ASSERT_ARG(store != NULL);
+    if (reopened_out)
+        *reopened_out = 0;
+    if (audit_seq)
+        *audit_seq = 0;
+    if (!actor || !actor[0])
+        return tby__error(err, TBY_EINVALID, -1, "a revocation needs the reviewer's name");
+    if (!reason || !reason[0])
+        return tby__error(err, TBY_EINVALID, -1,
+                          "revoking clearance %lld needs a reason (why the pair is looked at "
+                          "again)",
+                          (long long)clearance_id);
+    if (tby__utf8_validate(reason, strlen(reason)) != strlen(reason) ||
+        tby__utf8_validate(actor, strlen(actor)) != strlen(actor))
+        return tby__error(err, TBY_EINVALID, -1, "the reason or the actor is not valid UTF-8");
+    bool is_joined = store->is_user_tx && !store->import;
+    int rc = is_joined ? TBY_OK : tby_store__begin_write(store, err);
+    if (rc)
+        return rc;
+    clearance_found found;
+    memset(&found, 0, sizeof(found));
+    rc = store->backend->clearances_scan(store->conn, 0, clearance_id, false, on_clearance_found,
+                                         &found, err);
+    if (rc == TBY_ENOMEM)
+        tby__error(err, TBY_ENOMEM, -1, "out of memory");
+    if (!rc && !found.is_found)
+        rc = tby__error(err, TBY_ENOTFOUND, -1, "no clearance %lld", (long long)clearance_id);
+    if (!rc && !found.is_active)
+        rc = tby__error(err, TBY_EINVALID, -1, "clearance %lld is revoked already",
+                        (long long)clearance_id);
+    char at[TBY_STORE__TIME_LEN];
+    tby_store__now(at);
+    size_t reopened = 0;
+    if (!rc)
+        rc = store->backend->clearance_revoke(store->conn, clearance_id, found.record_id,
+                                              found.entry_id, at, &reopened, err);
+    if (!rc) {
+        json_t *detail = json_pack("{s:I, s:s, s:s, s:s, s:I, s:s, s:s, s:I}", "clearance",
+                                   (json_int_t)clearance_id, "list", found.list, "record",
+                                   found.record_id, "entry", found.entry_id, "alert",
+                                   (json_int_t)found.alert_id, "redress_reference", found.reference,
+                                   "reason", reason, "reopened", (json_int_t)reopened);
+        char *text = detail ? tby_store__json_text(detail) : NULL;
+        json_decref(detail);
+        char object[64];
+        snprintf(object, sizeof(object), "clearance:%lld", (long long)clearance_id);
+        rc = text ? tby_store__audit_append(store, actor, "clearance.revoke", object, text,
+                                            audit_seq, err)
+                  : tby__error(err, TBY_ENOMEM, -1, "out of memory");
+        tby__free(text);
+    }
+    if (!is_joined) {
+        if (!rc)
+            rc = tby_store__commit(store, err);
+        else
+            tby_store__rollback(store);
+    }
+    if (!rc && reopened_out)
+        *reopened_out = reopened;
+    tby__free(found.list);
+    tby__free(found.record_id);
+    tby__free(found.entry_id);
     return rc;
 }

@@ -461,7 +461,10 @@ static const char *const *const migrations[] = {migration_1, migration_2, migrat
     X(ALERTS_SCAN, "SELECT a.id, a.run_id, l.name, a.list_version, a.record_id, a.entry_id, "      \
                    "a.record_identity, a.entry_identity, a.score, a.grade, a.matched_name, "       \
                    "a.explanation, a.explanation_text, a.engine_version, a.threshold, a.status, "  \
-                   "a.created_at, a.updated_at FROM alerts a JOIN lists l ON l.id = a.list_id "    \
+                   "a.created_at, a.updated_at, s.name FROM alerts a "                             \
+                   "JOIN lists l ON l.id = a.list_id "                                             \
+                   "LEFT JOIN registry r ON r.record_id = a.record_id "                            \
+                   "LEFT JOIN sites s ON s.id = r.site_id "                                        \
                    "WHERE (?3 != 0 AND a.id = ?3) OR (?3 = 0 AND (?1 = 0 OR a.list_id = ?1) "      \
                    "AND a.status IN (SELECT value FROM json_each(?2))) ORDER BY a.id")             \
     X(ALERT_FIND, "SELECT a.list_id, l.name, a.status, a.record_id, a.entry_id, "                  \
@@ -481,7 +484,18 @@ static const char *const *const migrations[] = {migration_1, migration_2, migrat
                       "WHERE d.alert_id = ?1 ORDER BY d.id")                                       \
     X(REDRESS_FIND, "SELECT (SELECT a.status FROM alerts a WHERE a.list_id = c.list_id "           \
                     "AND a.record_id = c.record_id AND a.entry_id = c.entry_id "                   \
-                    "AND a.status <> 'superseded') FROM clearances c WHERE c.reference = ?1")
+                    "AND a.status <> 'superseded') FROM clearances c WHERE c.reference = ?1")      \
+    X(CLEARANCES_SCAN, "SELECT c.id, l.name, c.record_id, c.entry_id, s.name, c.reason, c.actor, " \
+                       "c.at, c.alert_id, c.reference, c.active FROM clearances c "                \
+                       "JOIN lists l ON l.id = c.list_id "                                         \
+                       "LEFT JOIN registry r ON r.record_id = c.record_id "                        \
+                       "LEFT JOIN sites s ON s.id = r.site_id "                                    \
+                       "WHERE c.id > ?1 AND (?2 = 0 OR c.id = ?2) AND (?3 = 0 OR c.active = 1) "   \
+                       "ORDER BY c.id")                                                            \
+    X(CLEARANCE_DEACTIVATE, "UPDATE clearances SET active = 0 WHERE id = ?1 AND active = 1")       \
+    X(CLEARANCE_REOPEN, "UPDATE alerts SET status = 'open', updated_at = ?4 WHERE list_id = "      \
+                        "(SELECT list_id FROM clearances WHERE id = ?1) AND record_id = ?2 "       \
+                        "AND entry_id = ?3 AND status IN ('cleared', 'suppressed')")
 
 typedef enum stmt_id {
 #define STMT_ENUM(name, sql) STMT_##name,
@@ -1625,6 +1639,7 @@ static int sqlite_alerts_scan(tby_store__conn *conn, int64_t list_id, const char
         a.threshold = sqlite3_column_double(stmt, 14);
         a.created_at = column_text(stmt, 16);
         a.updated_at = column_text(stmt, 17);
+        a.site = sqlite3_column_type(stmt, 18) == SQLITE_NULL ? NULL : column_text(stmt, 18);
         if ((rc = cb(&a, column_text(stmt, 15), payload)))
             break;
     }
@@ -1784,6 +1799,68 @@ static int sqlite_redress_find(tby_store__conn *conn, const char *reference, boo
     return rc;
 }
 
+static int sqlite_clearances_scan(tby_store__conn *conn, int64_t after_id, int64_t clearance_id,
+                                  bool active_only, tby_store_clearance_cb cb, void *payload,
+                                  tby_error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    int rc = stmt_get(conn, STMT_CLEARANCES_SCAN, &stmt, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(stmt, 1, after_id);
+    sqlite3_bind_int64(stmt, 2, clearance_id);
+    sqlite3_bind_int(stmt, 3, active_only);
+    int step;
+    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        tby_store_clearance c;
+        memset(&c, 0, sizeof(c));
+        c.id = sqlite3_column_int64(stmt, 0);
+        c.list = column_text(stmt, 1);
+        c.record_id = column_text(stmt, 2);
+        c.entry_id = column_text(stmt, 3);
+        c.site = sqlite3_column_type(stmt, 4) == SQLITE_NULL ? NULL : column_text(stmt, 4);
+        c.reason = column_text(stmt, 5);
+        c.actor = column_text(stmt, 6);
+        c.at = column_text(stmt, 7);
+        c.alert_id = sqlite3_column_int64(stmt, 8);
+        c.reference = column_text(stmt, 9);
+        c.is_active = sqlite3_column_int(stmt, 10) != 0;
+        if ((rc = cb(&c, payload)))
+            break;
+    }
+    if (!rc && step != SQLITE_DONE)
+        rc = db_error(conn, step, "clearances", err);
+    stmt_done(stmt);
+    return rc;
+}
+
+static int sqlite_clearance_revoke(tby_store__conn *conn, int64_t clearance_id,
+                                   const char *record_id, const char *entry_id, const char *at,
+                                   size_t *reopened_out, tby_error *err)
+{
+    *reopened_out = 0;
+    sqlite3_stmt *stmt = NULL;
+    int rc = stmt_get(conn, STMT_CLEARANCE_DEACTIVATE, &stmt, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(stmt, 1, clearance_id);
+    if ((rc = stmt_run(conn, stmt, "clearances", err)))
+        return rc;
+    if (sqlite3_changes(conn->db) != 1)
+        return tby__error(err, TBY_EINVALID, -1, "clearance %lld is revoked already",
+                          (long long)clearance_id);
+    if ((rc = stmt_get(conn, STMT_CLEARANCE_REOPEN, &stmt, err)))
+        return rc;
+    sqlite3_bind_int64(stmt, 1, clearance_id);
+    bind_text(stmt, 2, record_id);
+    bind_text(stmt, 3, entry_id);
+    bind_text(stmt, 4, at);
+    if ((rc = stmt_run(conn, stmt, "alerts", err)))
+        return rc;
+    *reopened_out = (size_t)sqlite3_changes(conn->db);
+    return TBY_OK;
+}
+
 /* ===== The backend ===== */
 
 const tby_store__backend tby_store__sqlite = {
@@ -1831,4 +1908,6 @@ const tby_store__backend tby_store__sqlite = {
     sqlite_decision_insert,
     sqlite_decisions_scan,
     sqlite_redress_find,
+    sqlite_clearances_scan,
+    sqlite_clearance_revoke,
 };

@@ -317,6 +317,16 @@ typedef struct tby_store__backend {
        status "" when the pair has no standing alert. */
     int (*redress_find)(tby_store__conn *conn, const char *reference, bool *is_found, char *status,
                         size_t size, tby_error *err);
+    /* Clearances with ids above after_id (clearance_id non-zero: that one only), in order
+       of id; active_only skips revoked ones. */
+    int (*clearances_scan)(tby_store__conn *conn, int64_t after_id, int64_t clearance_id,
+                           bool active_only, tby_store_clearance_cb cb, void *payload,
+                           tby_error *err);
+    /* Marks an active clearance revoked (TBY_EINVALID when it is not active) and puts the
+       pair's cleared or suppressed standing alert back to open (*reopened_out of them). */
+    int (*clearance_revoke)(tby_store__conn *conn, int64_t clearance_id, const char *record_id,
+                            const char *entry_id, const char *at, size_t *reopened_out,
+                            tby_error *err);
 } tby_store__backend;
 
 extern const tby_store__backend tby_store__sqlite;

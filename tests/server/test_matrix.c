@@ -9,8 +9,10 @@
 //
 // Also: the audit (a personal-data request appends to the hash chain, with who, what, where
 // and the purpose, and `audit verify` passes), a missing purpose (400 naming the field, no
-// entry), site filtering of the statistics, a record held by another site, one-time
-// passwords, login rate limits, revocation, and the cache forgetting a revoked token.
+// entry), site filtering of the statistics, the review routes (alerts by site, decisions with
+// the second confirmation a supervisor's, clearances revoked, redress and its rate limit), a record
+// held by another site, one-time passwords, login rate limits, revocation, and the cache forgetting
+// a revoked token.
 #define _POSIX_C_SOURCE 200809L
 #include <jansson.h>
 #include <string.h>
@@ -45,7 +47,10 @@ static const cell_spec specs[] = {
     {"create_user", "d", false, 201},  {"disable_user", "d", false, 200},
     {"grant_role", "d", false, 200},   {"reset_password", "d", false, 200},
     {"tokens", "d", false, 200},       {"create_token", "d", false, 201},
-    {"revoke_token", "d", false, 200},
+    {"revoke_token", "d", false, 200}, {"alerts", "asd", true, 200},
+    {"alert", "asd", true, 200},       {"decide_alert", "as", true, 200},
+    {"clearances", "sd", true, 200},   {"revoke_clearance", "s", true, 200},
+    {"redress", "rsd", false, 200},
 };
 
 static const cell_spec *spec_of(const char *operation)
@@ -222,6 +227,65 @@ static void make_victim(fixture *f, char name[32])
         TEST__FAIL("victim: %s", err.message);
 }
 
+/* A new open alert of a record of `site` (R-A1 at camp-a, R-B1 at camp-b) from a delta run of
+ * the watchlist whose findings the test makes up (a new entry id each time). Its id. */
+static int64_t make_alert(fixture *f, const char *site)
+{
+    static const uint8_t hash[TBY_STORE_HASH_LEN] = {7};
+    tby_store_run_info last;
+    tby_error err;
+    if (tby_store_run_last(f->store, "watchlist", &last, &err))
+        TEST__FAIL("run_last: %s", err.message);
+    tby_store_run_options opts = TBY_STORE_RUN_OPTIONS_INIT;
+    static const unsigned char model[] = "a model";
+    opts.actor = "test";
+    opts.list_name = "watchlist";
+    opts.list_version = 1;
+    opts.base_run_id = last.id;
+    if (last.model_id) {
+        opts.model_id = last.model_id;
+    } else {
+        opts.model = model;
+        opts.model_len = sizeof(model);
+    }
+    opts.threshold = 0.5;
+    opts.engine_version = "test";
+    tby_store_run *run = NULL;
+    if (tby_store_run_begin(f->store, &opts, &run, &err))
+        TEST__FAIL("run_begin: %s", err.message);
+    char entry[32];
+    snprintf(entry, sizeof(entry), "WL-M%d", ++f->serial);
+    tby_store_found found = {!strcmp(site, "camp-a") ? "R-A1" : "R-B1",
+                             hash,
+                             entry,
+                             hash,
+                             0.9,
+                             "probable",
+                             "Ahmed Jassim Mohamed",
+                             "{\"score\":0.9}",
+                             "score 0.9"};
+    tby_store_run_stats stats;
+    if (tby_store_run_found(run, &found, &err) || tby_store_run_commit(run, &stats, &err))
+        TEST__FAIL("run: %s", err.message);
+    char sql[128];
+    snprintf(sql, sizeof(sql), "SELECT id FROM alerts WHERE entry_id = '%s'", entry);
+    return store_test_sql_int(f->path, sql);
+}
+
+/* A new active clearance of a record of `site`: its id, and its redress reference. */
+static int64_t make_clearance(fixture *f, const char *site, char reference[TBY_REDRESS_REF_LEN])
+{
+    int64_t alert = make_alert(f, site);
+    tby_alert_decision d;
+    tby_error err;
+    if (tby_store_alert_decide(f->store, alert, TBY_ALERT_CLEAR, "test", "not him", &d, &err))
+        TEST__FAIL("clear: %s", err.message);
+    snprintf(reference, TBY_REDRESS_REF_LEN, "%s", d.reference);
+    char sql[128];
+    snprintf(sql, sizeof(sql), "SELECT id FROM clearances WHERE alert_id = %lld", (long long)alert);
+    return store_test_sql_int(f->path, sql);
+}
+
 /* Builds the request of `operation` for caller c, with data of `site`: its path (the route's
  * pattern filled in) and body (NULL when none). */
 static void build(fixture *f, const tby_server__route *route, caller *c, const char *site,
@@ -272,6 +336,24 @@ static void build(fixture *f, const tby_server__route *route, caller *c, const c
             *body = json_pack("{s:s}", "role", "auditor");
         else if (!strcmp(operation, "reset_password"))
             *body = json_object();
+    } else if (!strcmp(operation, "alerts")) {
+        snprintf(path, path_size, "/v1/alerts?site=%s&status=all&purpose=matrix", site);
+    } else if (!strcmp(operation, "alert")) {
+        snprintf(path, path_size, "/v1/alerts/%lld?purpose=matrix", (long long)make_alert(f, site));
+    } else if (!strcmp(operation, "decide_alert")) {
+        snprintf(path, path_size, "/v1/alerts/%lld/decisions", (long long)make_alert(f, site));
+        *body = json_pack("{s:s, s:s}", "action", "escalate", "purpose", "matrix");
+    } else if (!strcmp(operation, "clearances")) {
+        snprintf(path, path_size, "/v1/clearances?site=%s&purpose=matrix", site);
+    } else if (!strcmp(operation, "revoke_clearance")) {
+        char reference[TBY_REDRESS_REF_LEN];
+        snprintf(path, path_size, "/v1/clearances/%lld/revoke",
+                 (long long)make_clearance(f, site, reference));
+        *body = json_pack("{s:s, s:s}", "reason", "new evidence", "purpose", "matrix");
+    } else if (!strcmp(operation, "redress")) {
+        char reference[TBY_REDRESS_REF_LEN];
+        make_clearance(f, site, reference);
+        snprintf(path, path_size, "/v1/redress/%s", reference);
     } else if (!strcmp(operation, "revoke_token")) {
         make_victim(f, victim);
         char token[TBY_STORE_SECRET_LEN];
@@ -516,6 +598,186 @@ static void test_server_matrix__stats_by_site(void)
     fixture_close(&f);
 }
 
+/* ===== Review: alerts, decisions, clearances, redress ===== */
+
+static void test_server_matrix__review(void)
+{
+    fixture f;
+    if (!fixture_open(&f)) {
+        TEST_CHECK(!"fixture");
+        fixture_close(&f);
+        return;
+    }
+    caller *ana_a = &callers[6], *ana = &callers[1], *sup = &callers[2], *reg = &callers[5];
+    int64_t a1 = make_alert(&f, "camp-a"), b1 = make_alert(&f, "camp-b");
+    json_t *json = NULL;
+    /* The analyst of camp-a sees camp-a's alert only; one of every site sees both. */
+    TEST_INT_EQ(
+        call(&f, "m", "GET", "/v1/alerts?purpose=review", ana_a->token, false, NULL, &json, NULL),
+        200);
+    TEST_INT_EQ(json_array_size(json_object_get(json, "alerts")), 1);
+    TEST_INT_EQ(json_integer_value(
+                    json_object_get(json_array_get(json_object_get(json, "alerts"), 0), "id")),
+                a1);
+    json_decref(json);
+    last_entry listed = last_audit(&f);
+    TEST_STR_EQ(listed.action, "api.alerts");
+    TEST_STR_EQ(listed.actor, "ana-a");
+    TEST_CHECK(strstr(listed.detail, "\"purpose\":\"review\"") != NULL);
+    TEST_INT_EQ(call(&f, "m", "GET", "/v1/alerts?purpose=review&limit=1", ana->token, false, NULL,
+                     &json, NULL),
+                200);
+    TEST_INT_EQ(json_array_size(json_object_get(json, "alerts")), 1);
+    const char *next = json_string_value(json_object_get(json, "next_cursor"));
+    char path[160];
+    snprintf(path, sizeof(path), "/v1/alerts?purpose=review&limit=1&cursor=%s", next ? next : "x");
+    json_decref(json);
+    TEST_INT_EQ(call(&f, "m", "GET", path, ana->token, false, NULL, &json, NULL), 200);
+    TEST_INT_EQ(json_integer_value(
+                    json_object_get(json_array_get(json_object_get(json, "alerts"), 0), "id")),
+                b1);
+    TEST_CHECK(json_is_null(json_object_get(json, "next_cursor")));
+    json_decref(json);
+    /* Filters, and their errors name the parameter. */
+    TEST_INT_EQ(call(&f, "m", "GET", "/v1/alerts?purpose=r&grade=identifier_check", ana->token,
+                     false, NULL, &json, NULL),
+                200);
+    TEST_INT_EQ(json_array_size(json_object_get(json, "alerts")), 0);
+    json_decref(json);
+    TEST_INT_EQ(call(&f, "m", "GET", "/v1/alerts?purpose=r&status=bogus", ana->token, false, NULL,
+                     &json, NULL),
+                400);
+    TEST_STR_EQ(error_field(json), "status");
+    json_decref(json);
+    TEST_INT_EQ(call(&f, "m", "GET", "/v1/alerts?purpose=r&from=2999-01-01", ana->token, false,
+                     NULL, &json, NULL),
+                200);
+    TEST_INT_EQ(json_array_size(json_object_get(json, "alerts")), 0);
+    json_decref(json);
+    TEST_INT_EQ(call(&f, "m", "GET", "/v1/alerts", ana->token, false, NULL, &json, NULL), 400);
+    TEST_STR_EQ(error_field(json), "purpose");
+    json_decref(json);
+    /* Another site's alert: 403, and nothing is audited. */
+    last_entry before = last_audit(&f);
+    snprintf(path, sizeof(path), "/v1/alerts/%lld?purpose=review", (long long)b1);
+    TEST_INT_EQ(call(&f, "m", "GET", path, ana_a->token, false, NULL, NULL, NULL), 403);
+    TEST_INT_EQ(last_audit(&f).seq, before.seq);
+    TEST_INT_EQ(
+        call(&f, "m", "GET", "/v1/alerts/999999?purpose=r", ana->token, false, NULL, NULL, NULL),
+        404);
+
+    /* Clear: a reason is needed; the answer holds the redress reference. */
+    snprintf(path, sizeof(path), "/v1/alerts/%lld/decisions", (long long)a1);
+    TEST_INT_EQ(call(&f, "m", "POST", path, ana_a->token, false,
+                     "{\"action\": \"clear\", \"purpose\": \"review\"}", &json, NULL),
+                400);
+    TEST_STR_EQ(error_field(json), "reason");
+    json_decref(json);
+    TEST_INT_EQ(call(&f, "m", "POST", path, ana_a->token, false,
+                     "{\"action\": \"clear\", \"reason\": \"born 1950\", \"purpose\": "
+                     "\"review\", \"extra\": 1}",
+                     &json, NULL),
+                400);
+    TEST_STR_EQ(error_field(json), "extra");
+    json_decref(json);
+    TEST_INT_EQ(call(&f, "m", "POST", path, ana_a->token, false,
+                     "{\"action\": \"clear\", \"reason\": \"born 1950\", \"purpose\": "
+                     "\"review\"}",
+                     &json, NULL),
+                200);
+    TEST_STR_EQ(json_string_value(json_object_get(json, "to")), "cleared");
+    char reference[TBY_REDRESS_REF_LEN];
+    snprintf(reference, sizeof(reference), "%s",
+             json_string_value(json_object_get(json, "redress_reference")));
+    TEST_INT_EQ(strlen(reference), TBY_REDRESS_REF_LEN - 1);
+    json_decref(json);
+    /* The request's entry follows the decision's, in the same transaction. */
+    last_entry decided = last_audit(&f);
+    TEST_STR_EQ(decided.action, "api.decide_alert");
+    TEST_CHECK(strstr(decided.detail, "\"outcome\":\"open -> cleared\"") != NULL);
+    char sql[160];
+    snprintf(sql, sizeof(sql), "SELECT action FROM audit_log WHERE seq = %lld",
+             (long long)decided.seq - 1);
+    TEST_STR_EQ(store_test_sql_text(f.path, sql), "alert.clear");
+    /* Deciding again is refused by the store's rules. */
+    TEST_INT_EQ(call(&f, "m", "POST", path, ana_a->token, false,
+                     "{\"action\": \"escalate\", \"purpose\": \"review\"}", NULL, NULL),
+                400);
+
+    /* Redress at the desk: cleared; unknown references are counted, then refused. */
+    snprintf(path, sizeof(path), "/v1/redress/%s", reference);
+    TEST_INT_EQ(call(&f, "m", "GET", path, reg->token, false, NULL, &json, NULL), 200);
+    TEST_STR_EQ(json_string_value(json_object_get(json, "status")), "cleared");
+    TEST_INT_EQ(json_object_size(json), 2);
+    json_decref(json);
+    TEST_STR_EQ(last_audit(&f).action, "api.redress");
+    for (int i = 0; i < TBY_SERVER__REDRESS_MISSES; i++) {
+        TEST_INT_EQ(call(&f, "10.9.9.9", "GET", "/v1/redress/TBY-0000-0000-0000", reg->token, false,
+                         NULL, &json, NULL),
+                    200);
+        TEST_STR_EQ(json_string_value(json_object_get(json, "status")), "unknown");
+        json_decref(json);
+    }
+    tby_server_response response;
+    TEST_INT_EQ(call(&f, "10.9.9.8", "GET", path, reg->token, false, NULL, NULL, &response), 429);
+    TEST_CHECK(response.retry_after > 0);
+    tby_server_response_dispose(&response);
+    /* Another user at another address is not held back. */
+    TEST_INT_EQ(call(&f, "10.9.9.7", "GET", path, sup->token, false, NULL, NULL, NULL), 200);
+
+    /* Confirm: the analyst first, then a supervisor; the analyst cannot be the second. */
+    snprintf(path, sizeof(path), "/v1/alerts/%lld/decisions", (long long)b1);
+    const char *confirm = "{\"action\": \"confirm\", \"purpose\": \"review\"}";
+    TEST_INT_EQ(call(&f, "m", "POST", path, ana->token, false, confirm, &json, NULL), 200);
+    TEST_STR_EQ(json_string_value(json_object_get(json, "to")), "pending_confirmation");
+    json_decref(json);
+    TEST_INT_EQ(call(&f, "m", "POST", path, ana->token, false, confirm, &json, NULL), 403);
+    TEST_STR_EQ(error_field(json), "action");
+    json_decref(json);
+    TEST_INT_EQ(call(&f, "m", "POST", path, sup->token, false, confirm, &json, NULL), 200);
+    TEST_STR_EQ(json_string_value(json_object_get(json, "to")), "confirmed");
+    json_decref(json);
+
+    /* Clearances: listed for the supervisor, revoked; the reference then reads under review. */
+    TEST_INT_EQ(
+        call(&f, "m", "GET", "/v1/clearances?purpose=r", sup->token, false, NULL, &json, NULL),
+        200);
+    json_t *list = json_object_get(json, "clearances");
+    TEST_INT_EQ(json_array_size(list), 1);
+    int64_t clearance = json_integer_value(json_object_get(json_array_get(list, 0), "id"));
+    TEST_STR_EQ(json_string_value(json_object_get(json_array_get(list, 0), "site")), "camp-a");
+    json_decref(json);
+    snprintf(path, sizeof(path), "/v1/clearances/%lld/revoke", (long long)clearance);
+    TEST_INT_EQ(call(&f, "m", "POST", path, sup->token, false,
+                     "{\"reason\": \"new evidence\", \"purpose\": \"review\"}", &json, NULL),
+                200);
+    TEST_INT_EQ(json_integer_value(json_object_get(json, "alerts_reopened")), 1);
+    json_decref(json);
+    TEST_STR_EQ(last_audit(&f).action, "api.revoke_clearance");
+    snprintf(path, sizeof(path), "/v1/redress/%s", reference);
+    TEST_INT_EQ(call(&f, "m", "GET", path, sup->token, false, NULL, &json, NULL), 200);
+    TEST_STR_EQ(json_string_value(json_object_get(json, "status")), "under review");
+    json_decref(json);
+
+    /* Statistics count alerts by site, grade and status; the auditor reads them too. */
+    TEST_INT_EQ(call(&f, "m", "GET", "/v1/stats", callers[3].token, false, NULL, &json, NULL), 200);
+    json_t *alerts = json_object_get(json, "alerts");
+    TEST_INT_EQ(json_integer_value(json_object_get(alerts, "total")), 2);
+    TEST_INT_EQ(json_integer_value(json_object_get(json_object_get(alerts, "by_status"), "open")),
+                1);
+    TEST_INT_EQ(
+        json_integer_value(json_object_get(json_object_get(alerts, "by_status"), "confirmed")), 1);
+    TEST_INT_EQ(json_integer_value(json_object_get(json_object_get(alerts, "by_site"), "camp-b")),
+                1);
+    json_decref(json);
+    TEST_INT_EQ(call(&f, "m", "GET", "/v1/stats", ana_a->token, false, NULL, &json, NULL), 200);
+    TEST_INT_EQ(json_integer_value(json_object_get(json_object_get(json, "alerts"), "total")), 1);
+    json_decref(json);
+    tby_audit_report report;
+    TEST_INT_EQ(tby_store_audit_verify(f.store, &report, NULL), 0);
+    fixture_close(&f);
+}
+
 /* ===== Sessions, passwords, tokens ===== */
 
 /* The session id of a Set-Cookie value, or "". */
@@ -736,13 +998,10 @@ static void test_server_matrix__no_database(void)
 }
 
 TEST_LIST = {
-    TEST(test_server_matrix__role_route_site),
-    TEST(test_server_matrix__audit),
-    TEST(test_server_matrix__stats_by_site),
-    TEST(test_server_matrix__sessions),
-    TEST(test_server_matrix__tokens),
-    TEST(test_server_matrix__no_database),
-    TEST_END,
+    TEST(test_server_matrix__role_route_site), TEST(test_server_matrix__audit),
+    TEST(test_server_matrix__stats_by_site),   TEST(test_server_matrix__review),
+    TEST(test_server_matrix__sessions),        TEST(test_server_matrix__tokens),
+    TEST(test_server_matrix__no_database),     TEST_END,
 };
 
 TEST_MAIN()

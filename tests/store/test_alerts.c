@@ -384,6 +384,77 @@ static void test_alerts__clearance_suppresses_until_identity_changes(void)
     tby_store_close(store);
 }
 
+typedef struct clearances_seen {
+    size_t count, active;
+    int64_t last_id;
+    char site[32];
+} clearances_seen;
+
+static int see_clearance(const tby_store_clearance *c, void *payload)
+{
+    clearances_seen *seen = payload;
+    seen->count++;
+    seen->active += c->is_active;
+    seen->last_id = c->id;
+    snprintf(seen->site, sizeof(seen->site), "%s", c->site ? c->site : "(none)");
+    return 0;
+}
+
+static void test_alerts__revoking_a_clearance(void)
+{
+    tby_store *store = fresh_store();
+    tby_store_run *run = begin(store, true);
+    found(run, "R1", "E1", 0.9, hash_a);
+    commit(run);
+    int64_t alert = standing_id("R1", "E1");
+    tby_alert_decision d;
+    TEST_INT_EQ(tby_store_alert_decide(store, alert, TBY_ALERT_CLEAR, "amal", "not him", &d, NULL),
+                0);
+    clearances_seen seen = {0, 0, 0, ""};
+    TEST_INT_EQ(tby_store_clearances_foreach(store, 0, 0, true, see_clearance, &seen, NULL), 0);
+    TEST_INT_EQ(seen.count, 1);
+    TEST_STR_EQ(seen.site, "(none)"); /* the registry of this test names no sites */
+    int64_t id = seen.last_id;
+    tby_error err;
+    TEST_INT_EQ(tby_store_clearance_revoke(store, id, "zaid", NULL, NULL, NULL, &err),
+                TBY_EINVALID);
+    TEST_INT_EQ(tby_store_clearance_revoke(store, id + 1, "zaid", "x", NULL, NULL, &err),
+                TBY_ENOTFOUND);
+    size_t reopened = 0;
+    int64_t seq = 0;
+    TEST_INT_EQ(
+        tby_store_clearance_revoke(store, id, "zaid", "new evidence", &reopened, &seq, &err), 0);
+    TEST_INT_EQ(reopened, 1);
+    TEST_CHECK(seq > 0);
+    TEST_INT_EQ(tby_store_clearance_revoke(store, id, "zaid", "again", NULL, NULL, &err),
+                TBY_EINVALID);
+    /* The alert is back in the queue, and the reference says so. */
+    TEST_STR_EQ(standing("R1", "E1"), "open");
+    TEST_INT_EQ(standing_id("R1", "E1"), alert);
+    tby_redress_status status;
+    TEST_INT_EQ(tby_store_redress_status(store, d.reference, &status, NULL), 0);
+    TEST_INT_EQ(status, TBY_REDRESS_UNDER_REVIEW);
+    memset(&seen, 0, sizeof(seen));
+    TEST_INT_EQ(tby_store_clearances_foreach(store, 0, 0, true, see_clearance, &seen, NULL), 0);
+    TEST_INT_EQ(seen.count, 0);
+    TEST_INT_EQ(tby_store_clearances_foreach(store, 0, 0, false, see_clearance, &seen, NULL), 0);
+    TEST_INT_EQ(seen.count, 1);
+    TEST_INT_EQ(seen.active, 0);
+    /* A later run with another score and the same identifying data: open, not suppressed. */
+    run = begin(store, true);
+    found(run, "R1", "E1", 0.8, hash_a);
+    tby_store_run_stats stats = commit(run);
+    TEST_INT_EQ(stats.alerts_suppressed, 0);
+    TEST_INT_EQ(stats.alerts_new, 1);
+    TEST_STR_EQ(standing("R1", "E1"), "open");
+    TEST_INT_EQ(store_test_sql_int(db_path, "SELECT count(*) FROM audit_log WHERE action = "
+                                            "'clearance.revoke'"),
+                1);
+    tby_audit_report report;
+    TEST_INT_EQ(tby_store_audit_verify(store, &report, NULL), 0);
+    tby_store_close(store);
+}
+
 typedef struct alert_count {
     size_t count;
     int64_t last_id;
@@ -508,6 +579,7 @@ TEST_LIST = {
     TEST(test_alerts__options_refused),
     TEST(test_alerts__decisions),
     TEST(test_alerts__clearance_suppresses_until_identity_changes),
+    TEST(test_alerts__revoking_a_clearance),
     TEST(test_alerts__reading_and_append_only),
     TEST(test_alerts__names_and_references),
     TEST_END,
