@@ -299,12 +299,6 @@ static int query_key_cmp(const void *x, const void *y)
     return a->key < b->key ? -1 : a->key > b->key; /* a total order: no qsort-dependent ties */
 }
 
-/*
- * Keys a candidate must share with the query: two (two parts, or a pair of parts, which
- * counts as a part and a pair) when the query has a name of two parts or more, else one. A
- * candidate that shares a single common part ("Muhammad") with a three-part query cannot
- * reach a name score that alerts, and scoring it is most of the work a query would do.
- */
 /* The most parts with a key in one of the person's names (kunyas aside). */
 static size_t keyed_parts_max(const tby__person *p)
 {
@@ -323,6 +317,13 @@ static size_t keyed_parts_max(const tby__person *p)
     return best;
 }
 
+/*
+ * Keys a candidate must share with the query: two (two parts, or a pair of parts, which
+ * counts as a part and a pair) when the query has a name of two parts or more, else one;
+ * entry_min_hits lowers it for short entries. A candidate that shares a single common part
+ * ("Muhammad") with a three-part query cannot reach a name score that alerts, and scoring it
+ * is most of the work a query would do.
+ */
 static uint8_t query_min_hits(const tby__person *q)
 {
     return keyed_parts_max(q) >= 2 ? 2 : 1;
@@ -380,12 +381,6 @@ static float key_info(double entries, uint32_t count)
     return floorf((float)log2((entries + 1.0) / (double)count) * 8.0f) / 8.0f;
 }
 
-/*
- * The keys a query reads, in the order it reads them: those the index has, rarest first,
- * until the postings read would pass the budget (documents and the first QUERY_MIN_KEYS
- * always). With `delta`, each key's postings count is taken as the index's minus
- * delta(key) (the count before a change; see tby__index_read_set). Returns the count.
- */
 /* The pinned weight of a key, when a pinned model gives one. */
 static bool pinned_count(const tby__index *index, uint64_t key, int64_t *out)
 {
@@ -452,6 +447,13 @@ size_t tby__index_pins(const tby__index *index, uint64_t *keys, uint32_t *counts
     return n;
 }
 
+/*
+ * The keys a query reads, in the order it reads them: those the index has, rarest first,
+ * until the postings read would pass the budget (documents and the first QUERY_MIN_KEYS
+ * always). A key's weight is its pinned count when a pinned model has one, else its postings
+ * (with `delta`: the index's minus delta(key), the count before a change; see
+ * tby__index_read_set). Returns the count.
+ */
 static size_t select_keys(const tby__index *index, const uint64_t *keys, const uint8_t *groups,
                           size_t n, int32_t (*delta)(const void *, uint64_t),
                           const void *delta_payload, query_key *found)
