@@ -9,7 +9,8 @@
 //   over the cap        above the floor, but not among the first TBY_CAP candidates
 //   scored below        a candidate, scored under the default threshold
 //   alerted             found
-// Usage: bench_recall LIST.csv REGISTRY.csv TRUTH.csv   (TBY_SHOW=1 prints each lost pair)
+// Usage: bench_recall LIST.csv REGISTRY.csv TRUTH.csv
+//   TBY_SHOW=1 prints each lost pair; TBY_THRESHOLD=T scores against another threshold.
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,6 +118,9 @@ int main(int argc, char **argv)
     tby__candidate *cands = malloc(cap * sizeof(*cands));
     size_t outcome[OUTCOMES] = {0};
     bool show = getenv("TBY_SHOW") != NULL; /* print each lost pair */
+    /* TBY_THRESHOLD=T scores against another threshold than the default. */
+    double threshold = getenv("TBY_THRESHOLD") ? strtod(getenv("TBY_THRESHOLD"), NULL)
+                                               : TBY_SCREEN_DEFAULT_THRESHOLD;
     size_t pairs = 0;
     char line[256];
     while (fgets(line, sizeof(line), truth)) {
@@ -187,7 +191,7 @@ int main(int argc, char **argv)
                 tby__comparison cmp;
                 bool scored = tby__compare(&q, x, &s->freq, 0.5, NULL, &cmp);
                 if (scored)
-                    tby__model_score(&s->model, &cmp, TBY_SCREEN_DEFAULT_THRESHOLD, &alert);
+                    tby__model_score(&s->model, &cmp, threshold, &alert);
                 result = scored && alert.grade != TBY_GRADE_NONE ? ALERTED : SCORED_BELOW;
             }
         }
