@@ -43,6 +43,13 @@ typedef struct tby__person {
  * the first failure in err. The record must outlive the person.
  */
 int tby__person_init(tby__person *person, const tby_record *record, tby_error *err);
+/*
+ * The first half of tby__person_init: the names only (what candidate keys need). Finish
+ * with tby__person_complete before comparing the person (weak aliases, mother, place,
+ * nationalities; what does not parse is left out, as in tby__person_init).
+ */
+int tby__person_init_names(tby__person *person, const tby_record *record, tby_error *err);
+void tby__person_complete(tby__person *person);
 void tby__person_dispose(tby__person *person);
 
 /* True when a person's nationality entry is an ISO alpha-2 code, false for an unmapped name. */

@@ -209,6 +209,14 @@ bool tby__nationality_is_code(const char *nationality)
 
 int tby__person_init(tby__person *person, const tby_record *record, tby_error *err)
 {
+    int rc = tby__person_init_names(person, record, err);
+    if (!rc)
+        tby__person_complete(person);
+    return rc;
+}
+
+int tby__person_init_names(tby__person *person, const tby_record *record, tby_error *err)
+{
     memset(person, 0, sizeof(*person));
     person->record = record;
     tby_error first;
@@ -266,6 +274,13 @@ int tby__person_init(tby__person *person, const tby_record *record, tby_error *e
         }
         return TBY_EEMPTY;
     }
+    return 0;
+}
+
+void tby__person_complete(tby__person *person)
+{
+    const tby_record *record = person->record;
+    tby_error scratch;
     for (size_t i = 0; i < record->weak_alias_count && person->weak_count < TBY__PERSON_MAX_WEAK;
          i++) {
         tby_name *name = NULL;
@@ -281,7 +296,6 @@ int tby__person_init(tby__person *person, const tby_record *record, tby_error *e
          i++)
         nationality_code(person->nationality[person->nationality_count++],
                          record->nationalities[i]);
-    return 0;
 }
 
 void tby__person_dispose(tby__person *person)

@@ -364,7 +364,7 @@ int tby_keyset_add(tby_keyset *ks, const tby_record *record, int change, size_t 
     TBY_ASSERT_ARG(ks && record && record->id && (change == 1 || change == -1));
     tby__person p;
     tby_error scratch;
-    int rc = tby__person_init(&p, record, &scratch);
+    int rc = tby__person_init_names(&p, record, &scratch);
     if (rc == TBY_ENOMEM)
         return tby__error(err, TBY_ENOMEM, -1, "out of memory");
     if (rc)
@@ -522,7 +522,7 @@ int tby_keyset_affected(const tby_keyset *ks, const tby_screener *screener,
         return TBY_OK;
     tby__person p;
     tby_error scratch;
-    int rc = tby__person_init(&p, record, &scratch);
+    int rc = tby__person_init_names(&p, record, &scratch);
     if (rc == TBY_ENOMEM)
         return tby__error(err, TBY_ENOMEM, -1, "out of memory");
     if (rc)

@@ -387,7 +387,8 @@ int tby_screen_worker_delta(tby_screen_worker *w, const tby_keyset *ks, const tb
     const tby_screener *s = w->s;
     tby__person q;
     tby_error scratch;
-    int rc = tby__person_init(&q, record, &scratch);
+    /* The names are all that finding what changed needs; most records stop there. */
+    int rc = tby__person_init_names(&q, record, &scratch);
     if (rc == TBY_ENOMEM)
         return tby__error(err, TBY_ENOMEM, -1, "out of memory");
     if (rc)
@@ -395,6 +396,11 @@ int tby_screen_worker_delta(tby_screen_worker *w, const tby_keyset *ks, const tb
     tby_delta_change changes[TBY_KEYSET_MAX_CHANGES];
     size_t count = 0, alerts = 0, scored = 0;
     tby__keyset_affected_person(ks, s, &q, rescreened, changes, TBY_KEYSET_MAX_CHANGES, &count);
+    bool scores = *rescreened;
+    for (size_t i = 0; i < count && !scores; i++)
+        scores = changes[i].change > 0;
+    if (scores) /* only what is scored needs the rest of the record parsed */
+        tby__person_complete(&q);
     if (*rescreened) {
         rc = on_drop(record, NULL, payload);
         if (!rc && screen_person(s, &w->work, &q, w->threshold, &alerts, &scored))
