@@ -240,7 +240,7 @@ int main(int argc, char **argv)
     if (tby_screener_new(&s1, list1, &err) || tby_screener_fit(s1, registry, &err) ||
         tby_screener_model_save(s1, &model, &model_len, &err) ||
         tby_screener_model_load(s1, model, model_len, &err) || tby_screener_new(&s2, list2, &err) ||
-        tby_screener_model_load(s2, model, model_len, &err)) {
+        tby_screener_model_load(s2, model, model_len, &err) || tby_keyset_bind(ks, s2, &err)) {
         fprintf(stderr, "screener: %s\n", err.message);
         return 1;
     }

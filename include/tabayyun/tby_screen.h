@@ -245,6 +245,14 @@ TBY_API void tby_keyset_free(tby_keyset *keyset);
 TBY_API int tby_keyset_add(tby_keyset *keyset, const tby_record *entry, int change, size_t position,
                            tby_error *err);
 
+/**
+ * Optional, once all changed entries are added: ties the key set to the screener of the new
+ * version, so that tby_screen_worker_delta can settle pair by pair a record whose query reads
+ * or weighs its keys otherwise (by asking the index whether its unchanged candidates moved)
+ * instead of screening it whole. 0 or TBY_ENOMEM.
+ */
+TBY_API int tby_keyset_bind(tby_keyset *keyset, const tby_screener *screener, tby_error *err);
+
 /** One changed entry that is a candidate of a record (see tby_keyset_affected). */
 typedef struct tby_delta_change {
     const char *entry_id; /* the entry's id, owned by the key set */

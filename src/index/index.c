@@ -545,13 +545,21 @@ static int candidate_cmp(const void *x, const void *y)
 size_t tby__index_query(const tby__index *index, tby__index_scratch *scratch,
                         const tby__person *query, tby__candidate *out, size_t max)
 {
+    return tby__index_query_ex(index, scratch, query, NULL, NULL, NULL, out, max);
+}
+
+size_t tby__index_query_ex(const tby__index *index, tby__index_scratch *scratch,
+                           const tby__person *query, int32_t (*delta)(const void *, uint64_t),
+                           const void *delta_payload, const uint8_t *skip, tby__candidate *out,
+                           size_t max)
+{
     if (!index->entry_count || !max)
         return 0;
     uint64_t keys[MAX_QUERY_KEYS];
     uint8_t groups[MAX_QUERY_KEYS];
     size_t n = person_keys(query, keys, groups, MAX_QUERY_KEYS);
     query_key found[MAX_QUERY_KEYS];
-    size_t found_count = select_keys(index, keys, groups, n, NULL, NULL, found);
+    size_t found_count = select_keys(index, keys, groups, n, delta, delta_payload, found);
     double entries = index_entries(index);
     float smax = 0.0f;
     uint64_t query_groups = 0;
@@ -566,6 +574,8 @@ size_t tby__index_query(const tby__index *index, tby__index_scratch *scratch,
         const uint32_t *post = index->postings + qk->start;
         for (uint32_t i = 0; i < qk->postings; i++) {
             uint32_t e = post[i];
+            if (skip && skip[e])
+                continue;
             /* Both keys of one part (rarest read first): the part agrees once. */
             if (scratch->groups[e] & group_bit)
                 continue;

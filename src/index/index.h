@@ -116,4 +116,14 @@ void tby__index_scratch_dispose(tby__index_scratch *scratch);
 size_t tby__index_query(const tby__index *index, tby__index_scratch *scratch,
                         const tby__person *query, tby__candidate *out, size_t max);
 
+/*
+ * tby__index_query with the key weights before a change (`delta`, as in
+ * tby__index_read_set; may be NULL) and leaving out the entries marked in `skip`
+ * (entry_count flags; may be NULL): the candidates a query had among the unchanged entries.
+ */
+size_t tby__index_query_ex(const tby__index *index, tby__index_scratch *scratch,
+                           const tby__person *query, int32_t (*delta)(const void *, uint64_t),
+                           const void *delta_payload, const uint8_t *skip, tby__candidate *out,
+                           size_t max);
+
 #endif

@@ -274,6 +274,9 @@ struct tby_keyset {
     size_t posting_count, posting_cap;
     ks_slot *slots;
     size_t slot_count, slot_cap;
+    /* tby_keyset_bind: the screener's entries that are new versions of changed entries. */
+    const tby_screener *bound;
+    uint8_t *skip;
 };
 
 int tby_keyset_new(tby_keyset **out, tby_error *err)
@@ -297,7 +300,27 @@ void tby_keyset_free(tby_keyset *ks)
     tby__free(ks->delta);
     tby__free(ks->first);
     tby__free(ks->postings);
+    tby__free(ks->skip);
     tby__free(ks);
+}
+
+int tby_keyset_bind(tby_keyset *ks, const tby_screener *screener, tby_error *err)
+{
+    TBY_ASSERT_ARG(ks && screener);
+    uint8_t *skip = tby__calloc(screener->entry_count ? screener->entry_count : 1, 1);
+    if (!skip)
+        return tby__error(err, TBY_ENOMEM, -1, "out of memory");
+    size_t list_count = tby_record_set_count(screener->list);
+    for (size_t i = 0; i < ks->slot_count; i++) {
+        const ks_slot *sl = &ks->slots[i];
+        if (sl->change > 0 && sl->position < list_count &&
+            screener->entry_of[sl->position] != SIZE_MAX)
+            skip[screener->entry_of[sl->position]] = 1;
+    }
+    tby__free(ks->skip);
+    ks->skip = skip;
+    ks->bound = screener;
+    return TBY_OK;
 }
 
 static size_t keyset_slot(const tby_keyset *ks, uint64_t key)
@@ -474,9 +497,84 @@ static size_t changed_candidates(const tby_keyset *ks, const tby__index *index,
     return count;
 }
 
+static int entry_cmp(const void *x, const void *y)
+{
+    uint32_t a = ((const tby__candidate *)x)->entry, b = ((const tby__candidate *)y)->entry;
+    return a < b ? -1 : a > b;
+}
+
+/*
+ * The unchanged entries that a query has as candidates with the key weights after the change
+ * but not before (+1: score the pair) or before but not after (-1: drop its alert): their
+ * pairs' scores are the same, only their being candidates moved. Returns how many went to
+ * out, or SIZE_MAX when more than cap.
+ */
+static size_t moved_unchanged_candidates(const tby_keyset *ks, const tby_screener *screener,
+                                         const tby__person *p, tby__index_scratch *scratch,
+                                         tby__candidate *now, tby__candidate *before,
+                                         size_t buf_cap, tby_delta_change *out, size_t cap)
+{
+    size_t n_now =
+        tby__index_query_ex(&screener->index, scratch, p, NULL, NULL, ks->skip, now, buf_cap);
+    size_t n_before = tby__index_query_ex(&screener->index, scratch, p, keyset_delta, ks, ks->skip,
+                                          before, buf_cap);
+    qsort(now, n_now, sizeof(*now), entry_cmp);
+    qsort(before, n_before, sizeof(*before), entry_cmp);
+    size_t have = 0, i = 0, j = 0;
+    while (i < n_now || j < n_before) {
+        int sign;
+        uint32_t e;
+        if (j == n_before || (i < n_now && now[i].entry < before[j].entry)) {
+            sign = +1, e = now[i++].entry;
+        } else if (i == n_now || before[j].entry < now[i].entry) {
+            sign = -1, e = before[j++].entry;
+        } else {
+            /* In both; a document found it in one only: the name floor differs, so score it
+             * again. */
+            bool moved = now[i].via_document != before[j].via_document;
+            e = now[i].entry;
+            i++, j++;
+            if (!moved)
+                continue;
+            if (have + 2 > cap)
+                return SIZE_MAX;
+            const tby__person *entry = &screener->entries[e];
+            out[have++] = (tby_delta_change){entry->record->id, -1, screener->list_pos[e]};
+            sign = +1;
+        }
+        if (have == cap)
+            return SIZE_MAX;
+        const tby__person *entry = &screener->entries[e];
+        out[have++] = (tby_delta_change){entry->record->id, sign, screener->list_pos[e]};
+    }
+    return have;
+}
+
+/* The changed entries of one sign (-1 old versions, +1 new) that are candidates. */
+static size_t changed_of_sign(const tby_keyset *ks, const tby_screener *screener,
+                              const tby__read_key *read, size_t n, uint8_t min_hits, int sign,
+                              tby_delta_change *out, size_t have, size_t cap)
+{
+    uint32_t slots[SHARE_SLOTS / 2];
+    size_t found =
+        changed_candidates(ks, &screener->index, read, n, min_hits, slots, SHARE_SLOTS / 2);
+    if (found == SIZE_MAX)
+        return SIZE_MAX;
+    for (size_t i = 0; i < found; i++) {
+        const ks_slot *sl = &ks->slots[slots[i]];
+        if (sl->change != sign)
+            continue;
+        if (have == cap)
+            return SIZE_MAX;
+        out[have++] = (tby_delta_change){sl->id, sl->change, sl->position};
+    }
+    return have;
+}
+
 int tby__keyset_affected_person(const tby_keyset *ks, const tby_screener *screener,
-                                const tby__person *p, bool *rescreen, tby_delta_change *out,
-                                size_t cap, size_t *count)
+                                const tby__person *p, tby__index_scratch *scratch,
+                                tby__candidate *buf_now, tby__candidate *buf_before, size_t buf_cap,
+                                bool *rescreen, tby_delta_change *out, size_t cap, size_t *count)
 {
     *rescreen = false;
     *count = 0;
@@ -486,14 +584,30 @@ int tby__keyset_affected_person(const tby_keyset *ks, const tby_screener *screen
     size_t n_now = tby__index_read_set(&screener->index, p, NULL, NULL, now);
     size_t n_before = tby__index_read_set(&screener->index, p, keyset_delta, ks, before);
     uint8_t min_hits = tby__index_min_hits(p);
-    /* The query reads other keys than before, or weighs one of them otherwise: every one of
-     * its candidates may have moved. */
+    /* The query reads other keys than before, or weighs one of them otherwise: its
+     * unchanged candidates may have moved too. */
     bool same = n_now == n_before;
     for (size_t i = 0; i < n_now && same; i++)
         same = now[i].key == before[i].key && now[i].info == before[i].info &&
                now[i].qualifies == before[i].qualifies;
     if (!same) {
-        *rescreen = true;
+        /* With a bound key set and room to query, ask the index which of them did: those
+         * pairs are dropped or scored like the changed entries'. */
+        if (!scratch || ks->bound != screener || !buf_now || !buf_before) {
+            *rescreen = true;
+            return TBY_OK;
+        }
+        size_t have = moved_unchanged_candidates(ks, screener, p, scratch, buf_now, buf_before,
+                                                 buf_cap, out, cap);
+        if (have != SIZE_MAX)
+            have = changed_of_sign(ks, screener, before, n_before, min_hits, -1, out, have, cap);
+        if (have != SIZE_MAX)
+            have = changed_of_sign(ks, screener, now, n_now, min_hits, +1, out, have, cap);
+        if (have == SIZE_MAX) {
+            *rescreen = true;
+            return TBY_OK;
+        }
+        *count = have;
         return TBY_OK;
     }
     uint32_t slots[SHARE_SLOTS / 2];
@@ -527,7 +641,8 @@ int tby_keyset_affected(const tby_keyset *ks, const tby_screener *screener,
         return tby__error(err, TBY_ENOMEM, -1, "out of memory");
     if (rc)
         return TBY_OK; /* no usable name: never screened */
-    rc = tby__keyset_affected_person(ks, screener, &p, rescreen, out, cap, count);
+    rc = tby__keyset_affected_person(ks, screener, &p, NULL, NULL, NULL, 0, rescreen, out, cap,
+                                     count);
     tby__person_dispose(&p);
     return rc;
 }

@@ -162,6 +162,7 @@ typedef struct screen_work {
     tby__index_scratch scratch;
     tby__part_memo memo;
     tby__candidate *candidates; /* max_candidates slots */
+    tby__candidate *before;     /* max_candidates slots, made by the first delta record */
     found *found;               /* grows: alerts of one query */
     size_t found_cap;
     size_t max_candidates;
@@ -172,6 +173,7 @@ static void work_dispose(screen_work *w)
     tby__part_memo_dispose(&w->memo);
     tby__index_scratch_dispose(&w->scratch);
     tby__free(w->candidates);
+    tby__free(w->before);
     tby__free(w->found);
 }
 
@@ -395,7 +397,16 @@ int tby_screen_worker_delta(tby_screen_worker *w, const tby_keyset *ks, const tb
         return TBY_OK; /* no usable name: never screened, nothing to change */
     tby_delta_change changes[TBY_KEYSET_MAX_CHANGES];
     size_t count = 0, alerts = 0, scored = 0;
-    tby__keyset_affected_person(ks, s, &q, rescreened, changes, TBY_KEYSET_MAX_CHANGES, &count);
+    if (!w->work.before) {
+        w->work.before = tby__malloc(w->work.max_candidates * sizeof(*w->work.before));
+        if (!w->work.before) {
+            tby__person_dispose(&q);
+            return tby__error(err, TBY_ENOMEM, -1, "out of memory");
+        }
+    }
+    tby__keyset_affected_person(ks, s, &q, &w->work.scratch, w->work.candidates, w->work.before,
+                                w->work.max_candidates, rescreened, changes, TBY_KEYSET_MAX_CHANGES,
+                                &count);
     bool scores = *rescreened;
     for (size_t i = 0; i < count && !scores; i++)
         scores = changes[i].change > 0;

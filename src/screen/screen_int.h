@@ -25,10 +25,16 @@ struct tby_screener {
     tby__model model;
 };
 
-/* tby_keyset_affected for a person already parsed. Always 0. */
+/*
+ * tby_keyset_affected for a person already parsed. With index scratch and two candidate
+ * buffers (buf_cap each; NULL: none) and a key set bound to this screener, a query that
+ * reads or weighs keys otherwise is settled pair by pair when its unchanged candidates are
+ * the same before and after. Always 0.
+ */
 int tby__keyset_affected_person(const tby_keyset *ks, const tby_screener *screener,
-                                const tby__person *p, bool *rescreen, tby_delta_change *out,
-                                size_t cap, size_t *count);
+                                const tby__person *p, tby__index_scratch *scratch,
+                                tby__candidate *buf_now, tby__candidate *buf_before, size_t buf_cap,
+                                bool *rescreen, tby_delta_change *out, size_t cap, size_t *count);
 
 struct json_t;
 
