@@ -172,7 +172,7 @@ static void *delta_thread(void *arg)
     size_t n = tby_record_set_count(p->registry);
     for (size_t i = p->first; i < n; i += 2) {
         bool whole = false;
-        tby_screen_worker_delta(p->worker, p->ks, tby_record_set_get(p->registry, i), &whole,
+        tby_screen_worker_delta(p->worker, p->ks, tby_record_set_get(p->registry, i), &whole, NULL,
                                 drop_alert, add_alert, &p->o, &err);
         p->rescreened += whole;
     }

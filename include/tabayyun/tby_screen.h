@@ -285,12 +285,14 @@ typedef int (*tby_drop_cb)(const tby_record *record, const char *entry_id, void 
 /**
  * One record of a delta rescreen, parsed once: tby_keyset_affected, then the drops through
  * on_drop (all of the record's alerts first, with entry_id NULL, when it is screened whole;
- * *rescreened says so) and the new alerts through on_alert, best first. A record that the
+ * *rescreened says so) and the new alerts through on_alert, best first. *pairs_scored (may
+ * be NULL) gets the pairs scored when the record was not screened whole. A record that the
  * change does not concern gets no call. The worker must come from the screener of the new
  * version with the pinned model. 0, TBY_ENOMEM, or a callback's non-zero value.
  */
 TBY_API int tby_screen_worker_delta(tby_screen_worker *worker, const tby_keyset *keyset,
-                                    const tby_record *record, bool *rescreened, tby_drop_cb on_drop,
+                                    const tby_record *record, bool *rescreened,
+                                    size_t *pairs_scored, tby_drop_cb on_drop,
                                     tby_alert_cb on_alert, void *payload, tby_error *err);
 
 /** Sets *touches when tby_keyset_affected would ask for anything. 0 or TBY_ENOMEM. */

@@ -12,9 +12,9 @@
 //           (old sides -1, new sides +1 at their position in the new version); then per
 //           registry record, on the worker threads:
 //             added or re-identified since the last run -> screened whole
-//             tby_keyset_affected: rescreen -> screened whole
-//                                  changes  -> drop the -1 pairs, score the +1 pairs
-//             otherwise nothing (its alerts stay)
+//             otherwise tby_screen_worker_delta: the pairs of changed entries (and of
+//               unchanged ones whose candidacy moved) dropped or scored, rarely the record
+//               screened whole; a record the change does not concern keeps its alerts
 //           (no list change: only the added or re-identified records are read at all)
 //   commit: tby_store_run_commit
 //
@@ -253,21 +253,29 @@ static int delta_alert(const tby_alert *a, void *payload)
     return monitor_found(w->m, a, w->m->registry.identity[w->record], &w->json, &w->err);
 }
 
-/* One record of a delta. */
+/* tby_screen_worker_delta's drops: the whole record (entry_id NULL) or one pair. */
+static int delta_drop(const tby_record *record, const char *entry_id, void *payload)
+{
+    delta_worker *w = payload;
+    monitor *m = w->m;
+    pthread_mutex_lock(&m->lock);
+    int rc = entry_id ? tby_store_run_drop(m->run, record->id, entry_id, &w->err)
+                      : tby_store_run_whole(m->run, record->id, &w->err);
+    if (!entry_id)
+        m->whole++;
+    pthread_mutex_unlock(&m->lock);
+    return rc;
+}
+
+/* One record of a delta: screened whole when its identifying data changed since the last
+ * run, otherwise what the list change means for it (tby_screen_worker_delta). */
 static int delta_record(delta_worker *w, tby_screen_worker *screen, size_t i)
 {
     monitor *m = w->m;
     const tby_record *r = tby_record_set_get(m->registry.set, i);
-    bool is_whole = m->registry.identity_import[i] > m->mark;
-    tby_delta_change changes[TBY_KEYSET_MAX_CHANGES];
-    size_t count = 0;
-    int rc;
-    if (!is_whole && m->keyset &&
-        (rc = tby_keyset_affected(m->keyset, m->screener, r, &is_whole, changes,
-                                  TBY_KEYSET_MAX_CHANGES, &count, &w->err)))
-        return rc;
     w->record = i;
-    if (is_whole) {
+    int rc;
+    if (m->registry.identity_import[i] > m->mark) {
         pthread_mutex_lock(&m->lock);
         rc = tby_store_run_whole(m->run, r->id, &w->err);
         m->whole++;
@@ -282,22 +290,18 @@ static int delta_record(delta_worker *w, tby_screen_worker *screen, size_t i)
         }
         return rc;
     }
-    if (!count)
+    if (!m->keyset)
         return TBY_OK;
-    size_t positions[TBY_KEYSET_MAX_CHANGES], npos = 0;
-    rc = TBY_OK;
-    pthread_mutex_lock(&m->lock);
-    for (size_t c = 0; c < count && !rc; c++) {
-        if (changes[c].change < 0)
-            rc = tby_store_run_drop(m->run, r->id, changes[c].entry_id, &w->err);
-        else
-            positions[npos++] = changes[c].position;
+    bool whole = false;
+    size_t pairs = 0;
+    rc = tby_screen_worker_delta(screen, m->keyset, r, &whole, &pairs, delta_drop, delta_alert, w,
+                                 &w->err);
+    if (pairs) {
+        pthread_mutex_lock(&m->lock);
+        m->pairs += pairs;
+        pthread_mutex_unlock(&m->lock);
     }
-    m->pairs += npos;
-    pthread_mutex_unlock(&m->lock);
-    if (!rc && npos)
-        rc = tby_screen_worker_entries(screen, r, positions, npos, delta_alert, w, &w->err);
-    return rc == TBY_EEMPTY ? TBY_OK : rc;
+    return rc;
 }
 
 static void *delta_thread(void *arg)
@@ -423,6 +427,9 @@ static int build_keyset(monitor *m, tby_error *err)
                               d.new_ids[i])
                  : tby_keyset_add(m->keyset, tby_record_set_get(m->list.set, at), 1, at, err);
     }
+    /* Lets the delta settle pair by pair the records whose queries weigh keys otherwise. */
+    if (!rc)
+        rc = tby_keyset_bind(m->keyset, m->screener, err);
     m->stats->entries_changed = d.changed;
     tby_record_set_free(old_side);
     for (size_t i = 0; i < d.new_count; i++)

@@ -381,9 +381,11 @@ int tby_screen_worker_entries(tby_screen_worker *w, const tby_record *record,
 }
 
 int tby_screen_worker_delta(tby_screen_worker *w, const tby_keyset *ks, const tby_record *record,
-                            bool *rescreened, tby_drop_cb on_drop, tby_alert_cb on_alert,
-                            void *payload, tby_error *err)
+                            bool *rescreened, size_t *pairs_scored, tby_drop_cb on_drop,
+                            tby_alert_cb on_alert, void *payload, tby_error *err)
 {
+    if (pairs_scored)
+        *pairs_scored = 0;
     TBY_ASSERT_ARG(w && ks && record && rescreened && on_drop && on_alert);
     *rescreened = false;
     const tby_screener *s = w->s;
@@ -433,6 +435,8 @@ int tby_screen_worker_delta(tby_screen_worker *w, const tby_keyset *ks, const tb
         }
         if (!rc && score_candidates(s, &w->work, &q, n, w->threshold, &alerts))
             rc = tby__error(err, TBY_ENOMEM, -1, "out of memory");
+        if (pairs_scored)
+            *pairs_scored = n;
     }
     for (size_t i = 0; i < alerts && !rc; i++)
         rc = on_alert(&w->work.found[i].alert, payload);

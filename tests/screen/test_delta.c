@@ -230,7 +230,7 @@ static void test_delta__equals_full_rescreen(void)
     for (size_t i = 0; i < nr && worker; i++) {
         bool whole = false;
         TEST_INT_EQ(tby_screen_worker_delta(worker, ks, tby_record_set_get(registry, i), &whole,
-                                            drop_pair, collect_d2, &d2, &err),
+                                            NULL, drop_pair, collect_d2, &d2, &err),
                     0);
     }
     for (size_t k = 0; k < before.count; k++) {
