@@ -363,6 +363,11 @@ static uint8_t document_level(const tby_record *a, const tby_record *b)
     return level;
 }
 
+bool tby__documents_agree(const tby_record *a, const tby_record *b)
+{
+    return document_level(a, b) == 1;
+}
+
 /*
  * Nationalities agree when any pair is equal. They disagree only when both sides are known
  * codes (or the very same unmapped name): a country name the table does not know says

@@ -82,6 +82,9 @@ uint32_t tby__freq_count(const tby__freq *freq, uint64_t key);
 
 /* ===== Comparison ===== */
 
+/* Whether the two records share an identity document (same type and normalised number). */
+bool tby__documents_agree(const tby_record *a, const tby_record *b);
+
 typedef struct tby__comparison {
     uint8_t level[TBY_EVIDENCE_COUNT];
     double name_score;      /* best tby_name_compare over the persons' names */

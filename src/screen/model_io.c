@@ -550,7 +550,10 @@ static size_t moved_unchanged_candidates(const tby_keyset *ks, const tby_screene
     return have;
 }
 
-/* The changed entries of one sign (-1 old versions, +1 new) that are candidates. */
+/*
+ * The changed entries of one sign (-1 old versions, +1 new; 0 both) that are candidates,
+ * appended to out[have..cap). Returns the new count, SIZE_MAX when they do not fit.
+ */
 static size_t changed_of_sign(const tby_keyset *ks, const tby_screener *screener,
                               const tby__read_key *read, size_t n, uint8_t min_hits, int sign,
                               tby_delta_change *out, size_t have, size_t cap)
@@ -562,7 +565,7 @@ static size_t changed_of_sign(const tby_keyset *ks, const tby_screener *screener
         return SIZE_MAX;
     for (size_t i = 0; i < found; i++) {
         const ks_slot *sl = &ks->slots[slots[i]];
-        if (sl->change != sign)
+        if (sign && sl->change != sign)
             continue;
         if (have == cap)
             return SIZE_MAX;
@@ -610,16 +613,10 @@ int tby__keyset_affected_person(const tby_keyset *ks, const tby_screener *screen
         *count = have;
         return TBY_OK;
     }
-    uint32_t slots[SHARE_SLOTS / 2];
-    size_t n =
-        changed_candidates(ks, &screener->index, now, n_now, min_hits, slots, SHARE_SLOTS / 2);
-    if (n == SIZE_MAX || n > cap) {
+    size_t n = changed_of_sign(ks, screener, now, n_now, min_hits, 0, out, 0, cap);
+    if (n == SIZE_MAX) {
         *rescreen = true;
         return TBY_OK;
-    }
-    for (size_t i = 0; i < n; i++) {
-        const ks_slot *sl = &ks->slots[slots[i]];
-        out[i] = (tby_delta_change){sl->id, sl->change, sl->position};
     }
     *count = n;
     return TBY_OK;

@@ -338,18 +338,21 @@ int tby_screen_worker_record(tby_screen_worker *w, const tby_record *record, tby
     return rc;
 }
 
-/* An identity document in common: the index makes such an entry a candidate whatever the
- * names say, and scoring then waives the name floor. */
-static bool documents_shared(const tby_record *a, const tby_record *b)
+/*
+ * Appends the list entry at `position` to w->candidates as a candidate of `record` (a pair a
+ * delta has to score); returns the new count. An unusable entry is skipped. A shared
+ * identity document makes the entry a candidate whatever the names say, as in the index,
+ * and scoring then waives the name floor.
+ */
+static size_t add_position(screen_work *w, const tby_screener *s, const tby_record *record,
+                           size_t position, size_t n)
 {
-    for (size_t i = 0; i < a->document_count; i++) {
-        for (size_t j = 0; j < b->document_count; j++) {
-            if (!strcmp(a->documents[i].type, b->documents[j].type) &&
-                !strcmp(a->documents[i].number, b->documents[j].number))
-                return true;
-        }
-    }
-    return false;
+    size_t e = position < tby_record_set_count(s->list) ? s->entry_of[position] : SIZE_MAX;
+    if (e == SIZE_MAX || n == w->max_candidates)
+        return n;
+    bool document = tby__documents_agree(record, s->entries[e].record);
+    w->candidates[n] = (tby__candidate){(uint32_t)e, 0.0f, document};
+    return n + 1;
 }
 
 int tby_screen_worker_entries(tby_screen_worker *w, const tby_record *record,
@@ -359,14 +362,8 @@ int tby_screen_worker_entries(tby_screen_worker *w, const tby_record *record,
     TBY_ASSERT_ARG(w && record && on_alert && (positions || !count));
     const tby_screener *s = w->s;
     size_t n = 0;
-    for (size_t i = 0; i < count && n < w->work.max_candidates; i++) {
-        size_t list_count = tby_record_set_count(s->list);
-        size_t e = positions[i] < list_count ? s->entry_of[positions[i]] : SIZE_MAX;
-        if (e == SIZE_MAX)
-            continue;
-        bool document = documents_shared(record, s->entries[e].record);
-        w->work.candidates[n++] = (tby__candidate){(uint32_t)e, 0.0f, document};
-    }
+    for (size_t i = 0; i < count; i++)
+        n = add_position(&w->work, s, record, positions[i], n);
     tby__person q;
     int rc = tby__person_init(&q, record, err);
     if (rc)
@@ -384,9 +381,9 @@ int tby_screen_worker_delta(tby_screen_worker *w, const tby_keyset *ks, const tb
                             bool *rescreened, size_t *pairs_scored, tby_drop_cb on_drop,
                             tby_alert_cb on_alert, void *payload, tby_error *err)
 {
+    TBY_ASSERT_ARG(w && ks && record && rescreened && on_drop && on_alert);
     if (pairs_scored)
         *pairs_scored = 0;
-    TBY_ASSERT_ARG(w && ks && record && rescreened && on_drop && on_alert);
     *rescreened = false;
     const tby_screener *s = w->s;
     tby__person q;
@@ -420,18 +417,11 @@ int tby_screen_worker_delta(tby_screen_worker *w, const tby_keyset *ks, const tb
             rc = tby__error(err, TBY_ENOMEM, -1, "out of memory");
     } else if (count) {
         size_t n = 0;
-        size_t list_count = tby_record_set_count(s->list);
         for (size_t i = 0; i < count && !rc; i++) {
-            if (changes[i].change < 0) {
+            if (changes[i].change < 0)
                 rc = on_drop(record, changes[i].entry_id, payload);
-                continue;
-            }
-            size_t e =
-                changes[i].position < list_count ? s->entry_of[changes[i].position] : SIZE_MAX;
-            if (e == SIZE_MAX || n == w->work.max_candidates)
-                continue;
-            bool document = documents_shared(record, s->entries[e].record);
-            w->work.candidates[n++] = (tby__candidate){(uint32_t)e, 0.0f, document};
+            else
+                n = add_position(&w->work, s, record, changes[i].position, n);
         }
         if (!rc && score_candidates(s, &w->work, &q, n, w->threshold, &alerts))
             rc = tby__error(err, TBY_ENOMEM, -1, "out of memory");
