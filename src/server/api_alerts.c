@@ -336,6 +336,36 @@ void tby_server__api_alert(tby_server *server, tby_server__request *request,
     tby_server__json(out, 200, one.json);
 }
 
+/*
+ * Ends a review change made in an open transaction of the locked store: when `rc` is 0, the
+ * request's own audit entry joins the transaction and it commits; otherwise, or when either
+ * fails, it rolls back and *out says why. Unlocks the store. True when committed.
+ */
+static bool review_commit(tby_server *server, tby_server__request *request, tby_server_db *db,
+                          tby_store *store, int rc, tby_error *err, tby_server_response *out)
+{
+    if (rc) {
+        tby_store_rollback(store);
+        tby_server__db_unlock(db);
+        tby_server__store_error(out, rc, err);
+        return false;
+    }
+    if (!tby_server__audit_now(server, request, 200, out)) {
+        tby_store_rollback(store);
+        tby_server__db_unlock(db);
+        return false;
+    }
+    rc = tby_store_commit(store, err);
+    if (rc)
+        tby_store_rollback(store);
+    tby_server__db_unlock(db);
+    if (rc) {
+        tby_server__store_error(out, rc, err);
+        return false;
+    }
+    return true;
+}
+
 /* ===== POST /v1/alerts/{id}/decisions ===== */
 
 static const tby_server__field decision_fields[] = {
@@ -409,28 +439,12 @@ void tby_server__api_alert_decide(tby_server *server, tby_server__request *reque
     if (!rc)
         rc = tby_store_alert_decide(store, id, action, request->principal.user, reason, &decision,
                                     &err);
-    if (rc) {
-        tby_store_rollback(store);
-        tby_server__db_unlock(db);
-        tby_server__store_error(out, rc, &err);
-        return;
-    }
     /* The request's own entry goes into the decision's transaction. */
-    snprintf(request->audit_outcome, sizeof(request->audit_outcome), "%s -> %s",
-             tby_alert_status_name(decision.from), tby_alert_status_name(decision.to));
-    if (!tby_server__audit_now(server, request, 200, out)) {
-        tby_store_rollback(store);
-        tby_server__db_unlock(db);
+    if (!rc)
+        snprintf(request->audit_outcome, sizeof(request->audit_outcome), "%s -> %s",
+                 tby_alert_status_name(decision.from), tby_alert_status_name(decision.to));
+    if (!review_commit(server, request, db, store, rc, &err, out))
         return;
-    }
-    rc = tby_store_commit(store, &err);
-    if (rc)
-        tby_store_rollback(store);
-    tby_server__db_unlock(db);
-    if (rc) {
-        tby_server__store_error(out, rc, &err);
-        return;
-    }
     tby_server__json(out, 200,
                      json_pack("{s:I, s:I, s:s, s:s, s:s, s:s?, s:I}", "alert", (json_int_t)id,
                                "decision", (json_int_t)decision.decision_id, "action", action_name,
@@ -587,27 +601,11 @@ void tby_server__api_clearance_revoke(tby_server *server, tby_server__request *r
     if (!rc)
         rc = tby_store_clearance_revoke(store, id, request->principal.user, reason, &reopened, &seq,
                                         &err);
-    if (rc) {
-        tby_store_rollback(store);
-        tby_server__db_unlock(db);
-        tby_server__store_error(out, rc, &err);
+    if (!rc)
+        snprintf(request->audit_outcome, sizeof(request->audit_outcome), "revoked, %zu reopened",
+                 reopened);
+    if (!review_commit(server, request, db, store, rc, &err, out))
         return;
-    }
-    snprintf(request->audit_outcome, sizeof(request->audit_outcome), "revoked, %zu reopened",
-             reopened);
-    if (!tby_server__audit_now(server, request, 200, out)) {
-        tby_store_rollback(store);
-        tby_server__db_unlock(db);
-        return;
-    }
-    rc = tby_store_commit(store, &err);
-    if (rc)
-        tby_store_rollback(store);
-    tby_server__db_unlock(db);
-    if (rc) {
-        tby_server__store_error(out, rc, &err);
-        return;
-    }
     tby_server__json(out, 200,
                      json_pack("{s:I, s:b, s:I, s:I}", "clearance", (json_int_t)id, "active", 0,
                                "alerts_reopened", (json_int_t)reopened, "audit_seq",
