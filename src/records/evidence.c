@@ -287,6 +287,9 @@ static bool weak_alias_agrees(const tby__person *a, const tby__person *b, tby__p
  * Rarity of the agreeing parts, relative to an average part (see the file comment). Each
  * aligned row that agrees well counts the information of the rarer side's value.
  */
+/* The rarity adjustment is kept within +-8 bits. */
+#define RARITY_MAX_BITS 8.0
+
 static double rarity_bits(const tby__freq *freq, const tby_name *a, const tby_name *b,
                           const tby_name_match *match)
 {
@@ -316,11 +319,35 @@ static double rarity_bits(const tby__freq *freq, const tby_name *a, const tby_na
             continue;
         bits += 0.5 * (info - freq->entropy_bits) * l->similarity;
     }
-    if (bits > 8.0)
-        bits = 8.0;
-    if (bits < -8.0)
-        bits = -8.0;
+    if (bits > RARITY_MAX_BITS)
+        bits = RARITY_MAX_BITS;
+    if (bits < -RARITY_MAX_BITS)
+        bits = -RARITY_MAX_BITS;
     return bits;
+}
+
+double tby__rarity_cap(const tby__freq *freq, const tby__person *p)
+{
+    if (!freq || !freq->total)
+        return 0.0;
+    double cap = 0.0;
+    for (uint8_t k = 0; k < p->name_count; k++) {
+        const tby_name *n = p->names[k];
+        double sum = 0.0;
+        for (size_t i = 0; i < tby_name_part_count(n); i++) {
+            char skel[TBY__SKELETON_MAX];
+            const tby_name_part *part = tby_name_part_at(n, i);
+            size_t len = tby__part_skeleton(part, skel); /* as in rarity_bits */
+            if (!len || (len < 2 && !(part->flags & TBY_PART_COMMON)))
+                continue;
+            double info = -log2(tby__freq_share(freq, tby__skeleton_hash(skel, len)));
+            if (info > freq->entropy_bits)
+                sum += 0.5 * (info - freq->entropy_bits);
+        }
+        if (sum > cap)
+            cap = sum;
+    }
+    return cap;
 }
 
 static uint8_t date_level(const tby_record *a, const tby_record *b)
@@ -410,13 +437,31 @@ static bool agrees_only_on_weak_parts(const tby_name *a, const tby_name *b,
     return true;
 }
 
-bool tby__compare(const tby__person *a, const tby__person *b, const tby__freq *freq,
-                  double name_floor, tby__part_memo *memo, tby__comparison *out)
+void tby__compare_identifiers(const tby__person *a, const tby__person *b, tby__comparison *out)
+{
+    const tby_record *ra = a->record, *rb = b->record;
+    out->level[TBY_EVIDENCE_BIRTH_DATE] = date_level(ra, rb);
+    out->level[TBY_EVIDENCE_SEX] = (ra->sex == TBY_SEX_UNKNOWN || rb->sex == TBY_SEX_UNKNOWN) ? 0
+                                   : ra->sex == rb->sex                                       ? 1
+                                                                                              : 2;
+    out->level[TBY_EVIDENCE_NATIONALITY] = nationality_level(a, b);
+    out->level[TBY_EVIDENCE_DOCUMENT] = document_level(ra, rb);
+}
+
+void tby__compare_relatives(const tby__person *a, const tby__person *b, tby__comparison *out)
+{
+    out->level[TBY_EVIDENCE_MOTHER] =
+        a->mother && b->mother ? mother_level(a->mother, b->mother) : 0;
+    out->level[TBY_EVIDENCE_BIRTH_PLACE] =
+        a->place && b->place ? place_level(a->place, b->place) : 0;
+}
+
+bool tby__compare_names(const tby__person *a, const tby__person *b, const tby__freq *freq,
+                        double name_floor, tby__part_memo *memo, tby__comparison *out)
 {
     out->name_score = best_name(a, b, &out->name_a, &out->name_b, memo, &out->match);
     if (out->name_score < name_floor)
         return false;
-    const tby_record *ra = a->record, *rb = b->record;
     out->level[TBY_EVIDENCE_NAME] = name_level(
         out->name_score, agreeing_parts(a->names[out->name_a], b->names[out->name_b], &out->match));
     /* A kunya-only agreement (a list entry known only as "Abu X al-Y") is weighted down to
@@ -425,23 +470,18 @@ bool tby__compare(const tby__person *a, const tby__person *b, const tby__freq *f
         agrees_only_on_weak_parts(a->names[out->name_a], b->names[out->name_b], &out->match);
     if (out->names_only_weak && out->level[TBY_EVIDENCE_NAME] < 3)
         out->level[TBY_EVIDENCE_NAME] = 3;
-    out->level[TBY_EVIDENCE_BIRTH_DATE] = date_level(ra, rb);
-    out->level[TBY_EVIDENCE_SEX] = (ra->sex == TBY_SEX_UNKNOWN || rb->sex == TBY_SEX_UNKNOWN) ? 0
-                                   : ra->sex == rb->sex                                       ? 1
-                                                                                              : 2;
-    if (a->mother && b->mother) {
-        out->level[TBY_EVIDENCE_MOTHER] = mother_level(a->mother, b->mother);
-    } else {
-        out->level[TBY_EVIDENCE_MOTHER] = 0;
-    }
-    if (a->place && b->place)
-        out->level[TBY_EVIDENCE_BIRTH_PLACE] = place_level(a->place, b->place);
-    else
-        out->level[TBY_EVIDENCE_BIRTH_PLACE] = 0;
-    out->level[TBY_EVIDENCE_NATIONALITY] = nationality_level(a, b);
-    out->level[TBY_EVIDENCE_DOCUMENT] = document_level(ra, rb);
     out->weak_alias_agrees = weak_alias_agrees(a, b, memo) || weak_alias_agrees(b, a, NULL);
     out->rarity_bits = rarity_bits(freq, a->names[out->name_a], b->names[out->name_b], &out->match);
+    return true;
+}
+
+bool tby__compare(const tby__person *a, const tby__person *b, const tby__freq *freq,
+                  double name_floor, tby__part_memo *memo, tby__comparison *out)
+{
+    if (!tby__compare_names(a, b, freq, name_floor, memo, out))
+        return false;
+    tby__compare_identifiers(a, b, out);
+    tby__compare_relatives(a, b, out);
     return true;
 }
 
@@ -590,6 +630,90 @@ void tby__model_fit_em(tby__model *model, const tby__comparison *pairs, size_t c
 /* Below this score an alert is never "probable", whatever corroborates it. */
 #define PROBABLE_MIN_SCORE 0.8
 
+/* What an agreeing weak alias adds to names that agree. */
+#define WEAK_ALIAS_BITS 1.0
+
+static double level_bits(const tby__model *model, int f, int l)
+{
+    return log2(model->m[f][l] / model->u[f][l]);
+}
+
+static double score_of_bits(double bits)
+{
+    return bits > 60 ? 1.0 : bits < -60 ? 0.0 : 1.0 / (1.0 + exp2(-bits));
+}
+
+/* The threshold an alert must reach: higher when an identifier contradicts the pair. */
+static double needed_score(const uint8_t *lv, double threshold, bool *contradicted_out)
+{
+    /* Another birth date, sex, mother or document: what tells namesakes apart. */
+    bool contradicted = lv[TBY_EVIDENCE_BIRTH_DATE] == 7 || lv[TBY_EVIDENCE_SEX] == 2 ||
+                        lv[TBY_EVIDENCE_MOTHER] == 3 || lv[TBY_EVIDENCE_DOCUMENT] == 2;
+    if (contradicted_out)
+        *contradicted_out = contradicted;
+    return contradicted && threshold < CONTRADICTED_MIN_SCORE ? CONTRADICTED_MIN_SCORE : threshold;
+}
+
+void tby__bound_init(tby__bound *bound, const tby__model *model)
+{
+    memset(bound, 0, sizeof(*bound));
+    bound->prior_bits = log2(model->lambda) - log2(1.0 - model->lambda);
+    for (int f = 0; f < TBY_EVIDENCE_COUNT; f++) {
+        for (int l = 1; l < level_counts[f]; l++)
+            bound->bits[f][l] = level_bits(model, f, l);
+    }
+    double(*b)[TBY_LEVEL_MAX] = bound->bits;
+    int n = TBY_EVIDENCE_NAME;
+    bound->name_full = b[n][1] > b[n][2] ? b[n][1] : b[n][2];
+    bound->name_partial = b[n][3];
+    bound->name_weak = b[n][4];
+    for (int l = 1; l < level_counts[TBY_EVIDENCE_MOTHER]; l++) {
+        if (b[TBY_EVIDENCE_MOTHER][l] > bound->mother_best)
+            bound->mother_best = b[TBY_EVIDENCE_MOTHER][l];
+    }
+    for (int l = 1; l < level_counts[TBY_EVIDENCE_BIRTH_PLACE]; l++) {
+        if (b[TBY_EVIDENCE_BIRTH_PLACE][l] > bound->place_best)
+            bound->place_best = b[TBY_EVIDENCE_BIRTH_PLACE][l];
+    }
+}
+
+bool tby__bound_may_alert(const tby__bound *bound, const tby__comparison *cmp,
+                          const tby__bound_pair *pair, double threshold)
+{
+    const uint8_t *lv = cmp->level;
+    double bits = bound->prior_bits;
+    static const int identifiers[] = {TBY_EVIDENCE_BIRTH_DATE, TBY_EVIDENCE_SEX,
+                                      TBY_EVIDENCE_NATIONALITY, TBY_EVIDENCE_DOCUMENT};
+    for (size_t k = 0; k < sizeof(identifiers) / sizeof(identifiers[0]); k++)
+        bits += bound->bits[identifiers[k]][lv[identifiers[k]]];
+    /* An alert needs names that agree (full, close or partial; see tby__model_score), or an
+     * agreeing document whatever the names. */
+    double rarity = pair->rarity_cap < RARITY_MAX_BITS ? pair->rarity_cap : RARITY_MAX_BITS;
+    double name = bound->name_full + rarity;
+    if (bound->name_partial > name)
+        name = bound->name_partial;
+    if (pair->weak_alias)
+        name += WEAK_ALIAS_BITS;
+    if (lv[TBY_EVIDENCE_DOCUMENT] == 1 && bound->name_weak > name)
+        name = bound->name_weak;
+    bits += name;
+    if (pair->relatives_known) {
+        bits += bound->bits[TBY_EVIDENCE_MOTHER][lv[TBY_EVIDENCE_MOTHER]];
+        bits += bound->bits[TBY_EVIDENCE_BIRTH_PLACE][lv[TBY_EVIDENCE_BIRTH_PLACE]];
+    } else {
+        bits += pair->mother ? bound->mother_best : 0.0;
+        bits += pair->place ? bound->place_best : 0.0;
+    }
+    /* Before the relatives are compared, a mother who contradicts is not known: leaving it
+     * out lowers the needed score, which keeps this an upper bound. The margin covers the
+     * order of the additions. */
+    uint8_t levels[TBY_EVIDENCE_COUNT];
+    memcpy(levels, lv, sizeof(levels));
+    if (!pair->relatives_known)
+        levels[TBY_EVIDENCE_MOTHER] = 0;
+    return score_of_bits(bits + 1e-9) >= needed_score(levels, threshold, NULL);
+}
+
 void tby__model_score(const tby__model *model, const tby__comparison *cmp, double threshold,
                       tby_alert *alert)
 {
@@ -600,7 +724,7 @@ void tby__model_score(const tby__model *model, const tby__comparison *cmp, doubl
         tby_evidence *ev = &alert->fields[f];
         ev->level = l;
         ev->level_name = tby__level_name((tby_evidence_field)f, l);
-        ev->bits = l ? log2(model->m[f][l] / model->u[f][l]) : 0.0;
+        ev->bits = l ? level_bits(model, f, l) : 0.0;
         bits += ev->bits;
     }
     /* Rarity only adjusts a name agreement; it cannot rescue names that do not agree. */
@@ -609,16 +733,15 @@ void tby__model_score(const tby__model *model, const tby__comparison *cmp, doubl
     bits += rarity;
     alert->weak_alias_agrees = cmp->weak_alias_agrees;
     if (cmp->weak_alias_agrees && cmp->level[TBY_EVIDENCE_NAME] <= 3)
-        bits += 1.0; /* a kunya or nom de guerre corroborates a name that already agrees */
-    double score = bits > 60 ? 1.0 : bits < -60 ? 0.0 : 1.0 / (1.0 + exp2(-bits));
+        bits += WEAK_ALIAS_BITS; /* a kunya or nom de guerre corroborates an agreeing name */
+    double score = score_of_bits(bits);
     alert->score = score;
     const uint8_t *lv = cmp->level;
     bool corroborated = lv[TBY_EVIDENCE_DOCUMENT] == 1 || lv[TBY_EVIDENCE_MOTHER] == 1 ||
                         lv[TBY_EVIDENCE_BIRTH_DATE] == 1 || lv[TBY_EVIDENCE_BIRTH_DATE] == 2 ||
                         lv[TBY_EVIDENCE_BIRTH_DATE] == 4;
-    /* Another birth date, sex, mother or document: what tells namesakes apart. */
-    bool contradicted = lv[TBY_EVIDENCE_BIRTH_DATE] == 7 || lv[TBY_EVIDENCE_SEX] == 2 ||
-                        lv[TBY_EVIDENCE_MOTHER] == 3 || lv[TBY_EVIDENCE_DOCUMENT] == 2;
+    bool contradicted;
+    double needed = needed_score(lv, threshold, &contradicted);
     /* Screening is led by names: other fields corroborate a name that agrees, they do not
      * make a different name (a brother, a cousin from the same village) into an alert.
      * Only an identical document can raise a pair whose names are weak; names that agree
@@ -638,8 +761,6 @@ void tby__model_score(const tby__model *model, const tby__comparison *cmp, doubl
      * an identifier contradicts is a namesake until the score says otherwise: the low,
      * recall-leaning threshold is for pairs with nothing against them.
      */
-    double needed =
-        contradicted && threshold < CONTRADICTED_MIN_SCORE ? CONTRADICTED_MIN_SCORE : threshold;
     if (!names_agree || score < needed)
         alert->grade = TBY_GRADE_NONE;
     else if (corroborated && !contradicted && score >= PROBABLE_MIN_SCORE &&

@@ -35,6 +35,7 @@ typedef struct tby__person {
     char nationality[TBY__PERSON_MAX_NATIONALITIES][4]; /* ISO alpha-2 where known */
     uint8_t nationality_count;
     char *joined_parts; /* "given father grandfather family" (heap) */
+    double rarity_cap;  /* tby__rarity_cap under the screener's frequencies (list entries) */
 } tby__person;
 
 /*
@@ -104,6 +105,24 @@ typedef struct tby__comparison {
  */
 bool tby__compare(const tby__person *a, const tby__person *b, const tby__freq *freq,
                   double name_floor, tby__part_memo *memo, tby__comparison *out);
+/*
+ * The three parts of tby__compare. tby__compare_identifiers sets the levels that need no name
+ * comparison (birth date, sex, nationality, document) and is cheap; tby__compare_relatives
+ * the mother's name and the birth place (a few part comparisons); tby__compare_names the
+ * rest (name, weak aliases, rarity) and returns false, as tby__compare does, when the best
+ * name score is below `name_floor`.
+ */
+void tby__compare_identifiers(const tby__person *a, const tby__person *b, tby__comparison *out);
+void tby__compare_relatives(const tby__person *a, const tby__person *b, tby__comparison *out);
+bool tby__compare_names(const tby__person *a, const tby__person *b, const tby__freq *freq,
+                        double name_floor, tby__part_memo *memo, tby__comparison *out);
+
+/*
+ * The most the rarity adjustment of a pair can add on this person's side: the rarity
+ * adjustment of a pair is at most the sum of both sides' caps (each aligned row counts the
+ * information of the rarer of its two parts, and each part is in at most one row).
+ */
+double tby__rarity_cap(const tby__freq *freq, const tby__person *p);
 
 /* ===== Model ===== */
 
@@ -118,6 +137,38 @@ typedef struct tby__model {
     size_t u_pairs;       /* random pairs u was measured on */
     int em_iterations;
 } tby__model;
+
+/*
+ * The most a pair can score whatever its names turn out to be: the levels known so far (the
+ * identifiers, then the relatives too), the best name level with the largest rarity
+ * adjustment the pair allows, the best mother and birth place levels when both sides have
+ * one and they are not compared yet, the weak-alias bonus when either side has a weak alias.
+ * A candidate whose bound cannot reach the threshold is not an alert, so screening skips its
+ * name comparison (most candidates that share a common name have another birth date).
+ * Made once per model; the model must not change afterwards.
+ */
+typedef struct tby__bound {
+    double prior_bits;
+    double bits[TBY_EVIDENCE_COUNT][TBY_LEVEL_MAX]; /* 0 for level 0 */
+    double name_full;                               /* best of the full and close name levels */
+    double name_partial;            /* the partial name level (no rarity adjustment) */
+    double name_weak;               /* the weak name level (alerts only with a document) */
+    double mother_best, place_best; /* best level, never below 0 */
+} tby__bound;
+
+/* What is known of a pair besides its levels. */
+typedef struct tby__bound_pair {
+    bool mother, place;   /* both sides have one */
+    bool relatives_known; /* tby__compare_relatives has set their levels */
+    bool weak_alias;      /* either side has a weak alias */
+    double rarity_cap;    /* the sum of both sides' tby__rarity_cap */
+} tby__bound_pair;
+
+struct tby__model;
+void tby__bound_init(tby__bound *bound, const struct tby__model *model);
+/* False only when no name comparison can make the pair an alert at `threshold`. */
+bool tby__bound_may_alert(const tby__bound *bound, const tby__comparison *cmp,
+                          const tby__bound_pair *pair, double threshold);
 
 /* Number of levels of a field (level 0, missing, included) and a level's name. */
 int tby__level_count(tby_evidence_field field);

@@ -246,6 +246,7 @@ int tby_screener_model_load(tby_screener *s, const unsigned char *data, size_t l
     s->freq = f;
     s->model = m;
     s->index.ref_entries = (size_t)ref;
+    tby__screener_set_caps(s);
     return TBY_OK;
 }
 

@@ -107,6 +107,7 @@ int tby_screener_new(tby_screener **out, const tby_record_set *list, tby_error *
         goto out;
     }
     tby__freq_finish(&s->freq);
+    tby__screener_set_caps(s);
     tby__model_set_list_size(&s->model, s->entry_count);
     rc = tby__index_build(&s->index, s->entries, s->entry_count);
     if (rc) {
@@ -121,6 +122,12 @@ out:
     }
     *out = s;
     return TBY_OK;
+}
+
+void tby__screener_set_caps(tby_screener *s)
+{
+    for (size_t i = 0; i < s->entry_count; i++)
+        s->entries[i].rarity_cap = tby__rarity_cap(&s->freq, &s->entries[i]);
 }
 
 void tby_screener_free(tby_screener *s)
@@ -166,6 +173,7 @@ typedef struct screen_work {
     found *found;               /* grows: alerts of one query */
     size_t found_cap;
     size_t max_candidates;
+    tby__bound bound; /* of the screener's model, made when the work is */
 } screen_work;
 
 static void work_dispose(screen_work *w)
@@ -194,6 +202,7 @@ static int work_init(screen_work *w, const tby_screener *s, size_t max_candidate
         work_dispose(w);
         return TBY_ENOMEM;
     }
+    tby__bound_init(&w->bound, &s->model);
     return TBY_OK;
 }
 
@@ -240,6 +249,7 @@ static int score_candidates(const tby_screener *s, screen_work *w, const tby__pe
 {
     size_t alerts = 0;
     tby__part_memo_next(&w->memo);
+    double q_cap = tby__rarity_cap(&s->freq, q);
     for (size_t i = 0; i < n; i++) {
         const tby__person *e = &s->entries[w->candidates[i].entry];
         if (found_reserve(w, alerts))
@@ -251,8 +261,23 @@ static int score_candidates(const tby_screener *s, screen_work *w, const tby__pe
             prefetch_entry_head(&s->entries[w->candidates[i + 2].entry]);
         if (i + 1 < n)
             prefetch_entry_names(&s->entries[w->candidates[i + 1].entry]);
+        /* The identifiers first: when they leave no name able to make an alert (another
+         * birth date, another sex), the names are not compared. */
+        tby__compare_identifiers(q, e, &f->cmp);
+        tby__bound_pair pair = {.mother = q->mother && e->mother,
+                                .place = q->place && e->place,
+                                .weak_alias = q->weak_count || e->weak_count,
+                                .rarity_cap = q_cap + e->rarity_cap};
+        if (!tby__bound_may_alert(&w->bound, &f->cmp, &pair, threshold))
+            continue;
+        /* Then the mother and the birth place, a few part comparisons. */
+        tby__compare_relatives(q, e, &f->cmp);
+        pair.relatives_known = true;
+        if ((pair.mother || pair.place) &&
+            !tby__bound_may_alert(&w->bound, &f->cmp, &pair, threshold))
+            continue;
         double floor = w->candidates[i].via_document ? 0.0 : NAME_FLOOR;
-        if (!tby__compare(q, e, &s->freq, floor, &w->memo, &f->cmp))
+        if (!tby__compare_names(q, e, &s->freq, floor, &w->memo, &f->cmp))
             continue;
         tby_alert *a = &f->alert;
         tby__model_score(&s->model, &f->cmp, threshold, a);
@@ -636,6 +661,7 @@ int tby_screener_fit(tby_screener *s, const tby_record_set *registry, tby_error 
         tby__freq_finish(&fresh);
         tby__freq_dispose(&s->freq);
         s->freq = fresh;
+        tby__screener_set_caps(s);
     }
     const tby__person *side = reg_count ? people : s->entries;
     size_t side_n = reg_count ? people_count : s->entry_count;

@@ -25,6 +25,9 @@ struct tby_screener {
     tby__model model;
 };
 
+/* Sets every entry's rarity cap; called whenever the screener's frequencies change. */
+void tby__screener_set_caps(tby_screener *s);
+
 /*
  * tby_keyset_affected for a person already parsed. With index scratch and two candidate
  * buffers (buf_cap each; NULL: none) and a key set bound to this screener, a query that
