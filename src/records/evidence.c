@@ -654,6 +654,17 @@ static double needed_score(const uint8_t *lv, double threshold, bool *contradict
     return contradicted && threshold < CONTRADICTED_MIN_SCORE ? CONTRADICTED_MIN_SCORE : threshold;
 }
 
+/* The best level of a field: never below 0, the weight of a missing field. */
+static double best_bits(const tby__bound *bound, int f)
+{
+    double best = 0.0;
+    for (int l = 1; l < level_counts[f]; l++) {
+        if (bound->bits[f][l] > best)
+            best = bound->bits[f][l];
+    }
+    return best;
+}
+
 void tby__bound_init(tby__bound *bound, const tby__model *model)
 {
     memset(bound, 0, sizeof(*bound));
@@ -661,20 +672,88 @@ void tby__bound_init(tby__bound *bound, const tby__model *model)
     for (int f = 0; f < TBY_EVIDENCE_COUNT; f++) {
         for (int l = 1; l < level_counts[f]; l++)
             bound->bits[f][l] = level_bits(model, f, l);
+        bound->best[f] = best_bits(bound, f);
     }
     double(*b)[TBY_LEVEL_MAX] = bound->bits;
     int n = TBY_EVIDENCE_NAME;
     bound->name_full = b[n][1] > b[n][2] ? b[n][1] : b[n][2];
     bound->name_partial = b[n][3];
     bound->name_weak = b[n][4];
-    for (int l = 1; l < level_counts[TBY_EVIDENCE_MOTHER]; l++) {
-        if (b[TBY_EVIDENCE_MOTHER][l] > bound->mother_best)
-            bound->mother_best = b[TBY_EVIDENCE_MOTHER][l];
+}
+
+void tby__person_brief(const tby__person *p, double rarity_cap, tby__brief *out)
+{
+    const tby_record *r = p->record;
+    memset(out, 0, sizeof(*out));
+    out->rarity_cap = nextafterf((float)rarity_cap, INFINITY);
+    out->sex = (uint8_t)r->sex;
+    int lo = TBY_DATE_YEAR_MAX + TBY_DATE_ABOUT_YEARS,
+        hi = TBY_DATE_YEAR_MIN - TBY_DATE_ABOUT_YEARS;
+    for (size_t i = 0; i < r->birth_date_count; i++) {
+        const tby_date *d = &r->birth_dates[i];
+        if (d->kind == TBY_DATE_NONE)
+            continue;
+        /* tby_date_compare: only spans (~YYYY widened) at most a year apart can agree. */
+        int widen = d->kind == TBY_DATE_ABOUT ? TBY_DATE_ABOUT_YEARS : 0;
+        if (d->year - widen < lo)
+            lo = d->year - widen;
+        if (d->year_last + widen > hi)
+            hi = d->year_last + widen;
+        out->flags |= TBY__BRIEF_DATES;
     }
-    for (int l = 1; l < level_counts[TBY_EVIDENCE_BIRTH_PLACE]; l++) {
-        if (b[TBY_EVIDENCE_BIRTH_PLACE][l] > bound->place_best)
-            bound->place_best = b[TBY_EVIDENCE_BIRTH_PLACE][l];
+    if (out->flags & TBY__BRIEF_DATES)
+        out->year_lo = (int16_t)lo, out->year_hi = (int16_t)hi;
+    if (p->mother)
+        out->flags |= TBY__BRIEF_MOTHER;
+    if (p->place)
+        out->flags |= TBY__BRIEF_PLACE;
+    if (p->weak_count)
+        out->flags |= TBY__BRIEF_WEAK;
+    if (r->document_count)
+        out->flags |= TBY__BRIEF_DOCUMENTS;
+    if (p->nationality_count)
+        out->flags |= TBY__BRIEF_NATIONALITY;
+}
+
+bool tby__bound_may_alert_brief(const tby__bound *bound, const tby__brief *a, const tby__brief *b,
+                                double threshold)
+{
+    unsigned both = a->flags & b->flags;
+    double bits = bound->prior_bits;
+    bool contradicted = false;
+    if (both & TBY__BRIEF_DATES) {
+        if (a->year_hi + 1 < b->year_lo || b->year_hi + 1 < a->year_lo) {
+            bits += bound->bits[TBY_EVIDENCE_BIRTH_DATE][7]; /* disagree */
+            contradicted = true;
+        } else {
+            bits += bound->best[TBY_EVIDENCE_BIRTH_DATE];
+        }
     }
+    if (a->sex != TBY_SEX_UNKNOWN && b->sex != TBY_SEX_UNKNOWN) {
+        bits += bound->bits[TBY_EVIDENCE_SEX][a->sex == b->sex ? 1 : 2];
+        contradicted = contradicted || a->sex != b->sex;
+    }
+    if (both & TBY__BRIEF_NATIONALITY)
+        bits += bound->best[TBY_EVIDENCE_NATIONALITY];
+    if (both & TBY__BRIEF_DOCUMENTS)
+        bits += bound->best[TBY_EVIDENCE_DOCUMENT];
+    if (both & TBY__BRIEF_MOTHER)
+        bits += bound->best[TBY_EVIDENCE_MOTHER];
+    if (both & TBY__BRIEF_PLACE)
+        bits += bound->best[TBY_EVIDENCE_BIRTH_PLACE];
+    double rarity = (double)a->rarity_cap + (double)b->rarity_cap;
+    double name = bound->name_full + (rarity < RARITY_MAX_BITS ? rarity : RARITY_MAX_BITS);
+    if (bound->name_partial > name)
+        name = bound->name_partial;
+    if ((a->flags | b->flags) & TBY__BRIEF_WEAK)
+        name += WEAK_ALIAS_BITS;
+    /* An agreeing document lets a weak name alert. */
+    if ((both & TBY__BRIEF_DOCUMENTS) && bound->name_weak > name)
+        name = bound->name_weak;
+    bits += name;
+    double needed =
+        contradicted && threshold < CONTRADICTED_MIN_SCORE ? CONTRADICTED_MIN_SCORE : threshold;
+    return score_of_bits(bits + 1e-9) >= needed;
 }
 
 bool tby__bound_may_alert(const tby__bound *bound, const tby__comparison *cmp,
@@ -701,8 +780,8 @@ bool tby__bound_may_alert(const tby__bound *bound, const tby__comparison *cmp,
         bits += bound->bits[TBY_EVIDENCE_MOTHER][lv[TBY_EVIDENCE_MOTHER]];
         bits += bound->bits[TBY_EVIDENCE_BIRTH_PLACE][lv[TBY_EVIDENCE_BIRTH_PLACE]];
     } else {
-        bits += pair->mother ? bound->mother_best : 0.0;
-        bits += pair->place ? bound->place_best : 0.0;
+        bits += pair->mother ? bound->best[TBY_EVIDENCE_MOTHER] : 0.0;
+        bits += pair->place ? bound->best[TBY_EVIDENCE_BIRTH_PLACE] : 0.0;
     }
     /* Before the relatives are compared, a mother who contradicts is not known: leaving it
      * out lowers the needed score, which keeps this an upper bound. The margin covers the

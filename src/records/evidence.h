@@ -24,18 +24,20 @@
 #define TBY__PERSON_MAX_NATIONALITIES 6
 
 typedef struct tby__person {
+    /* What screening reads of every candidate first, in the first cache line. */
     const tby_record *record;
-    tby_name *names[TBY__PERSON_MAX_NAMES]; /* primary first, then aliases */
-    const char *name_text[TBY__PERSON_MAX_NAMES];
+    tby_name *mother;  /* NULL when absent or unparsable */
+    tby_name *place;   /* birth place, parsed like a name */
+    double rarity_cap; /* tby__rarity_cap under the screener's frequencies (list entries) */
     uint8_t name_count;
-    tby_name *weak[TBY__PERSON_MAX_WEAK]; /* weak aliases: corroborate only */
     uint8_t weak_count;
-    tby_name *mother;                                   /* NULL when absent or unparsable */
-    tby_name *place;                                    /* birth place, parsed like a name */
-    char nationality[TBY__PERSON_MAX_NATIONALITIES][4]; /* ISO alpha-2 where known */
     uint8_t nationality_count;
+    char nationality[TBY__PERSON_MAX_NATIONALITIES][4]; /* ISO alpha-2 where known */
+    /* Then the names. */
+    tby_name *names[TBY__PERSON_MAX_NAMES]; /* primary first, then aliases */
+    tby_name *weak[TBY__PERSON_MAX_WEAK];   /* weak aliases: corroborate only */
+    const char *name_text[TBY__PERSON_MAX_NAMES];
     char *joined_parts; /* "given father grandfather family" (heap) */
-    double rarity_cap;  /* tby__rarity_cap under the screener's frequencies (list entries) */
 } tby__person;
 
 /*
@@ -151,9 +153,9 @@ typedef struct tby__bound {
     double prior_bits;
     double bits[TBY_EVIDENCE_COUNT][TBY_LEVEL_MAX]; /* 0 for level 0 */
     double name_full;                               /* best of the full and close name levels */
-    double name_partial;            /* the partial name level (no rarity adjustment) */
-    double name_weak;               /* the weak name level (alerts only with a document) */
-    double mother_best, place_best; /* best level, never below 0 */
+    double name_partial;             /* the partial name level (no rarity adjustment) */
+    double name_weak;                /* the weak name level (alerts only with a document) */
+    double best[TBY_EVIDENCE_COUNT]; /* best level of each field, never below 0 */
 } tby__bound;
 
 /* What is known of a pair besides its levels. */
@@ -164,8 +166,38 @@ typedef struct tby__bound_pair {
     double rarity_cap;    /* the sum of both sides' tby__rarity_cap */
 } tby__bound_pair;
 
+/*
+ * What the first bound needs of a person, in 12 bytes: screening checks every candidate
+ * against it from one compact array before it touches the candidate's parsed names or
+ * record, which are scattered over memory.
+ */
+typedef struct tby__brief {
+    float rarity_cap; /* tby__rarity_cap, rounded up */
+    int16_t year_lo;  /* earliest birth year any of its dates allows (widened for ~YYYY) */
+    int16_t year_hi;  /* latest */
+    uint8_t sex;      /* tby_sex */
+    uint8_t flags;    /* TBY__BRIEF_* */
+} tby__brief;
+
+#define TBY__BRIEF_DATES       0x01u /* at least one birth date */
+#define TBY__BRIEF_MOTHER      0x02u
+#define TBY__BRIEF_PLACE       0x04u
+#define TBY__BRIEF_WEAK        0x08u /* a weak alias */
+#define TBY__BRIEF_DOCUMENTS   0x10u
+#define TBY__BRIEF_NATIONALITY 0x20u
+
+/* The brief of a person whose rarity cap (tby__rarity_cap) is `rarity_cap`. */
+void tby__person_brief(const tby__person *p, double rarity_cap, tby__brief *out);
+
 struct tby__model;
 void tby__bound_init(tby__bound *bound, const struct tby__model *model);
+/*
+ * The first, looser bound, from the two briefs alone: birth dates that cannot agree at any
+ * level (their years two or more apart), the sex, and for every other field its best level
+ * when both sides have it. False only when the pair cannot alert at `threshold`.
+ */
+bool tby__bound_may_alert_brief(const tby__bound *bound, const tby__brief *a, const tby__brief *b,
+                                double threshold);
 /* False only when no name comparison can make the pair an alert at `threshold`. */
 bool tby__bound_may_alert(const tby__bound *bound, const tby__comparison *cmp,
                           const tby__bound_pair *pair, double threshold);

@@ -23,9 +23,11 @@ struct tby_screener {
     tby__index index;
     tby__freq freq;
     tby__model model;
+    tby__brief *brief; /* per entry, for the first bound (tby__bound_may_alert_brief) */
 };
 
-/* Sets every entry's rarity cap; called whenever the screener's frequencies change. */
+/* Sets every entry's rarity cap and brief; called whenever the screener's frequencies
+ * change. */
 void tby__screener_set_caps(tby_screener *s);
 
 /*
