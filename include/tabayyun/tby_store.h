@@ -652,29 +652,62 @@ typedef struct tby_store_alert {
 
 typedef int (*tby_store_alert_cb)(const tby_store_alert *alert, void *payload);
 
-#define TBY_STORE_ALERT_FILTER_VERSION 1
+#define TBY_STORE_ALERT_FILTER_VERSION 2
 
-/** Which alerts tby_store_alerts_foreach reads. */
+/**
+ * Which alerts tby_store_alerts_foreach reads (and tby_store_alert_counts counts). Every
+ * condition is applied by the database, with indexes; a page is read by asking for `limit`
+ * alerts with ids above the last one seen (`after_id`), which gives each alert at most once
+ * however the others change between pages.
+ */
 typedef struct tby_store_alert_filter {
     unsigned int version;  /* TBY_STORE_ALERT_FILTER_VERSION */
     const char *list_name; /* NULL: every list */
     unsigned int statuses; /* OR of TBY_ALERT_STATUS_BIT; 0: TBY_ALERT_QUEUE */
-    int64_t alert_id;      /* non-zero: that alert only, whatever its status */
+    int64_t alert_id;      /* non-zero: that alert only, whatever its status (and the
+                              fields below are ignored) */
+    /* Version 2: */
+    const char *site;         /* non-NULL: alerts of records of this site only */
+    const char *const *sites; /* non-NULL: alerts of records of one of these site_count
+                                 sites only (a user's scope: records without a site and
+                                 alerts of records that left the registry are left out) */
+    size_t site_count;        /* ... */
+    const char *grade;        /* "probable" or "identifier_check"; NULL: either */
+    const char *created_from; /* UTC ISO 8601 (a prefix, as "2025-03-01"): alerts created at
+                                 or after it; NULL: no bound */
+    const char *created_to;   /* ... created before it; NULL: no bound */
+    int64_t after_id;         /* alerts with ids above it only (the cursor of a page) */
+    size_t limit;             /* most alerts read; 0: every one */
 } tby_store_alert_filter;
 
 #define TBY_STORE_ALERT_FILTER_INIT                                                                \
     {                                                                                              \
-        TBY_STORE_ALERT_FILTER_VERSION, NULL, 0, 0                                                 \
+        TBY_STORE_ALERT_FILTER_VERSION, NULL, 0, 0, NULL, NULL, 0, NULL, NULL, NULL, 0, 0          \
     }
 
 /**
  * Calls `cb` with the alerts the filter selects, in order of id, from one snapshot.
- * @param filter NULL: the review queue of every list.
+ * @param filter NULL: the review queue of every list. A filter of version 1 (the first four
+ *        fields) is accepted.
  * @return 0, TBY_ENOTFOUND (a named list that does not exist), TBY_EINVALID, TBY_EIO, or
  *         cb's value.
  */
 TBY_API int tby_store_alerts_foreach(tby_store *store, const tby_store_alert_filter *filter,
                                      tby_store_alert_cb cb, void *payload, tby_error *err);
+
+/** One group of tby_store_alert_counts: site NULL for records without one (or that left
+    the registry). */
+typedef int (*tby_store_alert_count_cb)(const char *site, const char *grade,
+                                        tby_alert_status status, int64_t count, void *payload);
+
+/**
+ * Counts the alerts the filter selects by site, grade and status, in the database (an
+ * aggregate over an index; no alert is read). alert_id, after_id and limit are ignored.
+ * @return 0, TBY_ENOTFOUND (a named list that does not exist), TBY_EINVALID, TBY_EIO, or
+ *         cb's value.
+ */
+TBY_API int tby_store_alert_counts(tby_store *store, const tby_store_alert_filter *filter,
+                                   tby_store_alert_count_cb cb, void *payload, tby_error *err);
 
 /* ===== Decisions, clearances, redress ===== */
 
