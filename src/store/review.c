@@ -149,9 +149,11 @@ static int alert_query(tby_store *store, const tby_store_alert_filter *filter,
     /* The statuses as a JSON array of names, which the backend matches with an index. */
     size_t used = (size_t)snprintf(statuses, size, "[");
     for (int s = TBY_ALERT_OPEN; s <= STATUS_LAST; s++) {
-        if (set & TBY_ALERT_STATUS_BIT(s))
+        if (set & TBY_ALERT_STATUS_BIT(s)) {
             used += (size_t)snprintf(statuses + used, size - used, "%s\"%s\"", used > 1 ? "," : "",
                                      status_names[s]);
+            query->statuses[query->status_count++] = status_names[s];
+        }
     }
     snprintf(statuses + used, size - used, "]");
     query->alert_id = local.alert_id;

@@ -194,7 +194,9 @@ typedef int (*tby_store__alert_cb)(const tby_store_alert *alert, const char *sta
 typedef struct tby_store__alert_query {
     int64_t alert_id;          /* non-zero: that alert only; the rest is ignored */
     int64_t list_id;           /* 0: every list */
-    const char *statuses_json; /* a JSON array of status names */
+    const char *statuses_json; /* a JSON array of status names (alert_counts) ... */
+    const char *statuses[8];   /* ... and the names one by one (alerts_scan) */
+    size_t status_count;       /* ... */
     const char *grade;         /* NULL: either */
     const char *site;          /* NULL: any site (or none) */
     const char *sites_json;    /* NULL: any; else a JSON array of site names: alerts of records
