@@ -47,12 +47,21 @@ typedef struct tby_store tby_store;
 
 /** tby_store_options.flags: create the database when the file does not exist. */
 #define TBY_STORE_CREATE 1u
+/**
+ * tby_store_options.flags: commits leave WAL checkpoints to tby_store_checkpoint, called by
+ * someone else (a server's housekeeping thread), instead of running one in the commit that
+ * crosses SQLite's threshold of 1000 pages. A commit still checkpoints once the WAL holds
+ * TBY_STORE_WAL_LIMIT_PAGES pages, so the WAL stays bounded when nobody calls it.
+ */
+#define TBY_STORE_BACKGROUND_CHECKPOINT 2u
+/** Pages (4 KiB) of WAL past which a commit checkpoints even with the flag above. */
+#define TBY_STORE_WAL_LIMIT_PAGES 16384
 
 #define TBY_STORE_OPTIONS_VERSION 1
 
 typedef struct tby_store_options {
     unsigned int version; /* TBY_STORE_OPTIONS_VERSION */
-    unsigned int flags;   /* TBY_STORE_CREATE or 0 */
+    unsigned int flags;   /* TBY_STORE_CREATE, TBY_STORE_BACKGROUND_CHECKPOINT or 0 */
     const char *actor;    /* who opens it, written in the audit entry of a creation or a
                              migration; NULL: "tabayyun" */
     int busy_timeout_ms;  /* how long a writer waits for another; 0: 5000 */
@@ -436,6 +445,23 @@ typedef struct tby_list_diff_stats {
 TBY_API int tby_store_list_diff(tby_store *store, const char *list_name, int64_t from, int64_t to,
                                 tby_list_diff_cb cb, void *payload, tby_list_diff_stats *stats,
                                 tby_error *err);
+
+/** What tby_store_checkpoint did. */
+typedef struct tby_store_checkpoint_info {
+    int64_t wal_pages;   /* pages in the WAL */
+    int64_t moved_pages; /* ... of which now copied into the database (all of them when no
+                            reader holds an older snapshot) */
+} tby_store_checkpoint_info;
+
+/**
+ * Copies what the WAL holds into the database file without waiting for readers or writers
+ * (SQLite's passive checkpoint): what a reader still needs stays for a later call. Once every
+ * page is copied, the next commit writes the WAL from its start again. Meant for a
+ * background thread on a connection of its own.
+ * @param out receives the page counts (may be NULL).
+ * @return 0 or TBY_EIO.
+ */
+TBY_API int tby_store_checkpoint(tby_store *store, tby_store_checkpoint_info *out, tby_error *err);
 
 /* ===== Screening runs and alerts ===== */
 

@@ -1823,6 +1823,24 @@ static int sqlite_alert_counts(tby_store__conn *conn, const tby_store__alert_que
     return rc;
 }
 
+/* ===== WAL housekeeping ===== */
+
+static int sqlite_checkpoint(tby_store__conn *conn, int64_t *wal_pages, int64_t *moved_pages,
+                             tby_error *err)
+{
+    int log = 0, moved = 0;
+    int rc = sqlite3_wal_checkpoint_v2(conn->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &moved);
+    *wal_pages = log > 0 ? log : 0;
+    *moved_pages = moved > 0 ? moved : 0;
+    /* A passive checkpoint does not wait: BUSY only says another checkpoint was running. */
+    return rc == SQLITE_OK || rc == SQLITE_BUSY ? TBY_OK : db_error(conn, rc, "checkpoint", err);
+}
+
+static void sqlite_autocheckpoint(tby_store__conn *conn, int pages)
+{
+    sqlite3_wal_autocheckpoint(conn->db, pages);
+}
+
 /* ===== Decisions and clearances ===== */
 
 static int sqlite_alert_find(tby_store__conn *conn, int64_t alert_id, tby_store__alert_state *out,
@@ -2085,4 +2103,6 @@ const tby_store__backend tby_store__sqlite = {
     sqlite_clearances_scan,
     sqlite_clearance_revoke,
     sqlite_alert_counts,
+    sqlite_checkpoint,
+    sqlite_autocheckpoint,
 };

@@ -350,6 +350,12 @@ typedef struct tby_store__backend {
                         int (*cb)(const char *site, const char *grade, const char *status,
                                   int64_t count, void *payload),
                         void *payload, tby_error *err);
+
+    /* WAL housekeeping: a passive checkpoint (outside any transaction), and the WAL size in
+       pages past which a commit checkpoints by itself. */
+    int (*checkpoint)(tby_store__conn *conn, int64_t *wal_pages, int64_t *moved_pages,
+                      tby_error *err);
+    void (*autocheckpoint)(tby_store__conn *conn, int pages);
 } tby_store__backend;
 
 extern const tby_store__backend tby_store__sqlite;
