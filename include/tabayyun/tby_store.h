@@ -47,12 +47,21 @@ typedef struct tby_store tby_store;
 
 /** tby_store_options.flags: create the database when the file does not exist. */
 #define TBY_STORE_CREATE 1u
+/**
+ * tby_store_options.flags: commits leave WAL checkpoints to tby_store_checkpoint, called by
+ * someone else (a server's housekeeping thread), instead of running one in the commit that
+ * crosses SQLite's threshold of 1000 pages. A commit still checkpoints once the WAL holds
+ * TBY_STORE_WAL_LIMIT_PAGES pages, so the WAL stays bounded when nobody calls it.
+ */
+#define TBY_STORE_BACKGROUND_CHECKPOINT 2u
+/** Pages (4 KiB) of WAL past which a commit checkpoints even with the flag above. */
+#define TBY_STORE_WAL_LIMIT_PAGES 16384
 
 #define TBY_STORE_OPTIONS_VERSION 1
 
 typedef struct tby_store_options {
     unsigned int version; /* TBY_STORE_OPTIONS_VERSION */
-    unsigned int flags;   /* TBY_STORE_CREATE or 0 */
+    unsigned int flags;   /* TBY_STORE_CREATE, TBY_STORE_BACKGROUND_CHECKPOINT or 0 */
     const char *actor;    /* who opens it, written in the audit entry of a creation or a
                              migration; NULL: "tabayyun" */
     int busy_timeout_ms;  /* how long a writer waits for another; 0: 5000 */
@@ -437,6 +446,23 @@ TBY_API int tby_store_list_diff(tby_store *store, const char *list_name, int64_t
                                 tby_list_diff_cb cb, void *payload, tby_list_diff_stats *stats,
                                 tby_error *err);
 
+/** What tby_store_checkpoint did. */
+typedef struct tby_store_checkpoint_info {
+    int64_t wal_pages;   /* pages in the WAL */
+    int64_t moved_pages; /* ... of which now copied into the database (all of them when no
+                            reader holds an older snapshot) */
+} tby_store_checkpoint_info;
+
+/**
+ * Copies what the WAL holds into the database file without waiting for readers or writers
+ * (SQLite's passive checkpoint): what a reader still needs stays for a later call. Once every
+ * page is copied, the next commit writes the WAL from its start again. Meant for a
+ * background thread on a connection of its own.
+ * @param out receives the page counts (may be NULL).
+ * @return 0 or TBY_EIO.
+ */
+TBY_API int tby_store_checkpoint(tby_store *store, tby_store_checkpoint_info *out, tby_error *err);
+
 /* ===== Screening runs and alerts ===== */
 
 /*
@@ -652,29 +678,62 @@ typedef struct tby_store_alert {
 
 typedef int (*tby_store_alert_cb)(const tby_store_alert *alert, void *payload);
 
-#define TBY_STORE_ALERT_FILTER_VERSION 1
+#define TBY_STORE_ALERT_FILTER_VERSION 2
 
-/** Which alerts tby_store_alerts_foreach reads. */
+/**
+ * Which alerts tby_store_alerts_foreach reads (and tby_store_alert_counts counts). Every
+ * condition is applied by the database, with indexes; a page is read by asking for `limit`
+ * alerts with ids above the last one seen (`after_id`), which gives each alert at most once
+ * however the others change between pages.
+ */
 typedef struct tby_store_alert_filter {
     unsigned int version;  /* TBY_STORE_ALERT_FILTER_VERSION */
     const char *list_name; /* NULL: every list */
     unsigned int statuses; /* OR of TBY_ALERT_STATUS_BIT; 0: TBY_ALERT_QUEUE */
-    int64_t alert_id;      /* non-zero: that alert only, whatever its status */
+    int64_t alert_id;      /* non-zero: that alert only, whatever its status (and the
+                              fields below are ignored) */
+    /* Version 2: */
+    const char *site;         /* non-NULL: alerts of records of this site only */
+    const char *const *sites; /* non-NULL: alerts of records of one of these site_count
+                                 sites only (a user's scope: records without a site and
+                                 alerts of records that left the registry are left out) */
+    size_t site_count;        /* ... */
+    const char *grade;        /* "probable" or "identifier_check"; NULL: either */
+    const char *created_from; /* UTC ISO 8601 (a prefix, as "2025-03-01"): alerts created at
+                                 or after it; NULL: no bound */
+    const char *created_to;   /* ... created before it; NULL: no bound */
+    int64_t after_id;         /* alerts with ids above it only (the cursor of a page) */
+    size_t limit;             /* most alerts read; 0: every one */
 } tby_store_alert_filter;
 
 #define TBY_STORE_ALERT_FILTER_INIT                                                                \
     {                                                                                              \
-        TBY_STORE_ALERT_FILTER_VERSION, NULL, 0, 0                                                 \
+        TBY_STORE_ALERT_FILTER_VERSION, NULL, 0, 0, NULL, NULL, 0, NULL, NULL, NULL, 0, 0          \
     }
 
 /**
  * Calls `cb` with the alerts the filter selects, in order of id, from one snapshot.
- * @param filter NULL: the review queue of every list.
+ * @param filter NULL: the review queue of every list. A filter of version 1 (the first four
+ *        fields) is accepted.
  * @return 0, TBY_ENOTFOUND (a named list that does not exist), TBY_EINVALID, TBY_EIO, or
  *         cb's value.
  */
 TBY_API int tby_store_alerts_foreach(tby_store *store, const tby_store_alert_filter *filter,
                                      tby_store_alert_cb cb, void *payload, tby_error *err);
+
+/** One group of tby_store_alert_counts: site NULL for records without one (or that left
+    the registry). */
+typedef int (*tby_store_alert_count_cb)(const char *site, const char *grade,
+                                        tby_alert_status status, int64_t count, void *payload);
+
+/**
+ * Counts the alerts the filter selects by site, grade and status, in the database (an
+ * aggregate over an index; no alert is read). alert_id, after_id and limit are ignored.
+ * @return 0, TBY_ENOTFOUND (a named list that does not exist), TBY_EINVALID, TBY_EIO, or
+ *         cb's value.
+ */
+TBY_API int tby_store_alert_counts(tby_store *store, const tby_store_alert_filter *filter,
+                                   tby_store_alert_count_cb cb, void *payload, tby_error *err);
 
 /* ===== Decisions, clearances, redress ===== */
 

@@ -237,6 +237,16 @@ TBY_API int tby_store_session_verify(tby_store *store, const char *id, size_t le
 TBY_API int tby_store_session_revoke(tby_store *store, const char *id, size_t len,
                                      const char *actor, tby_error *err);
 
+/**
+ * Deletes the sessions that have expired or were ended (a logout, a disabled user): they can
+ * never be used again, and the audit keeps their logins and logouts. One transaction, with an
+ * audit entry "session.purge" (the count) when there were any.
+ * @param count_out receives how many were deleted (may be NULL).
+ * @return 0, TBY_EINVALID (no actor), TBY_EIO.
+ */
+TBY_API int tby_store_sessions_purge(tby_store *store, const char *actor, size_t *count_out,
+                                     tby_error *err);
+
 /* ===== Registry facts for access decisions ===== */
 
 /**

@@ -129,31 +129,16 @@ static bool check_alert_site(tby_server *server, tby_server__request *request, o
 /* ===== GET /v1/alerts ===== */
 
 typedef struct alert_pager {
-    const tby_server_principal *who;
-    const char *site;  /* filters; NULL: any */
-    const char *grade; /* ... */
-    const char *from;  /* created_at >= from (a prefix compare of ISO 8601 text) */
-    const char *to;    /* created_at < to */
-    int64_t after;     /* the cursor: ids above it */
     int64_t limit;
     int64_t last; /* the id of the last alert on the page */
     bool has_more;
     json_t *items;
 } alert_pager;
 
+/* The store reads one alert more than the page holds: its presence says a page follows. */
 static int on_alert(const tby_store_alert *a, void *payload)
 {
     alert_pager *p = payload;
-    if (a->id <= p->after || !may_see(p->who, a->site))
-        return 0;
-    if (p->site && (!a->site || strcmp(p->site, a->site)))
-        return 0;
-    if (p->grade && strcmp(p->grade, a->grade))
-        return 0;
-    if (p->from && strcmp(a->created_at, p->from) < 0)
-        return 0;
-    if (p->to && strcmp(a->created_at, p->to) >= 0)
-        return 0;
     if ((int64_t)json_array_size(p->items) == p->limit) {
         p->has_more = true;
         return 1; /* stop */
@@ -161,6 +146,19 @@ static int on_alert(const tby_store_alert *a, void *payload)
     p->last = a->id;
     json_t *item = alert_json(a, false);
     return !item || json_array_append_new(p->items, item) ? TBY_ENOMEM : 0;
+}
+
+/* Points the filter's scope at the principal's sites (names in *names); none when the
+   principal works at every site. */
+static void filter_scope(tby_store_alert_filter *filter, const tby_server_principal *who,
+                         const char *names[TBY_SERVER_MAX_SITES])
+{
+    if (who->all_sites)
+        return;
+    for (size_t i = 0; i < who->site_count; i++)
+        names[i] = who->sites[i];
+    filter->sites = names;
+    filter->site_count = who->site_count;
 }
 
 /* Reads "a,b,c" of status names into a set; false with 400 naming the field. */
@@ -253,19 +251,20 @@ void tby_server__api_alerts(tby_server *server, tby_server__request *request,
     tby_store *store = tby_server__store(server, out);
     if (!store)
         return;
-    alert_pager pager = {&request->principal,
-                         has_site ? site : NULL,
-                         has_grade ? grade : NULL,
-                         has_from ? from : NULL,
-                         has_to ? to : NULL,
-                         cursor,
-                         limit,
-                         0,
-                         false,
-                         json_array()};
+    /* Every condition, the caller's sites among them, goes to the database, which reads
+       at most one page and one more alert from the cursor on. */
+    alert_pager pager = {limit, 0, false, json_array()};
     tby_store_alert_filter filter = TBY_STORE_ALERT_FILTER_INIT;
+    const char *scope[TBY_SERVER_MAX_SITES];
+    filter_scope(&filter, &request->principal, scope);
     filter.list_name = has_list ? list : NULL;
     filter.statuses = statuses ? statuses : TBY_ALERT_QUEUE;
+    filter.site = has_site ? site : NULL;
+    filter.grade = has_grade ? grade : NULL;
+    filter.created_from = has_from ? from : NULL;
+    filter.created_to = has_to ? to : NULL;
+    filter.after_id = cursor;
+    filter.limit = (size_t)limit + 1;
     tby_error err;
     tby_error_clear(&err);
     int rc =
@@ -715,28 +714,26 @@ void tby_server__api_redress(tby_server *server, tby_server__request *request,
 /* ===== Alert counts for GET /v1/stats ===== */
 
 typedef struct alert_counter {
-    const tby_server_principal *who;
     json_t *by_site;   /* {"camp-a": n, ...}; records without a site under "" */
     json_t *by_grade;  /* {"probable": n, ...} */
     json_t *by_status; /* {"open": n, ...} */
     int64_t total;
 } alert_counter;
 
-static int bump(json_t *object, const char *key)
+static int add_to(json_t *object, const char *key, int64_t count)
 {
     json_t *value = json_object_get(object, key);
     return json_object_set_new(object, key,
-                               json_integer(value ? json_integer_value(value) + 1 : 1));
+                               json_integer(value ? json_integer_value(value) + count : count));
 }
 
-static int on_count_alert(const tby_store_alert *a, void *payload)
+static int on_count(const char *site, const char *grade, tby_alert_status status, int64_t count,
+                    void *payload)
 {
     alert_counter *c = payload;
-    if (!may_see(c->who, a->site))
-        return 0;
-    c->total++;
-    return bump(c->by_site, a->site ? a->site : "") || bump(c->by_grade, a->grade) ||
-                   bump(c->by_status, tby_alert_status_name(a->status))
+    c->total += count;
+    return add_to(c->by_site, site ? site : "", count) || add_to(c->by_grade, grade, count) ||
+                   add_to(c->by_status, tby_alert_status_name(status), count)
                ? TBY_ENOMEM
                : 0;
 }
@@ -745,11 +742,14 @@ int tby_server__alert_counts(tby_store *store, const tby_server_principal *who, 
                              tby_error *err)
 {
     *out = NULL;
-    alert_counter c = {who, json_object(), json_object(), json_object(), 0};
+    alert_counter c = {json_object(), json_object(), json_object(), 0};
+    /* Counted by the database, over an index, within the principal's sites. */
     tby_store_alert_filter filter = TBY_STORE_ALERT_FILTER_INIT;
+    const char *scope[TBY_SERVER_MAX_SITES];
+    filter_scope(&filter, who, scope);
     filter.statuses = TBY_ALERT_CURRENT;
     int rc = c.by_site && c.by_grade && c.by_status
-                 ? tby_store_alerts_foreach(store, &filter, on_count_alert, &c, err)
+                 ? tby_store_alert_counts(store, &filter, on_count, &c, err)
                  : TBY_ENOMEM;
     if (!rc)
         *out = json_pack("{s:I, s:o, s:o, s:o}", "total", (json_int_t)c.total, "by_site", c.by_site,

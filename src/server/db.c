@@ -30,7 +30,8 @@ struct tby_server_db {
 static int db_open_store(const char *path, bool create, tby_store **out, tby_error *err)
 {
     tby_store_options opts = TBY_STORE_OPTIONS_INIT;
-    opts.flags = create ? TBY_STORE_CREATE : 0;
+    /* Checkpoints are the housekeeping thread's (housekeeping.c), not a request's commit. */
+    opts.flags = (create ? TBY_STORE_CREATE : 0) | TBY_STORE_BACKGROUND_CHECKPOINT;
     opts.actor = "tabayyun serve";
     return tby_store_open(out, path, &opts, err);
 }

@@ -143,5 +143,14 @@ int tby_server__metrics_format(const tby_server *server, tby_buf *buf)
         "tabayyun_build_info{version=\"%s\"} 1\n",
         (unsigned long long)get(&m->audit_events), (unsigned long long)get(&m->audit_failed),
         (unsigned long long)get(&m->auth_rejected), list_entries(server), tby_version());
+    rc |= tby__buf_printf(
+        buf,
+        "# HELP tabayyun_wal_checkpoints_total WAL checkpoints run by the housekeeping thread.\n"
+        "# TYPE tabayyun_wal_checkpoints_total counter\n"
+        "tabayyun_wal_checkpoints_total %llu\n"
+        "# HELP tabayyun_wal_pages Pages in the WAL at the last checkpoint.\n"
+        "# TYPE tabayyun_wal_pages gauge\n"
+        "tabayyun_wal_pages %llu\n",
+        (unsigned long long)get(&m->checkpoints), (unsigned long long)get(&m->wal_pages));
     return rc ? TBY_ENOMEM : 0;
 }

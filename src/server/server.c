@@ -482,6 +482,9 @@ int tby_server_start(tby_server *server, tby_error *err)
     }
     /* A pool of one is no pool: libmicrohttpd wants a size of at least 2. */
     unsigned pool = server->opts.threads > 1 ? server->opts.threads : 0;
+    int rc = tby_server__housekeeping_start(server, err);
+    if (rc)
+        return rc;
     server->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, http_access, server, MHD_OPTION_EXTERNAL_LOGGER, http_log, server,
         MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_NOTIFY_COMPLETED, http_completed, server,
@@ -491,11 +494,13 @@ int tby_server_start(tby_server *server, tby_error *err)
         /* Only with MHD_USE_TLS; otherwise the list ends here. */
         server->tls_cert_pem ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, server->tls_cert_pem,
         MHD_OPTION_HTTPS_MEM_KEY, server->tls_key_pem, MHD_OPTION_END);
-    if (!server->daemon)
+    if (!server->daemon) {
+        tby_server__housekeeping_stop(server);
         return tby__error(err, TBY_EIO, -1,
                           "cannot listen on %s port %u (in use, or not an address of this "
                           "machine?)",
                           server->bind, server->opts.port);
+    }
     const union MHD_DaemonInfo *info =
         MHD_get_daemon_info(server->daemon, MHD_DAEMON_INFO_BIND_PORT);
     server->port = info ? info->port : server->opts.port;
@@ -514,4 +519,5 @@ void tby_server_stop(tby_server *server)
         return;
     MHD_stop_daemon(server->daemon);
     server->daemon = NULL;
+    tby_server__housekeeping_stop(server);
 }

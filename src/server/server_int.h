@@ -345,6 +345,8 @@ typedef struct tby_server__metrics {
     atomic_uint_fast64_t audit_events;  /* audit events recorded */
     atomic_uint_fast64_t audit_failed;  /* audit events the provider refused */
     atomic_uint_fast64_t auth_rejected; /* 401s */
+    atomic_uint_fast64_t checkpoints;   /* background WAL checkpoints run */
+    atomic_uint_fast64_t wal_pages;     /* WAL pages at the last one */
 } tby_server__metrics;
 
 /* Writes the metrics in the Prometheus text format (version 0.0.4) to buf. */
@@ -386,6 +388,20 @@ typedef struct tby_server__redress_limit {
     unsigned misses;      /* unknown references in the window */
 } tby_server__redress_limit;
 
+/* The housekeeping thread (housekeeping.c): WAL checkpoints and the purge of ended sessions,
+   off the request path. Runs while the server serves on a database. */
+typedef struct tby_server__housekeeper {
+    bool is_running;
+    bool is_stopping;     /* under lock: the thread ends */
+    pthread_t thread;     /* ... */
+    pthread_mutex_t lock; /* guards is_stopping */
+    pthread_cond_t wake;  /* signalled to stop */
+    tby_store *store;     /* the thread's own connection */
+} tby_server__housekeeper;
+
+int tby_server__housekeeping_start(tby_server *server, tby_error *err);
+void tby_server__housekeeping_stop(tby_server *server);
+
 struct tby_server {
     tby_server_options opts;          /* resolved: no zeros left */
     char bind[64];                    /* opts.bind copied */
@@ -404,6 +420,7 @@ struct tby_server {
     tby_server__metrics metrics;
     pthread_mutex_t redress_lock; /* guards redress_limits */
     tby_server__redress_limit redress_limits[TBY_SERVER__REDRESS_SLOTS];
+    tby_server__housekeeper housekeeper;
 };
 
 /* The calling thread's engine worker for `list`, made on first use (again when the list

@@ -929,6 +929,31 @@ int tby_store_session_revoke(tby_store *store, const char *id, size_t len, const
     return write_end(store, is_mine, rc, err);
 }
 
+int tby_store_sessions_purge(tby_store *store, const char *actor, size_t *count_out, tby_error *err)
+{
+    TBY_ASSERT_ARG(store != NULL);
+    if (count_out)
+        *count_out = 0;
+    int rc = check_actor(actor, err);
+    if (rc)
+        return rc;
+    bool is_mine;
+    if ((rc = write_begin(store, &is_mine, err)))
+        return rc;
+    char at[TBY_STORE__TIME_LEN];
+    tby_store__now(at);
+    size_t count = 0;
+    rc = ops(store)->sessions_purge(store->conn, at, &count, err);
+    /* Only a purge that removed something is worth an entry: the housekeeping runs often. */
+    if (!rc && count)
+        rc = audit(store, actor, "session.purge", "sessions",
+                   json_pack("{s:I, s:s}", "sessions", (json_int_t)count, "ended_before", at), err);
+    rc = write_end(store, is_mine, rc, err);
+    if (!rc && count_out)
+        *count_out = count;
+    return rc;
+}
+
 typedef struct token_lister {
     tby_store_token_cb cb;
     void *payload;

@@ -100,6 +100,8 @@ typedef struct tby_store__access_backend {
     /* Registry records by site (site NULL: records without one), by site name. */
     int (*registry_counts)(tby_store__conn *conn, tby_store__site_count_cb cb, void *payload,
                            tby_error *err);
+    /* Deletes the sessions that expired or were revoked at or before `at`. */
+    int (*sessions_purge)(tby_store__conn *conn, const char *at, size_t *count_out, tby_error *err);
 } tby_store__access_backend;
 
 extern const tby_store__access_backend tby_store__sqlite_access;

@@ -15,6 +15,7 @@
 // was issued for is still cleared, and never which list or which entry.
 #include <jansson.h>
 #include <sodium.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "store/store_int.h"
@@ -88,6 +89,9 @@ const char *tby_redress_status_name(tby_redress_status status)
 
 /* ===== Reading alerts ===== */
 
+/* Most sites a filter's scope may name (a user holds grants at a few). */
+#define FILTER_SITES_MAX 256
+
 typedef struct alert_forward {
     tby_store_alert_cb cb;
     void *payload;
@@ -101,43 +105,127 @@ static int forward_alert(const tby_store_alert *alert, const char *status, void 
     return forward->cb(&copy, forward->payload);
 }
 
+/* A JSON array of strings as text (tby__free it); NULL when out of memory. */
+static char *names_json(const char *const *names, size_t count)
+{
+    json_t *array = json_array();
+    for (size_t i = 0; array && i < count; i++) {
+        if (json_array_append_new(array, json_string(names[i] ? names[i] : ""))) {
+            json_decref(array);
+            array = NULL;
+        }
+    }
+    char *text = array ? tby_store__json_text(array) : NULL;
+    json_decref(array);
+    return text;
+}
+
+/* The backend's query for a filter; *sites_json (tby__free it) holds its sites. Reads the
+   list's id, so it runs inside a read transaction. */
+static int alert_query(tby_store *store, const tby_store_alert_filter *filter,
+                       tby_store__alert_query *query, char *statuses, size_t size,
+                       char **sites_json, tby_error *err)
+{
+    memset(query, 0, sizeof(*query));
+    *sites_json = NULL;
+    tby_store_alert_filter local = TBY_STORE_ALERT_FILTER_INIT;
+    if (filter && filter->version == 1)
+        memcpy(&local, filter, offsetof(tby_store_alert_filter, site)); /* version 1's fields */
+    else if (filter && filter->version == TBY_STORE_ALERT_FILTER_VERSION)
+        local = *filter;
+    else if (filter)
+        return tby__error(err, TBY_EINVALID, -1, "alert filter of another version");
+    local.version = TBY_STORE_ALERT_FILTER_VERSION;
+    unsigned set = local.statuses ? local.statuses : TBY_ALERT_QUEUE;
+    if (set & ~(unsigned)TBY_ALERT_ALL)
+        return tby__error(err, TBY_EINVALID, -1, "unknown alert status in the filter");
+    if (local.grade && strcmp(local.grade, "probable") && strcmp(local.grade, "identifier_check"))
+        return tby__error(err, TBY_EINVALID, -1,
+                          "alert grade \"%.64s\": \"probable\" or \"identifier_check\"",
+                          local.grade);
+    if (local.sites && local.site_count > FILTER_SITES_MAX)
+        return tby__error(err, TBY_EINVALID, -1, "more than %d sites in an alert filter",
+                          FILTER_SITES_MAX);
+    /* The statuses as a JSON array of names, which the backend matches with an index. */
+    size_t used = (size_t)snprintf(statuses, size, "[");
+    for (int s = TBY_ALERT_OPEN; s <= STATUS_LAST; s++) {
+        if (set & TBY_ALERT_STATUS_BIT(s)) {
+            used += (size_t)snprintf(statuses + used, size - used, "%s\"%s\"", used > 1 ? "," : "",
+                                     status_names[s]);
+            query->statuses[query->status_count++] = status_names[s];
+        }
+    }
+    snprintf(statuses + used, size - used, "]");
+    query->alert_id = local.alert_id;
+    query->statuses_json = statuses;
+    query->grade = local.grade;
+    query->site = local.site;
+    query->created_from = local.created_from;
+    query->created_to = local.created_to;
+    query->after_id = local.after_id > 0 ? local.after_id : 0;
+    query->limit = local.limit > (size_t)INT64_MAX ? 0 : (int64_t)local.limit;
+    if (local.sites) {
+        *sites_json = names_json(local.sites, local.site_count);
+        if (!*sites_json)
+            return tby__error(err, TBY_ENOMEM, -1, "out of memory");
+        query->sites_json = *sites_json;
+    }
+    if (local.list_name) {
+        tby_store__version_ref ref;
+        int rc = store->backend->list_find(store->conn, local.list_name, 0, &ref, err);
+        if (rc)
+            return rc;
+        query->list_id = ref.list_id;
+    }
+    return TBY_OK;
+}
+
 int tby_store_alerts_foreach(tby_store *store, const tby_store_alert_filter *filter,
                              tby_store_alert_cb cb, void *payload, tby_error *err)
 {
     TBY_ASSERT_ARG(store != NULL && cb != NULL);
-    tby_store_alert_filter local = TBY_STORE_ALERT_FILTER_INIT;
-    if (filter) {
-        if (filter->version != TBY_STORE_ALERT_FILTER_VERSION)
-            return tby__error(err, TBY_EINVALID, -1, "alert filter of another version");
-        local = *filter;
-    }
-    unsigned statuses = local.statuses ? local.statuses : TBY_ALERT_QUEUE;
-    if (statuses & ~(unsigned)TBY_ALERT_ALL)
-        return tby__error(err, TBY_EINVALID, -1, "unknown alert status in the filter");
-    /* The statuses as a JSON array of names, which the backend matches with an index. */
-    char names[256] = "[";
-    size_t used = 1;
-    for (int s = TBY_ALERT_OPEN; s <= STATUS_LAST; s++) {
-        if (statuses & TBY_ALERT_STATUS_BIT(s))
-            used += (size_t)snprintf(names + used, sizeof(names) - used, "%s\"%s\"",
-                                     used > 1 ? "," : "", status_names[s]);
-    }
-    snprintf(names + used, sizeof(names) - used, "]");
-
     bool is_mine;
     int rc = tby_store__read_begin(store, &is_mine, err);
     if (rc)
         return rc;
-    int64_t list_id = 0;
-    if (local.list_name) {
-        tby_store__version_ref ref;
-        rc = store->backend->list_find(store->conn, local.list_name, 0, &ref, err);
-        list_id = ref.list_id;
-    }
+    tby_store__alert_query query;
+    char statuses[256], *sites_json = NULL;
+    rc = alert_query(store, filter, &query, statuses, sizeof(statuses), &sites_json, err);
     alert_forward forward = {cb, payload};
     if (!rc)
-        rc = store->backend->alerts_scan(store->conn, list_id, names, local.alert_id, forward_alert,
-                                         &forward, err);
+        rc = store->backend->alerts_scan(store->conn, &query, forward_alert, &forward, err);
+    tby__free(sites_json);
+    tby_store__read_end(store, is_mine);
+    return rc;
+}
+
+typedef struct count_forward {
+    tby_store_alert_count_cb cb;
+    void *payload;
+} count_forward;
+
+static int forward_count(const char *site, const char *grade, const char *status, int64_t count,
+                         void *payload)
+{
+    count_forward *forward = payload;
+    return forward->cb(site, grade, status_from_text(status), count, forward->payload);
+}
+
+int tby_store_alert_counts(tby_store *store, const tby_store_alert_filter *filter,
+                           tby_store_alert_count_cb cb, void *payload, tby_error *err)
+{
+    TBY_ASSERT_ARG(store != NULL && cb != NULL);
+    bool is_mine;
+    int rc = tby_store__read_begin(store, &is_mine, err);
+    if (rc)
+        return rc;
+    tby_store__alert_query query;
+    char statuses[256], *sites_json = NULL;
+    rc = alert_query(store, filter, &query, statuses, sizeof(statuses), &sites_json, err);
+    count_forward forward = {cb, payload};
+    if (!rc)
+        rc = store->backend->alert_counts(store->conn, &query, forward_count, &forward, err);
+    tby__free(sites_json);
     tby_store__read_end(store, is_mine);
     return rc;
 }

@@ -341,7 +341,22 @@ static const char *const migration_3[] = {
     NULL,
 };
 
-static const char *const *const migrations[] = {migration_1, migration_2, migration_3};
+/*
+ * 4: alert queries in SQL (GET /v1/alerts and the statistics): the review queue by status in
+ * order of id (keyset pages), by list, by record (a site's alerts through the registry), by
+ * creation time, and the counts by status, grade and record without reading alert rows.
+ */
+static const char *const migration_4[] = {
+    "DROP INDEX alerts_status",
+    "CREATE INDEX alerts_status ON alerts(status, id)",
+    "CREATE INDEX alerts_list ON alerts(list_id, status, id)",
+    "CREATE INDEX alerts_record ON alerts(record_id)",
+    "CREATE INDEX alerts_created ON alerts(created_at)",
+    "CREATE INDEX alerts_tally ON alerts(status, grade, record_id)",
+    NULL,
+};
+
+static const char *const *const migrations[] = {migration_1, migration_2, migration_3, migration_4};
 
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -458,15 +473,13 @@ static const char *const *const migrations[] = {migration_1, migration_2, migrat
     X(CLEARANCE_APPLIES, "SELECT 1 FROM clearances WHERE list_id = ?1 AND record_id = ?2 "         \
                          "AND entry_id = ?3 AND record_identity = ?4 AND entry_identity = ?5 "     \
                          "AND active = 1 LIMIT 1")                                                 \
-    X(ALERTS_SCAN, "SELECT a.id, a.run_id, l.name, a.list_version, a.record_id, a.entry_id, "      \
-                   "a.record_identity, a.entry_identity, a.score, a.grade, a.matched_name, "       \
-                   "a.explanation, a.explanation_text, a.engine_version, a.threshold, a.status, "  \
-                   "a.created_at, a.updated_at, s.name FROM alerts a "                             \
-                   "JOIN lists l ON l.id = a.list_id "                                             \
-                   "LEFT JOIN registry r ON r.record_id = a.record_id "                            \
-                   "LEFT JOIN sites s ON s.id = r.site_id "                                        \
-                   "WHERE (?3 != 0 AND a.id = ?3) OR (?3 = 0 AND (?1 = 0 OR a.list_id = ?1) "      \
-                   "AND a.status IN (SELECT value FROM json_each(?2))) ORDER BY a.id")             \
+    X(ALERT_READ, "SELECT a.id, a.run_id, l.name, a.list_version, a.record_id, a.entry_id, "       \
+                  "a.record_identity, a.entry_identity, a.score, a.grade, a.matched_name, "        \
+                  "a.explanation, a.explanation_text, a.engine_version, a.threshold, a.status, "   \
+                  "a.created_at, a.updated_at, s.name FROM alerts a "                              \
+                  "JOIN lists l ON l.id = a.list_id "                                              \
+                  "LEFT JOIN registry r ON r.record_id = a.record_id "                             \
+                  "LEFT JOIN sites s ON s.id = r.site_id WHERE a.id = ?1")                         \
     X(ALERT_FIND, "SELECT a.list_id, l.name, a.status, a.record_id, a.entry_id, "                  \
                   "a.record_identity, a.entry_identity FROM alerts a "                             \
                   "JOIN lists l ON l.id = a.list_id WHERE a.id = ?1")                              \
@@ -514,9 +527,25 @@ static const char *const stmt_sql[STMT_COUNT] = {
    lookups. Cleared on rollback, which may have undone a site's insertion. */
 #define SITE_CACHE_SIZE 16
 
+/* The conditions an alert query has (tby_store__alert_query), which pick its statement. */
+enum {
+    ALERT_Q_LIST = 1u << 0,
+    ALERT_Q_GRADE = 1u << 1,
+    ALERT_Q_SITE = 1u << 2,
+    ALERT_Q_SITES = 1u << 3,
+    ALERT_Q_FROM = 1u << 4,
+    ALERT_Q_TO = 1u << 5,
+    ALERT_Q_COUNTS = 1u << 6, /* the counts rather than the rows */
+    ALERT_Q_SLOTS = 1u << 7,
+    ALERT_Q_STREAMS = 8 /* statuses a scan merges, at most */
+};
+
 struct tby_store__conn {
     sqlite3 *db;
     sqlite3_stmt *stmts[STMT_COUNT]; /* prepared on first use */
+    /* ... and each alert query's shape: the counts, or the rows of one status (a scan
+       merges one stream per status) */
+    sqlite3_stmt *alert_stmts[ALERT_Q_SLOTS][ALERT_Q_STREAMS];
     struct {
         char *name;
         int64_t id;
@@ -645,6 +674,10 @@ static void sqlite_close(tby_store__conn *conn)
         return;
     for (int i = 0; i < STMT_COUNT; i++)
         sqlite3_finalize(conn->stmts[i]);
+    for (unsigned i = 0; i < ALERT_Q_SLOTS; i++) {
+        for (unsigned j = 0; j < ALERT_Q_STREAMS; j++)
+            sqlite3_finalize(conn->alert_stmts[i][j]);
+    }
     site_cache_clear(conn);
     sqlite3_close_v2(conn->db);
     tby__free(conn);
@@ -1604,49 +1637,208 @@ static int sqlite_clearance_applies(tby_store__conn *conn, int64_t list_id, cons
     return rc;
 }
 
-static int sqlite_alerts_scan(tby_store__conn *conn, int64_t list_id, const char *statuses_json,
-                              int64_t alert_id, tby_store__alert_cb cb, void *payload,
-                              tby_error *err)
+/*
+ * A statement of an alert query of this shape, made on first use and kept: only the
+ * conditions the query has are in its WHERE clause, so that SQLite plans each shape with the
+ * indexes of migration 4 (a "(?x IS NULL OR ...)" for every filter would defeat them).
+ * Parameters: ?1 after_id, ?2 the status (a scan) or the statuses as a JSON array (counts),
+ * ?3 list, ?4 grade, ?5 site, ?6 sites, ?7 from, ?8 to, ?9 limit.
+ *
+ * A scan reads each status apart: "status = ? AND id > ? ORDER BY id LIMIT n" walks the
+ * (status, id) index in order and stops after n rows, where "status IN (...)" would read
+ * every alert of those statuses into a sort. `stream` is the status's place in the merge.
+ */
+static int alert_query_stmt(tby_store__conn *conn, const tby_store__alert_query *query,
+                            bool is_counts, size_t stream, sqlite3_stmt **out, tby_error *err)
+{
+    unsigned shape = (query->list_id ? ALERT_Q_LIST : 0u) | (query->grade ? ALERT_Q_GRADE : 0u) |
+                     (query->site ? ALERT_Q_SITE : 0u) | (query->sites_json ? ALERT_Q_SITES : 0u) |
+                     (query->created_from ? ALERT_Q_FROM : 0u) |
+                     (query->created_to ? ALERT_Q_TO : 0u) | (is_counts ? ALERT_Q_COUNTS : 0u);
+    TBY_ASSERT(stream < ALERT_Q_STREAMS);
+    sqlite3_stmt **slot = &conn->alert_stmts[shape][stream];
+    if (!*slot) {
+        tby_buf sql = TBY_BUF_INIT(8192);
+        int rc = tby__buf_puts(
+            &sql, is_counts
+                      ? "SELECT s.name, a.grade, a.status, count(*) FROM alerts a "
+                        "LEFT JOIN registry r ON r.record_id = a.record_id "
+                        "LEFT JOIN sites s ON s.id = r.site_id "
+                        "WHERE a.status IN (SELECT value FROM json_each(?2))"
+                      : "SELECT a.id, a.run_id, l.name, a.list_version, a.record_id, a.entry_id, "
+                        "a.record_identity, a.entry_identity, a.score, a.grade, a.matched_name, "
+                        "a.explanation, a.explanation_text, a.engine_version, a.threshold, "
+                        "a.status, a.created_at, a.updated_at, s.name FROM alerts a "
+                        "JOIN lists l ON l.id = a.list_id "
+                        "LEFT JOIN registry r ON r.record_id = a.record_id "
+                        "LEFT JOIN sites s ON s.id = r.site_id "
+                        "WHERE a.status = ?2 AND a.id > ?1");
+        static const struct {
+            unsigned bit;
+            const char *sql;
+        } conditions[] = {
+            {ALERT_Q_LIST, " AND a.list_id = ?3"},
+            {ALERT_Q_GRADE, " AND a.grade = ?4"},
+            {ALERT_Q_SITE, " AND r.site_id = (SELECT id FROM sites WHERE name = ?5)"},
+            {ALERT_Q_SITES, " AND r.site_id IN (SELECT id FROM sites WHERE name IN "
+                            "(SELECT value FROM json_each(?6)))"},
+            {ALERT_Q_FROM, " AND a.created_at >= ?7"},
+            {ALERT_Q_TO, " AND a.created_at < ?8"},
+        };
+        for (size_t i = 0; !rc && i < sizeof(conditions) / sizeof(conditions[0]); i++) {
+            if (shape & conditions[i].bit)
+                rc = tby__buf_puts(&sql, conditions[i].sql);
+        }
+        if (!rc)
+            rc = tby__buf_puts(&sql, is_counts ? " GROUP BY s.name, a.grade, a.status"
+                                               : " ORDER BY a.id LIMIT ?9");
+        if (rc) {
+            tby__buf_dispose(&sql);
+            return tby__error(err, TBY_ENOMEM, -1, "out of memory");
+        }
+        int prepared =
+            sqlite3_prepare_v3(conn->db, sql.ptr, -1, SQLITE_PREPARE_PERSISTENT, slot, NULL);
+        tby__buf_dispose(&sql);
+        if (prepared != SQLITE_OK)
+            return db_error(conn, prepared, "prepare", err);
+    }
+    sqlite3_stmt *stmt = *slot;
+    sqlite3_bind_int64(stmt, 1, query->after_id);
+    bind_text(stmt, 2, is_counts ? query->statuses_json : query->statuses[stream]);
+    sqlite3_bind_int64(stmt, 3, query->list_id);
+    bind_text(stmt, 4, query->grade);
+    bind_text(stmt, 5, query->site);
+    bind_text(stmt, 6, query->sites_json);
+    bind_text(stmt, 7, query->created_from);
+    bind_text(stmt, 8, query->created_to);
+    sqlite3_bind_int64(stmt, 9, query->limit > 0 ? query->limit : -1);
+    *out = stmt;
+    return TBY_OK;
+}
+
+/* Calls cb with the alert of the statement's current row. */
+static int alert_row(sqlite3_stmt *stmt, tby_store__alert_cb cb, void *payload)
+{
+    uint8_t record_identity[TBY_STORE_HASH_LEN], entry_identity[TBY_STORE_HASH_LEN];
+    column_hash(stmt, 6, record_identity);
+    column_hash(stmt, 7, entry_identity);
+    tby_store_alert a;
+    memset(&a, 0, sizeof(a));
+    a.id = sqlite3_column_int64(stmt, 0);
+    a.run_id = sqlite3_column_int64(stmt, 1);
+    a.list = column_text(stmt, 2);
+    a.list_version = sqlite3_column_int64(stmt, 3);
+    a.record_id = column_text(stmt, 4);
+    a.entry_id = column_text(stmt, 5);
+    a.record_identity = record_identity;
+    a.entry_identity = entry_identity;
+    a.score = sqlite3_column_double(stmt, 8);
+    a.grade = column_text(stmt, 9);
+    a.matched_name = column_text(stmt, 10);
+    a.explanation_json = column_text(stmt, 11);
+    a.explanation_text = column_text(stmt, 12);
+    a.engine_version = column_text(stmt, 13);
+    a.threshold = sqlite3_column_double(stmt, 14);
+    a.created_at = column_text(stmt, 16);
+    a.updated_at = column_text(stmt, 17);
+    a.site = sqlite3_column_type(stmt, 18) == SQLITE_NULL ? NULL : column_text(stmt, 18);
+    return cb(&a, column_text(stmt, 15), payload);
+}
+
+static int sqlite_alerts_scan(tby_store__conn *conn, const tby_store__alert_query *query,
+                              tby_store__alert_cb cb, void *payload, tby_error *err)
+{
+    int rc;
+    int step = SQLITE_DONE;
+    if (query->alert_id) {
+        sqlite3_stmt *stmt = NULL;
+        if ((rc = stmt_get(conn, STMT_ALERT_READ, &stmt, err)))
+            return rc;
+        sqlite3_bind_int64(stmt, 1, query->alert_id);
+        if ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+            rc = alert_row(stmt, cb, payload);
+            step = SQLITE_DONE;
+        }
+        if (!rc && step != SQLITE_DONE)
+            rc = db_error(conn, step, "alerts", err);
+        stmt_done(stmt);
+        return rc;
+    }
+    /* One stream per status, each in order of id; merged by taking the lowest id each time. */
+    sqlite3_stmt *streams[ALERT_Q_STREAMS] = {NULL};
+    bool has_row[ALERT_Q_STREAMS] = {false};
+    size_t count = query->status_count < ALERT_Q_STREAMS ? query->status_count : ALERT_Q_STREAMS;
+    rc = TBY_OK;
+    for (size_t i = 0; !rc && i < count; i++) {
+        if ((rc = alert_query_stmt(conn, query, false, i, &streams[i], err)))
+            break;
+        step = sqlite3_step(streams[i]);
+        has_row[i] = step == SQLITE_ROW;
+        if (step != SQLITE_ROW && step != SQLITE_DONE)
+            rc = db_error(conn, step, "alerts", err);
+    }
+    for (int64_t emitted = 0; !rc && (query->limit <= 0 || emitted < query->limit); emitted++) {
+        size_t next = count;
+        for (size_t i = 0; i < count; i++) {
+            if (has_row[i] && (next == count || sqlite3_column_int64(streams[i], 0) <
+                                                    sqlite3_column_int64(streams[next], 0)))
+                next = i;
+        }
+        if (next == count)
+            break;
+        if ((rc = alert_row(streams[next], cb, payload)))
+            break;
+        step = sqlite3_step(streams[next]);
+        has_row[next] = step == SQLITE_ROW;
+        if (step != SQLITE_ROW && step != SQLITE_DONE)
+            rc = db_error(conn, step, "alerts", err);
+    }
+    for (size_t i = 0; i < count; i++) {
+        if (streams[i])
+            stmt_done(streams[i]);
+    }
+    return rc;
+}
+
+static int sqlite_alert_counts(tby_store__conn *conn, const tby_store__alert_query *query,
+                               int (*cb)(const char *site, const char *grade, const char *status,
+                                         int64_t count, void *payload),
+                               void *payload, tby_error *err)
 {
     sqlite3_stmt *stmt = NULL;
-    int rc = stmt_get(conn, STMT_ALERTS_SCAN, &stmt, err);
+    int rc = alert_query_stmt(conn, query, true, 0, &stmt, err);
     if (rc)
         return rc;
-    sqlite3_bind_int64(stmt, 1, list_id);
-    bind_text(stmt, 2, statuses_json);
-    sqlite3_bind_int64(stmt, 3, alert_id);
     int step;
     while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
-        uint8_t record_identity[TBY_STORE_HASH_LEN], entry_identity[TBY_STORE_HASH_LEN];
-        column_hash(stmt, 6, record_identity);
-        column_hash(stmt, 7, entry_identity);
-        tby_store_alert a;
-        memset(&a, 0, sizeof(a));
-        a.id = sqlite3_column_int64(stmt, 0);
-        a.run_id = sqlite3_column_int64(stmt, 1);
-        a.list = column_text(stmt, 2);
-        a.list_version = sqlite3_column_int64(stmt, 3);
-        a.record_id = column_text(stmt, 4);
-        a.entry_id = column_text(stmt, 5);
-        a.record_identity = record_identity;
-        a.entry_identity = entry_identity;
-        a.score = sqlite3_column_double(stmt, 8);
-        a.grade = column_text(stmt, 9);
-        a.matched_name = column_text(stmt, 10);
-        a.explanation_json = column_text(stmt, 11);
-        a.explanation_text = column_text(stmt, 12);
-        a.engine_version = column_text(stmt, 13);
-        a.threshold = sqlite3_column_double(stmt, 14);
-        a.created_at = column_text(stmt, 16);
-        a.updated_at = column_text(stmt, 17);
-        a.site = sqlite3_column_type(stmt, 18) == SQLITE_NULL ? NULL : column_text(stmt, 18);
-        if ((rc = cb(&a, column_text(stmt, 15), payload)))
+        const char *site =
+            sqlite3_column_type(stmt, 0) == SQLITE_NULL ? NULL : column_text(stmt, 0);
+        if ((rc = cb(site, column_text(stmt, 1), column_text(stmt, 2),
+                     sqlite3_column_int64(stmt, 3), payload)))
             break;
     }
     if (!rc && step != SQLITE_DONE)
         rc = db_error(conn, step, "alerts", err);
     stmt_done(stmt);
     return rc;
+}
+
+/* ===== WAL housekeeping ===== */
+
+static int sqlite_checkpoint(tby_store__conn *conn, int64_t *wal_pages, int64_t *moved_pages,
+                             tby_error *err)
+{
+    int log = 0, moved = 0;
+    int rc = sqlite3_wal_checkpoint_v2(conn->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &moved);
+    *wal_pages = log > 0 ? log : 0;
+    *moved_pages = moved > 0 ? moved : 0;
+    /* A passive checkpoint does not wait: BUSY only says another checkpoint was running. */
+    return rc == SQLITE_OK || rc == SQLITE_BUSY ? TBY_OK : db_error(conn, rc, "checkpoint", err);
+}
+
+static void sqlite_autocheckpoint(tby_store__conn *conn, int pages)
+{
+    sqlite3_wal_autocheckpoint(conn->db, pages);
 }
 
 /* ===== Decisions and clearances ===== */
@@ -1910,4 +2102,7 @@ const tby_store__backend tby_store__sqlite = {
     sqlite_redress_find,
     sqlite_clearances_scan,
     sqlite_clearance_revoke,
+    sqlite_alert_counts,
+    sqlite_checkpoint,
+    sqlite_autocheckpoint,
 };

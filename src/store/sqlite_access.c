@@ -380,6 +380,26 @@ static int access_credential_revoke(tby_store__conn *conn, tby_store__credential
     return TBY_OK;
 }
 
+static int access_sessions_purge(tby_store__conn *conn, const char *at, size_t *count_out,
+                                 tby_error *err)
+{
+    *count_out = 0;
+    sqlite3 *db;
+    sqlite3_stmt *stmt;
+    int rc = prepare(conn,
+                     "DELETE FROM sessions WHERE expires_at <= ?1 "
+                     "OR (revoked_at IS NOT NULL AND revoked_at <= ?1)",
+                     &db, &stmt, err);
+    if (rc)
+        return rc;
+    bind_text(stmt, 1, at);
+    int changes = 0;
+    if ((rc = run(db, stmt, "sessions", &changes, err)))
+        return rc;
+    *count_out = (size_t)changes;
+    return TBY_OK;
+}
+
 static int access_tokens_scan(tby_store__conn *conn, const char *user, tby_store__credential_cb cb,
                               void *payload, tby_error *err)
 {
@@ -469,5 +489,5 @@ const tby_store__access_backend tby_store__sqlite_access = {
     access_user_disable,      access_users_scan,        access_grant_insert,
     access_grants_scan,       access_credential_insert, access_credential_find,
     access_credential_revoke, access_tokens_scan,       access_registry_site,
-    access_registry_counts,
+    access_registry_counts,   access_sessions_purge,
 };

@@ -379,8 +379,24 @@ int tby_store_open(tby_store **out, const char *path, const tby_store_options *o
         tby_store_close(store);
         return rc;
     }
+    if (local.flags & TBY_STORE_BACKGROUND_CHECKPOINT)
+        store->backend->autocheckpoint(store->conn, TBY_STORE_WAL_LIMIT_PAGES);
     *out = store;
     return TBY_OK;
+}
+
+int tby_store_checkpoint(tby_store *store, tby_store_checkpoint_info *out, tby_error *err)
+{
+    TBY_ASSERT_ARG(store != NULL);
+    if (store->is_in_write || store->is_user_tx)
+        return tby__error(err, TBY_EINVALID, -1, "a checkpoint runs outside transactions");
+    int64_t wal = 0, moved = 0;
+    int rc = store->backend->checkpoint(store->conn, &wal, &moved, err);
+    if (out) {
+        out->wal_pages = wal;
+        out->moved_pages = moved;
+    }
+    return rc;
 }
 
 void tby_store_close(tby_store *store)

@@ -190,6 +190,23 @@ typedef int (*tby_store__decision_cb)(const tby_store__decision_read *row, void 
 /* One alert read back (alerts_scan): the public struct, with its status as text. */
 typedef int (*tby_store__alert_cb)(const tby_store_alert *alert, const char *status, void *payload);
 
+/* Which alerts alerts_scan and alert_counts select, every condition in the SQL. */
+typedef struct tby_store__alert_query {
+    int64_t alert_id;          /* non-zero: that alert only; the rest is ignored */
+    int64_t list_id;           /* 0: every list */
+    const char *statuses_json; /* a JSON array of status names (alert_counts) ... */
+    const char *statuses[8];   /* ... and the names one by one (alerts_scan) */
+    size_t status_count;       /* ... */
+    const char *grade;         /* NULL: either */
+    const char *site;          /* NULL: any site (or none) */
+    const char *sites_json;    /* NULL: any; else a JSON array of site names: alerts of records
+                                  of these sites only (records without a site left out) */
+    const char *created_from;  /* NULL: no bound; else created_at >= it (ISO 8601 text) */
+    const char *created_to;    /* NULL: no bound; else created_at < it */
+    int64_t after_id;          /* ids above it only (alerts_scan) */
+    int64_t limit;             /* most rows (alerts_scan); 0: no limit */
+} tby_store__alert_query;
+
 /*
  * The operations a backend implements. All return 0 or a negative tby_error_code, with err
  * filled (TBY_EIO and the database's message for database errors). Write operations are
@@ -295,9 +312,9 @@ typedef struct tby_store__backend {
     int (*clearance_applies)(tby_store__conn *conn, int64_t list_id, const char *record_id,
                              const char *entry_id, const uint8_t *record_identity,
                              const uint8_t *entry_identity, bool *out, tby_error *err);
-    /* Alerts selected by a filter (statuses as a JSON array of names). */
-    int (*alerts_scan)(tby_store__conn *conn, int64_t list_id, const char *statuses_json,
-                       int64_t alert_id, tby_store__alert_cb cb, void *payload, tby_error *err);
+    /* The alerts the query selects, in order of id. */
+    int (*alerts_scan)(tby_store__conn *conn, const tby_store__alert_query *query,
+                       tby_store__alert_cb cb, void *payload, tby_error *err);
 
     /* Decisions and clearances. */
     int (*alert_find)(tby_store__conn *conn, int64_t alert_id, tby_store__alert_state *out,
@@ -327,6 +344,18 @@ typedef struct tby_store__backend {
     int (*clearance_revoke)(tby_store__conn *conn, int64_t clearance_id, const char *record_id,
                             const char *entry_id, const char *at, size_t *reopened_out,
                             tby_error *err);
+    /* How many alerts the query selects (after_id and limit ignored) by site (NULL: none),
+       grade and status; cb's status is the text. */
+    int (*alert_counts)(tby_store__conn *conn, const tby_store__alert_query *query,
+                        int (*cb)(const char *site, const char *grade, const char *status,
+                                  int64_t count, void *payload),
+                        void *payload, tby_error *err);
+
+    /* WAL housekeeping: a passive checkpoint (outside any transaction), and the WAL size in
+       pages past which a commit checkpoints by itself. */
+    int (*checkpoint)(tby_store__conn *conn, int64_t *wal_pages, int64_t *moved_pages,
+                      tby_error *err);
+    void (*autocheckpoint)(tby_store__conn *conn, int pages);
 } tby_store__backend;
 
 extern const tby_store__backend tby_store__sqlite;

@@ -118,5 +118,66 @@ kill -TERM "$pid"; wait "$pid"; pid=
 n=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM audit_log WHERE action = '"'api.decide_alert'"'").fetchone()[0])' "$db")
 [ "$n" -ge 3 ]; check "decisions audited ($n)" 0 $?
 
+# ===== SIGKILL while decisions are made =====
+# 200 more records that match, screened into open alerts; a supervisor escalates them one
+# by one and notes each acknowledged decision; the server is killed with SIGKILL in the
+# middle. Every acknowledged decision must be in the database (the alert escalated, its
+# decision row, its audit entry), the chain must hold and the file must be intact.
+{
+    cat "$tmp/registry.csv"
+    for i in $(seq 1 200); do echo "KX-$i,Omar Khalil Ibrahim AL-OBEIDI,1979,m,camp-a"; done
+} > "$tmp/registry2.csv"
+"$bin" registry import --db "$db" "$tmp/registry2.csv" >/dev/null; check "registry import 2" 0 $?
+"$bin" screen --db "$db" --list watchlist >/dev/null; check "screen --db 2" 0 $?
+python3 -c 'import sqlite3,sys; print("\n".join(str(r[0]) for r in sqlite3.connect(sys.argv[1]).execute("SELECT id FROM alerts WHERE record_id LIKE '"'KX-%'"' AND status = '"'open'"' ORDER BY id")))' "$db" > "$tmp/open"
+check "open alerts to decide" 1 "$([ "$(wc -l < "$tmp/open")" -ge 200 ] && echo 1 || wc -l < "$tmp/open")"
+"$bin" serve --db "$db" --port 0 --threads 2 > "$tmp/serve" 2> "$tmp/err" &
+pid=$!
+port=
+for _ in $(seq 1 300); do
+    port=$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$tmp/serve")
+    [ -n "$port" ] && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+done
+url=http://127.0.0.1:$port
+: > "$tmp/acked"
+(
+    while read -r id; do
+        code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "${json[@]}" -H "$(auth "$sup")" \
+            -d '{"action": "escalate", "purpose": "review"}' "$url/v1/alerts/$id/decisions") || break
+        [ "$code" = 200 ] && echo "$id" >> "$tmp/acked"
+        [ "$code" = 000 ] && break
+    done < "$tmp/open"
+) &
+client=$!
+for _ in $(seq 1 200); do [ "$(wc -l < "$tmp/acked")" -ge 20 ] && break; sleep 0.05; done
+kill -KILL "$pid"; wait "$pid" 2>/dev/null; pid=
+wait "$client"
+acked=$(wc -l < "$tmp/acked")
+echo "SIGKILL after $acked acknowledged decisions"
+check "decisions were acknowledged before the kill" 1 "$([ "$acked" -ge 20 ] && echo 1 || echo "$acked")"
+missing=$(python3 - "$db" "$tmp/acked" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+missing = 0
+for line in open(sys.argv[2]):
+    if not line.strip():
+        continue
+    a = int(line)
+    status = db.execute("SELECT status FROM alerts WHERE id = ?", (a,)).fetchone()
+    decided = db.execute("SELECT count(*) FROM decisions d JOIN audit_log l ON l.seq = d.audit_seq "
+                         "WHERE d.alert_id = ? AND d.action = 'escalate'", (a,)).fetchone()[0]
+    audited = db.execute("SELECT count(*) FROM audit_log WHERE action = 'api.decide_alert' "
+                         "AND object = ?", ("alert:%d" % a,)).fetchone()[0]
+    if not status or status[0] != "escalated" or decided != 1 or audited != 1:
+        missing += 1
+print(missing)
+PY
+)
+check "no acknowledged decision is lost" 0 "$missing"
+"$bin" audit verify --db "$db" >/dev/null; check "the chain holds after SIGKILL" 0 $?
+check "the file is intact" ok "$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("PRAGMA integrity_check").fetchone()[0])' "$db")"
+
 echo "server_review.sh: $passed passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -997,11 +997,228 @@ static void test_server_matrix__no_database(void)
     tby_server_free(server);
 }
 
+/* ===== Alert pages: filters and keyset paging in the database ===== */
+
+/* One run of the watchlist with `count` made-up findings: entry `prefix`N for N in 1..count,
+ * its record R-A1, R-A2 or R-B1 by N mod 3, graded probable for even N. */
+static void make_alerts(fixture *f, const char *prefix, int count)
+{
+    static const uint8_t hash[TBY_STORE_HASH_LEN] = {9};
+    static const char *const records[] = {"R-A1", "R-A2", "R-B1"};
+    tby_store_run_info last;
+    tby_error err;
+    if (tby_store_run_last(f->store, "watchlist", &last, &err))
+        TEST__FAIL("run_last: %s", err.message);
+    tby_store_run_options opts = TBY_STORE_RUN_OPTIONS_INIT;
+    static const unsigned char model[] = "a model";
+    opts.actor = "test";
+    opts.list_name = "watchlist";
+    opts.list_version = 1;
+    opts.base_run_id = last.id;
+    if (last.model_id) {
+        opts.model_id = last.model_id;
+    } else {
+        opts.model = model;
+        opts.model_len = sizeof(model);
+    }
+    opts.threshold = 0.5;
+    opts.engine_version = "test";
+    tby_store_run *run = NULL;
+    if (tby_store_run_begin(f->store, &opts, &run, &err))
+        TEST__FAIL("run_begin: %s", err.message);
+    for (int n = 1; n <= count; n++) {
+        char entry[32];
+        snprintf(entry, sizeof(entry), "%s%d", prefix, n);
+        tby_store_found found = {records[n % 3],
+                                 hash,
+                                 entry,
+                                 hash,
+                                 n % 2 ? 0.6 : 0.9,
+                                 n % 2 ? "identifier_check" : "probable",
+                                 "Ahmed Jassim Mohamed",
+                                 "{\"score\":0.9}",
+                                 "score 0.9"};
+        if (tby_store_run_found(run, &found, &err))
+            TEST__FAIL("found: %s", err.message);
+    }
+    tby_store_run_stats stats;
+    if (tby_store_run_commit(run, &stats, &err))
+        TEST__FAIL("run: %s", err.message);
+}
+
+/* Pages through GET `query` with `limit` as `credential` from cursor `start`: the ids seen,
+ * comma-separated, in *ids (each page at most `limit` long, the cursor followed until it is null).
+ */
+static void page_through(fixture *f, const char *credential, const char *query, int limit,
+                         const char *start, char *ids, size_t size)
+{
+    char cursor[32];
+    snprintf(cursor, sizeof(cursor), "%s", start);
+    size_t used = 0;
+    ids[0] = '\0';
+    for (int pages = 0; pages < 1000; pages++) {
+        char path[512];
+        snprintf(path, sizeof(path), "/v1/alerts?purpose=pages&%s&limit=%d&cursor=%s", query, limit,
+                 cursor);
+        json_t *json = NULL;
+        TEST_INT_EQ(call(f, "p", "GET", path, credential, false, NULL, &json, NULL), 200);
+        json_t *alerts = json_object_get(json, "alerts");
+        TEST_CHECK(json_array_size(alerts) <= (size_t)limit);
+        for (size_t i = 0; i < json_array_size(alerts); i++)
+            used += (size_t)snprintf(
+                ids + used, size - used, "%s%lld", used ? "," : "",
+                (long long)json_integer_value(json_object_get(json_array_get(alerts, i), "id")));
+        TEST_CHECK(used < size);
+        const char *next = json_string_value(json_object_get(json, "next_cursor"));
+        /* A page that says more follow is full. */
+        TEST_CHECK(!next || json_array_size(alerts) == (size_t)limit);
+        snprintf(cursor, sizeof(cursor), "%s", next ? next : "");
+        json_decref(json);
+        if (!cursor[0])
+            return;
+    }
+    TEST_CHECK(!"the cursor never ended");
+}
+
+/* The ids of the alerts a condition selects, by SQL on the file (the oracle). */
+static const char *expected_ids(fixture *f, const char *condition)
+{
+    char sql[1024];
+    snprintf(sql, sizeof(sql),
+             "SELECT ifnull(group_concat(id, ','), '') FROM (SELECT a.id FROM alerts a "
+             "LEFT JOIN registry r ON r.record_id = a.record_id "
+             "LEFT JOIN sites s ON s.id = r.site_id WHERE %s ORDER BY a.id)",
+             condition);
+    return store_test_sql_text(f->path, sql);
+}
+
+static void test_server_matrix__alert_pages(void)
+{
+    fixture f;
+    if (!fixture_open(&f)) {
+        TEST_CHECK(!"fixture");
+        fixture_close(&f);
+        return;
+    }
+    caller *ana = &callers[1], *ana_a = &callers[6];
+    make_alerts(&f, "WL-P", 180);
+    /* A second run, created later: the date filter tells them apart. */
+    char second[64];
+    snprintf(second, sizeof(second), "%s",
+             store_test_sql_text(f.path, "SELECT max(created_at) FROM alerts"));
+    struct timespec pause = {0, 5 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+    make_alerts(&f, "WL-Q", 180);
+    snprintf(second, sizeof(second), "%s",
+             store_test_sql_text(f.path, "SELECT max(created_at) FROM alerts"));
+    TEST_CHECK(strcmp(second, store_test_sql_text(f.path, "SELECT min(created_at) FROM alerts")) >
+               0);
+    /* Statuses other than open: every seventh cleared, every eleventh escalated. */
+    tby_error err;
+    for (int64_t id = 1; id <= 360; id++) {
+        tby_alert_decision d;
+        if (id % 7 == 0)
+            TEST_INT_EQ(
+                tby_store_alert_decide(f.store, id, TBY_ALERT_CLEAR, "test", "not him", &d, &err),
+                0);
+        else if (id % 11 == 0)
+            TEST_INT_EQ(
+                tby_store_alert_decide(f.store, id, TBY_ALERT_ESCALATE, "test", NULL, &d, &err), 0);
+    }
+    static char got[8192], want[8192];
+    struct {
+        const char *who; /* "all" or "a": the analyst of every site or of camp-a */
+        const char *query;
+        int limit;
+        const char *condition; /* the same selection in SQL */
+    } cases[] = {
+        {"all", "status=all", 37, "1"},
+        {"all", "status=queue", 1000, "a.status IN ('open', 'escalated', 'pending_confirmation')"},
+        {"all", "site=camp-a&grade=probable", 10,
+         "a.status IN ('open', 'escalated', 'pending_confirmation') AND s.name = 'camp-a' AND "
+         "a.grade = 'probable'"},
+        {"all", "status=open,cleared&list=watchlist&grade=identifier_check", 13,
+         "a.status IN ('open', 'cleared') AND a.grade = 'identifier_check'"},
+        {"all", "status=all&site=camp-b&from=2000-01-01", 1, "s.name = 'camp-b'"},
+        {"a", "status=all", 25, "s.name = 'camp-a'"},
+        {"a", "status=escalated,cleared&grade=probable", 4,
+         "s.name = 'camp-a' AND a.status IN ('escalated', 'cleared') AND a.grade = 'probable'"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        page_through(&f, !strcmp(cases[i].who, "a") ? ana_a->token : ana->token, cases[i].query,
+                     cases[i].limit, "0", got, sizeof(got));
+        snprintf(want, sizeof(want), "%s", expected_ids(&f, cases[i].condition));
+        TEST_CHECK(want[0] != '\0');
+        if (strcmp(got, want))
+            TEST__FAIL("case %zu (%s): got %.200s, want %.200s", i, cases[i].query, got, want);
+    }
+    /* The date range: the second run's alerts only, and none before the first. */
+    char query[160], condition[160];
+    snprintf(query, sizeof(query), "status=all&from=%s", second);
+    snprintf(condition, sizeof(condition), "a.created_at >= '%s'", second);
+    page_through(&f, ana->token, query, 50, "0", got, sizeof(got));
+    snprintf(want, sizeof(want), "%s", expected_ids(&f, condition));
+    TEST_STR_EQ(got, want);
+    TEST_CHECK(strchr(got, ',') != NULL);
+    snprintf(query, sizeof(query), "status=all&to=%s", second);
+    page_through(&f, ana->token, query, 50, "0", got, sizeof(got));
+    snprintf(condition, sizeof(condition), "a.created_at < '%s'", second);
+    snprintf(want, sizeof(want), "%s", expected_ids(&f, condition));
+    TEST_STR_EQ(got, want);
+    TEST_CHECK(strchr(got, ',') != NULL);
+    /* Statuses changed between pages: each alert is still seen once, as the cursor is an id. */
+    page_through(&f, ana->token, "status=all", 100, "0", want, sizeof(want));
+    json_t *json = NULL;
+    TEST_INT_EQ(call(&f, "p", "GET", "/v1/alerts?purpose=p&status=all&limit=100", ana->token, false,
+                     NULL, &json, NULL),
+                200);
+    const char *next = json_string_value(json_object_get(json, "next_cursor"));
+    TEST_CHECK(next != NULL);
+    char after[32];
+    snprintf(after, sizeof(after), "%s", next ? next : "0");
+    size_t used = 0;
+    json_t *alerts = json_object_get(json, "alerts");
+    for (size_t i = 0; i < json_array_size(alerts); i++)
+        used += (size_t)snprintf(
+            got + used, sizeof(got) - used, "%s%lld", used ? "," : "",
+            (long long)json_integer_value(json_object_get(json_array_get(alerts, i), "id")));
+    json_decref(json);
+    tby_alert_decision d;
+    TEST_INT_EQ(tby_store_alert_decide(f.store, 2, TBY_ALERT_ESCALATE, "test", NULL, &d, &err), 0);
+    TEST_INT_EQ(tby_store_alert_decide(f.store, 250, TBY_ALERT_CLEAR, "test", "no", &d, &err), 0);
+    static char rest[8192];
+    page_through(&f, ana->token, "status=all", 100, after, rest, sizeof(rest));
+    snprintf(got + used, sizeof(got) - used, ",%s", rest);
+    TEST_STR_EQ(got, want);
+    /* The statistics count in the database within the caller's sites. */
+    TEST_INT_EQ(call(&f, "p", "GET", "/v1/stats", ana_a->token, false, NULL, &json, NULL), 200);
+    TEST_INT_EQ(json_integer_value(json_object_get(json_object_get(json, "alerts"), "total")),
+                store_test_sql_int(f.path, "SELECT count(*) FROM alerts a JOIN registry r ON "
+                                           "r.record_id = a.record_id JOIN sites s ON s.id = "
+                                           "r.site_id WHERE s.name = 'camp-a' AND a.status <> "
+                                           "'superseded'"));
+    TEST_INT_EQ(json_integer_value(json_object_get(
+                    json_object_get(json_object_get(json, "alerts"), "by_status"), "cleared")),
+                store_test_sql_int(f.path, "SELECT count(*) FROM alerts a JOIN registry r ON "
+                                           "r.record_id = a.record_id JOIN sites s ON s.id = "
+                                           "r.site_id WHERE s.name = 'camp-a' AND a.status = "
+                                           "'cleared'"));
+    TEST_CHECK(json_object_get(json_object_get(json_object_get(json, "alerts"), "by_site"),
+                               "camp-b") == NULL);
+    json_decref(json);
+    fixture_close(&f);
+}
+
 TEST_LIST = {
-    TEST(test_server_matrix__role_route_site), TEST(test_server_matrix__audit),
-    TEST(test_server_matrix__stats_by_site),   TEST(test_server_matrix__review),
-    TEST(test_server_matrix__sessions),        TEST(test_server_matrix__tokens),
-    TEST(test_server_matrix__no_database),     TEST_END,
+    TEST(test_server_matrix__role_route_site),
+    TEST(test_server_matrix__audit),
+    TEST(test_server_matrix__stats_by_site),
+    TEST(test_server_matrix__review),
+    TEST(test_server_matrix__sessions),
+    TEST(test_server_matrix__tokens),
+    TEST(test_server_matrix__no_database),
+    TEST(test_server_matrix__alert_pages),
+    TEST_END,
 };
 
 TEST_MAIN()

@@ -349,6 +349,79 @@ static void test_store_access__registry_facts(void)
     tby_store_close(store);
 }
 
+/* Ended sessions are deleted by the housekeeping's purge; live ones and tokens stay. */
+static void test_store_access__sessions_purge(void)
+{
+    char path[300];
+    store_test_path(path, sizeof(path), "purge.db");
+    store_test_remove_db(path);
+    tby_store *store = store_test_open(path, true);
+    tby_error err;
+    const tby_store_grant grants[] = {{"analyst", NULL}};
+    tby_store_user_spec spec = {"amal", NULL, grants, 1, NULL, NULL, false};
+    TEST_INT_EQ(tby_store_user_add(store, &spec, "test", NULL, &err), 0);
+    char live[TBY_STORE_SECRET_LEN], ended[TBY_STORE_SECRET_LEN], old[TBY_STORE_SECRET_LEN];
+    tby_store_principal who;
+    TEST_INT_EQ(tby_store_session_create(store, "amal", NULL, 3600, "amal", live, NULL, &err), 0);
+    TEST_INT_EQ(tby_store_session_create(store, "amal", NULL, 3600, "amal", ended, NULL, &err), 0);
+    TEST_INT_EQ(tby_store_session_create(store, "amal", NULL, 3600, "amal", old, &who, &err), 0);
+    TEST_INT_EQ(tby_store_session_revoke(store, ended, strlen(ended), "amal", &err), 0);
+    char sql[160];
+    snprintf(sql, sizeof(sql),
+             "UPDATE sessions SET expires_at = '2001-01-01T00:00:00.000Z' WHERE id = %lld",
+             (long long)who.credential_id);
+    store_test_sql(path, sql);
+    TEST_INT_EQ(store_test_sql_int(path, "SELECT count(*) FROM sessions"), 3);
+    size_t count = 0;
+    TEST_INT_EQ(tby_store_sessions_purge(store, NULL, &count, &err), TBY_EINVALID);
+    TEST_INT_EQ(tby_store_sessions_purge(store, "housekeeping", &count, &err), 0);
+    TEST_INT_EQ(count, 2);
+    TEST_INT_EQ(store_test_sql_int(path, "SELECT count(*) FROM sessions"), 1);
+    TEST_INT_EQ(tby_store_session_verify(store, live, strlen(live), &who, &err), 0);
+    TEST_INT_EQ(audit_count(store, "session.purge"), 1);
+    /* Nothing left to purge: nothing written. */
+    TEST_INT_EQ(tby_store_sessions_purge(store, "housekeeping", &count, &err), 0);
+    TEST_INT_EQ(count, 0);
+    TEST_INT_EQ(audit_count(store, "session.purge"), 1);
+    tby_audit_report report;
+    TEST_INT_EQ(tby_store_audit_verify(store, &report, NULL), 0);
+    tby_store_close(store);
+}
+
+/* With TBY_STORE_BACKGROUND_CHECKPOINT a commit leaves the WAL to tby_store_checkpoint, which
+   copies all of it when no reader holds an old snapshot. */
+static void test_store_access__background_checkpoint(void)
+{
+    char path[300];
+    store_test_path(path, sizeof(path), "checkpoint.db");
+    store_test_remove_db(path);
+    tby_store_options opts = TBY_STORE_OPTIONS_INIT;
+    opts.flags = TBY_STORE_CREATE | TBY_STORE_BACKGROUND_CHECKPOINT;
+    tby_store *store = NULL;
+    tby_error err;
+    TEST_INT_EQ(tby_store_open(&store, path, &opts, &err), 0);
+    if (!store)
+        return;
+    /* More than SQLite's own threshold of 1000 pages, in commits of a few pages each. */
+    for (int i = 0; i < 400; i++) {
+        char name[32];
+        snprintf(name, sizeof(name), "user-%d", i);
+        const tby_store_grant grants[] = {{"auditor", NULL}};
+        tby_store_user_spec spec = {
+            name, "a display name that takes some room on the page", grants, 1, NULL, NULL, false};
+        TEST_INT_EQ(tby_store_user_add(store, &spec, "test", NULL, &err), 0);
+    }
+    tby_store_checkpoint_info info;
+    TEST_INT_EQ(tby_store_checkpoint(store, &info, &err), 0);
+    TEST_CHECK(info.wal_pages > 1000); /* no commit checkpointed */
+    TEST_INT_EQ(info.moved_pages, info.wal_pages);
+    TEST_INT_EQ(tby_store_begin(store, &err), 0);
+    TEST_INT_EQ(tby_store_checkpoint(store, &info, &err), TBY_EINVALID);
+    tby_store_rollback(store);
+    tby_store_close(store);
+    TEST_INT_EQ(store_test_sql_int(path, "SELECT count(*) FROM users"), 400);
+}
+
 TEST_LIST = {
     TEST(test_store_access__users_and_grants),
     TEST(test_store_access__list_users),
@@ -356,6 +429,8 @@ TEST_LIST = {
     TEST(test_store_access__tokens),
     TEST(test_store_access__sessions_and_disable),
     TEST(test_store_access__registry_facts),
+    TEST(test_store_access__sessions_purge),
+    TEST(test_store_access__background_checkpoint),
     TEST_END,
 };
 

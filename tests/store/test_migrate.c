@@ -68,6 +68,15 @@ static const seed seeds[] = {
      "SELECT count(*) FROM alerts a JOIN decisions d ON d.alert_id = a.id JOIN clearances c ON "
      "c.decision_id = d.id JOIN screening_runs r ON r.id = a.run_id JOIN screening_models m ON "
      "m.id = r.model_id WHERE a.status = 'cleared' AND c.reference = 'TBY-0000-0000-0001'"},
+    /* Migration 4: that alert is found through each index the alert queries use (INDEXED BY
+       fails when the index is missing). */
+    {2, "",
+     "SELECT (SELECT count(*) FROM alerts INDEXED BY alerts_status WHERE status = 'cleared' "
+     "AND id > 0) + (SELECT count(*) FROM alerts INDEXED BY alerts_list WHERE list_id = 77 AND "
+     "status = 'cleared') + (SELECT count(*) FROM alerts INDEXED BY alerts_record WHERE "
+     "record_id = 'R1') + (SELECT count(*) FROM alerts INDEXED BY alerts_created WHERE "
+     "created_at >= '2020') + (SELECT count(*) FROM alerts INDEXED BY alerts_tally WHERE status "
+     "= 'cleared' AND grade = 'probable') - 4"},
 };
 
 /* Builds a database at version k by applying steps 1..k through the backend. */
