@@ -44,10 +44,28 @@ static void phon_emit(uint8_t *out, size_t cap, size_t *count, uint8_t sym)
         out[(*count)++] = sym;
 }
 
+/*
+ * Abbreviations of Muhammad, read as the name itself: Syrian Mhd, Malaysian and South Asian
+ * Mohd and Md, and the vowel-less Mhmd of Arabizi (arabic-names.md 1.6). Only whole words.
+ */
+static bool is_muhammad_abbrev(const char *fold, size_t len)
+{
+    static const char *const forms[] = {"md", "mhd", "mohd", "muhd", "mhmd", "mohmd", "mohamd"};
+    for (size_t k = 0; k < sizeof(forms) / sizeof(forms[0]); k++) {
+        if (strlen(forms[k]) == len && !memcmp(forms[k], fold, len))
+            return true;
+    }
+    return false;
+}
+
 size_t tby__phon_latin(uint8_t *out, size_t cap, const char *fold, size_t len)
 {
     size_t count = 0;
     size_t i = 0;
+    if (is_muhammad_abbrev(fold, len)) {
+        fold = "muhammad";
+        len = 8;
+    }
     while (i < len) {
         char c = fold[i];
         char n1 = i + 1 < len ? fold[i + 1] : '\0';
