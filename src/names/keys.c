@@ -31,9 +31,11 @@ static char skeleton_class(char sym, bool alt)
         return alt ? 'T' : 'Z';
     case 'Q':
     case 'K':
+    case 'k': /* hard Latin c */
         return 'K';
     case 'O':
     case 'S':
+    case 'c': /* soft Latin c */
         return 'S';
     case 'D':
     case 'T':

@@ -147,7 +147,10 @@ size_t tby__phon_latin(uint8_t *out, size_t cap, const char *fold, size_t len)
             sym = 'W';
             break;
         case 'c':
-            sym = (n1 == 'e' || n1 == 'i' || n1 == 'y') ? 'S' : 'K';
+            /* c is s, k or, in Turkish, j (Cemal, Cafer = Jamal, Ja'far); French ç folds to
+             * c too (Fayçal). Soft c (before e i y) and hard c are symbols of their own,
+             * close to S and K respectively and not far from J (arabic-names.md 3.1). */
+            sym = (n1 == 'e' || n1 == 'i' || n1 == 'y') ? 'c' : 'k';
             break;
         case 'b':
             sym = 'B';
@@ -159,7 +162,9 @@ size_t tby__phon_latin(uint8_t *out, size_t cap, const char *fold, size_t len)
             sym = 'F';
             break;
         case 'v':
-            sym = 'V';
+            /* Turkish writes the diphthong aw as ev/av (Tevfik, Şevki, Cevdet = Tawfiq,
+             * Shawqi, Jawdat): v after a vowel and before a consonant is that glide. */
+            sym = prev_vowel && n1 && !is_vowel_letter(n1) && n1 != 'y' ? 'W' : 'V';
             break;
         case 't':
             sym = 'T';
@@ -540,12 +545,28 @@ static void costs_build(void)
     cost_pair('X', 'G', 0.5f);
     cost_pair('X', 'C', 0.5f);
     cost_pair('X', 'J', 0.6f);
-    cost_pair('B', 'P', 0.2f);
-    cost_pair('F', 'V', 0.2f);
+    cost_pair('B', 'P', 0.1f);
+    cost_pair('F', 'V', 0.1f);
     cost_pair('B', 'V', 0.4f);
     cost_pair('D', 'T', 0.35f);
     cost_pair('H', '3', 0.6f);
     cost_pair('C', 'K', 0.5f);
+    /* Latin c: soft c (c) is s in English and French, j in Turkish (Cemil, Recep), ch in
+     * Italian; hard c (k) is k, or s where a cedilla was dropped (Faycal), or Turkish j
+     * (Cafer, Cuma). */
+    cost_pair('c', 'S', 0.1f);
+    cost_pair('c', 'J', 0.35f);
+    cost_pair('c', 'G', 0.5f);
+    cost_pair('c', 'C', 0.45f);
+    cost_pair('c', 'Z', 0.5f);
+    cost_pair('c', 'k', 0.4f);
+    cost_pair('k', 'K', 0.0f);
+    cost_pair('k', 'Q', 0.15f);
+    cost_pair('k', 'G', 0.4f);
+    cost_pair('k', 'S', 0.4f);
+    cost_pair('k', 'J', 0.4f);
+    cost_pair('k', 'X', 0.4f);
+    cost_pair('k', 'C', 0.5f);
 
     /* Symbols with no counterpart. */
     for (const char *v = "aeiou"; *v; v++) {
@@ -593,6 +614,15 @@ static unsigned pair_target(uint8_t y1, uint8_t y2, float *cost)
     if (y2 == 'H') {
         *cost = y1 == 'D' ? 0.15f : 0.1f;
         return y1 == 'S' ? 'C' : y1 == 'T' ? 'O' : y1 == 'K' ? 'X' : y1 == 'D' ? 'Z' : NO_PAIR;
+    }
+    if (y2 == 'W' || y2 == 'Y') {
+        /* A diphthong written as the one vowel it is said as: aw, au, ow and Turkish ev
+         * as o (Tawfiq, Toufik, Tevfik; Awda, Odeh), ay, ai, ey as e (Husayn, Husein);
+         * arabic-names.md 3.2. Malay and Indonesian sy is sh (Hisyam, Syarif). */
+        *cost = 0.2f;
+        if (y2 == 'W')
+            return y1 == 'a' || y1 == 'e' || y1 == 'o' ? 'o' : NO_PAIR;
+        return y1 == 'a' || y1 == 'e' ? 'e' : y1 == 'S' ? 'C' : NO_PAIR;
     }
     *cost = 0.15f;
     return y2 == 'S' && y1 == 'K' ? 'X' : NO_PAIR;
