@@ -72,7 +72,7 @@ uint64_t tby__skeleton_hash(const char *skeleton, size_t len)
  * which Latin spellings write as a vowel (عواد Awwad). */
 static bool is_vowel_like(char sym)
 {
-    return sym && strchr("aeiouAUIE@3'", sym) != NULL;
+    return sym && strchr("aeiouAUIE@3'689", sym) != NULL; /* 6 8 9: final Latin vowels */
 }
 
 static size_t skeleton_build(const tby_name_part *part, char out[TBY__SKELETON_MAX], bool alt,

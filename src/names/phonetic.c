@@ -58,6 +58,27 @@ static bool is_muhammad_abbrev(const char *fold, size_t len)
     return false;
 }
 
+/*
+ * The last vowel of a Latin word, before a weak final h or at the very end, gets a symbol
+ * of its own: a (FINAL_A), i or y (FINAL_I), o or u (FINAL_U). A name's final vowel is part
+ * of its pattern: feminine -a and the nisba -i make other names (Jamil, Jamila; Husayn,
+ * Husayni; arabic-names.md 1.8, 3.3), so in Latin against Latin a final vowel added or
+ * changed counts more than one inside the word; -a, -ah, -e and -eh stay near (ta
+ * marbuta), and French and English final e is left as it is (Othmane, Yassine).
+ */
+#define FINAL_A '6'
+#define FINAL_I '8'
+#define FINAL_U '9'
+
+static void mark_final_vowel(uint8_t *out, size_t count)
+{
+    size_t last = count > 0 && out[count - 1] == 'h' ? count - 1 : count;
+    if (last < 2)
+        return;
+    uint8_t v = out[last - 1];
+    out[last - 1] = v == 'a' ? FINAL_A : v == 'i' ? FINAL_I : v == 'o' || v == 'u' ? FINAL_U : v;
+}
+
 size_t tby__phon_latin(uint8_t *out, size_t cap, const char *fold, size_t len)
 {
     size_t count = 0;
@@ -229,6 +250,7 @@ size_t tby__phon_latin(uint8_t *out, size_t cap, const char *fold, size_t len)
             phon_emit(out, cap, &count, sym);
         i++;
     }
+    mark_final_vowel(out, count);
     return count;
 }
 
@@ -452,6 +474,9 @@ static void costs_build_near(void)
     }
 }
 
+#define FINAL_VOWEL_DEL 0.45f
+#define FINAL_VOWEL_SUB 0.7f
+
 static void cost_pair(uint8_t x, uint8_t y, float value)
 {
     costs.sub[x][y] = value;
@@ -531,6 +556,7 @@ static void costs_build(void)
     cost_pair('K', 'G', 0.4f);
     cost_pair('J', 'G', 0.3f);
     cost_pair('J', 'Y', 0.35f);
+    cost_pair('J', 'i', 0.4f);
     cost_pair('G', 'H', 0.5f);
     cost_pair('J', 'S', 0.6f);
     cost_pair('J', 'Z', 0.6f);
@@ -592,6 +618,26 @@ static void costs_build(void)
     costs.del_latin['H'] = costs.del_cross['H'] = 0.6f;
     costs.del_latin['W'] = costs.del_cross['W'] = 0.7f;
     costs.del_latin['Y'] = costs.del_cross['Y'] = 0.7f;
+    /* Final vowels (mark_final_vowel) read like their vowels, except against each other and
+     * left out in Latin against Latin. */
+    static const char *const final_bases[3] = {"a", "i", "ou"};
+    static const uint8_t final_syms[3] = {FINAL_A, FINAL_I, FINAL_U};
+    for (int f = 0; f < 3; f++) {
+        uint8_t fs = final_syms[f];
+        for (int y = 0; y < 128; y++) {
+            float best = 1.0f;
+            for (const char *b = final_bases[f]; *b; b++)
+                best = costs.sub[(uint8_t)*b][y] < best ? costs.sub[(uint8_t)*b][y] : best;
+            costs.sub[fs][y] = costs.sub[y][fs] = best;
+        }
+        costs.sub[fs][fs] = 0.0f;
+        costs.del_latin[fs] = FINAL_VOWEL_DEL;
+        costs.del_cross[fs] = costs.del_cross[(uint8_t)final_bases[f][0]];
+        costs.weight[fs] = costs.weight[(uint8_t)final_bases[f][0]];
+    }
+    cost_pair(FINAL_A, FINAL_I, FINAL_VOWEL_SUB);
+    cost_pair(FINAL_A, FINAL_U, FINAL_VOWEL_SUB);
+    cost_pair(FINAL_I, FINAL_U, FINAL_VOWEL_SUB);
     costs_build_near();
 }
 
