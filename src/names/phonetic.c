@@ -133,6 +133,17 @@ size_t tby__phon_latin(uint8_t *out, size_t cap, const char *fold, size_t len)
             i += 2;
             continue;
         }
+        /* A doubled letter before the digraph it starts is one sound (Matthias, Ashshar). */
+        if (c == n1 && n2 == 'h' && (c == 't' || c == 's' || c == 'd' || c == 'k' || c == 'g')) {
+            i++;
+            continue;
+        }
+        /* French and English qu before e or i is k (Jacques, Jacqui): the u is not said. */
+        if (c == 'q' && n1 == 'u' && (n2 == 'e' || n2 == 'i')) {
+            phon_emit(out, cap, &count, 'K');
+            i += 2;
+            continue;
+        }
         /* "ou" is one vowel (Youssef) or, before a vowel, the glide w (Oualid, Aouad). */
         if (c == 'o' && n1 == 'u') {
             phon_emit(out, cap, &count, is_vowel_letter(n2) ? 'W' : 'u');
@@ -170,8 +181,9 @@ size_t tby__phon_latin(uint8_t *out, size_t cap, const char *fold, size_t len)
         case 'c':
             /* c is s, k or, in Turkish, j (Cemal, Cafer = Jamal, Ja'far); French ç folds to
              * c too (Fayçal). Soft c (before e i y) and hard c are symbols of their own,
-             * close to S and K respectively and not far from J (arabic-names.md 3.1). */
-            sym = (n1 == 'e' || n1 == 'i' || n1 == 'y') ? 'c' : 'k';
+             * close to S and K respectively and not far from J (arabic-names.md 3.1); c
+             * before q is silent (Jacqui). */
+            sym = (n1 == 'e' || n1 == 'i' || n1 == 'y') ? 'c' : n1 == 'q' ? 0 : 'k';
             break;
         case 'b':
             sym = 'B';
