@@ -46,6 +46,8 @@ static char skeleton_class(char sym, bool alt)
     case 'V':
     case 'F':
         return 'F';
+    case 'j': /* inner Latin j */
+        return 'J';
     case 'J':
     case 'C':
     case 'H':

@@ -206,7 +206,9 @@ size_t tby__phon_latin(uint8_t *out, size_t cap, const char *fold, size_t len)
             sym = 'D';
             break;
         case 'j':
-            sym = 'J';
+            /* Inside a word, j may be the y glide of German, Dutch and Slavic spellings
+             * (Katja, Dijana, Meijer): a symbol of its own, J that may also be read as i. */
+            sym = count > 0 ? 'j' : 'J';
             break;
         case 'h':
             sym = 'H';
@@ -568,7 +570,7 @@ static void costs_build(void)
     cost_pair('K', 'G', 0.4f);
     cost_pair('J', 'G', 0.3f);
     cost_pair('J', 'Y', 0.35f);
-    cost_pair('J', 'i', 0.4f);
+
     cost_pair('G', 'H', 0.5f);
     cost_pair('J', 'S', 0.6f);
     cost_pair('J', 'Z', 0.6f);
@@ -605,6 +607,11 @@ static void costs_build(void)
     cost_pair('k', 'J', 0.4f);
     cost_pair('k', 'X', 0.4f);
     cost_pair('k', 'C', 0.5f);
+    /* An inner Latin j (see tby__phon_latin) is J, or the glide written i or y. */
+    for (int y = 0; y < 128; y++)
+        costs.sub['j'][y] = costs.sub[y]['j'] = costs.sub['J'][y];
+    costs.sub['j']['j'] = 0.0f;
+    cost_pair('j', 'i', 0.4f);
 
     /* Symbols with no counterpart. */
     for (const char *v = "aeiou"; *v; v++) {
