@@ -570,7 +570,6 @@ static void costs_build(void)
     cost_pair('K', 'G', 0.4f);
     cost_pair('J', 'G', 0.3f);
     cost_pair('J', 'Y', 0.35f);
-
     cost_pair('G', 'H', 0.5f);
     cost_pair('J', 'S', 0.6f);
     cost_pair('J', 'Z', 0.6f);
