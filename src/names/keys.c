@@ -31,9 +31,11 @@ static char skeleton_class(char sym, bool alt)
         return alt ? 'T' : 'Z';
     case 'Q':
     case 'K':
+    case 'k': /* hard Latin c */
         return 'K';
     case 'O':
     case 'S':
+    case 'c': /* soft Latin c */
         return 'S';
     case 'D':
     case 'T':
@@ -44,6 +46,8 @@ static char skeleton_class(char sym, bool alt)
     case 'V':
     case 'F':
         return 'F';
+    case 'j': /* inner Latin j */
+        return 'J';
     case 'J':
     case 'C':
     case 'H':
@@ -70,7 +74,7 @@ uint64_t tby__skeleton_hash(const char *skeleton, size_t len)
  * which Latin spellings write as a vowel (عواد Awwad). */
 static bool is_vowel_like(char sym)
 {
-    return sym && strchr("aeiouAUIE@3'", sym) != NULL;
+    return sym && strchr("aeiouAUIE@3'689", sym) != NULL; /* 6 8 9: final Latin vowels */
 }
 
 static size_t skeleton_build(const tby_name_part *part, char out[TBY__SKELETON_MAX], bool alt,

@@ -666,15 +666,78 @@ static int exact_other(int32_t cp, const utf8proc_property_t *prop, int32_t *out
 }
 
 /*
+ * Accented Latin letters that stand for another sound than their base letter, folded to the
+ * digraph every other spelling uses: Turkish, Romanian and Kurdish ş ș and Slavic š are sh
+ * (Şerif, Šaban = Sharif, Sha'ban), Slavic ž is zh (Bosnian Džemal = Jamal, read dzh), č ć are
+ * ch; and the letters of the scholarly Arabic systems (DIN 31635, ISO 233; arabic-names.md
+ * 3.1) that stand for a digraph: ǧ = j (ج), ġ = gh (غ), ḫ ẖ = kh (خ), ṯ = th (ث), ḏ = dh (ذ).
+ * Dropping the accent instead would read Şerif as Serif and Ǧamāl as Gamal. Returns the
+ * count written to out (at most 2), 0 for any other letter.
+ */
+static int fold_latin_digraph(int32_t cp, int32_t out[2])
+{
+    char first, second = 'h';
+    switch (cp) {
+    case 0x015E: /* Ş */
+    case 0x015F: /* ş */
+    case 0x0160: /* Š */
+    case 0x0161: /* š */
+    case 0x0218: /* Ș */
+    case 0x0219: /* ș */
+        first = 's';
+        break;
+    case 0x017D: /* Ž */
+    case 0x017E: /* ž */
+        first = 'z';
+        break;
+    case 0x0106: /* Ć */
+    case 0x0107: /* ć */
+    case 0x010C: /* Č */
+    case 0x010D: /* č */
+        first = 'c';
+        break;
+    case 0x01E6: /* Ǧ */
+    case 0x01E7: /* ǧ */
+        out[0] = 'j';
+        return 1;
+    case 0x0120: /* Ġ */
+    case 0x0121: /* ġ */
+        first = 'g';
+        break;
+    case 0x1E2A: /* Ḫ */
+    case 0x1E2B: /* ḫ */
+    case 0x1E96: /* ẖ */
+        first = 'k';
+        break;
+    case 0x1E6E: /* Ṯ */
+    case 0x1E6F: /* ṯ */
+        first = 't';
+        break;
+    case 0x1E0E: /* Ḏ */
+    case 0x1E0F: /* ḏ */
+        first = 'd';
+        break;
+    default:
+        return 0;
+    }
+    out[0] = first;
+    out[1] = second;
+    return 2;
+}
+
+/*
  * Fold form of a letter of any script but Arabic: the case fold decomposed (compatibility
  * included), generic diacritics dropped, and the few letters Unicode gives no base letter
- * (ø ł đ ə ...) mapped by hand. Writes at most 2 * NORM_DECOMP_MAX code points to out;
- * returns the count.
+ * (ø ł đ ə ...) or that stand for a digraph (ş ž ǧ ...) mapped by hand. Writes at most
+ * 2 * NORM_DECOMP_MAX code points to out; returns the count.
  */
 static int fold_other(int32_t cp, const utf8proc_property_t *prop, int32_t *out)
 {
     int32_t buf[NORM_DECOMP_MAX];
     utf8proc_ssize_t n = 1;
+    int digraph = fold_latin_digraph(cp, out);
+    if (digraph > 0)
+        return digraph;
     buf[0] = cp;
     if (cp == 0x0130 || cp == 0x0131) {
         buf[0] = 'i';

@@ -44,10 +44,49 @@ static void phon_emit(uint8_t *out, size_t cap, size_t *count, uint8_t sym)
         out[(*count)++] = sym;
 }
 
+/*
+ * Abbreviations of Muhammad, read as the name itself: Syrian Mhd, Malaysian and South Asian
+ * Mohd and Md, and the vowel-less Mhmd of Arabizi (arabic-names.md 1.6). Only whole words.
+ */
+static bool is_muhammad_abbrev(const char *fold, size_t len)
+{
+    static const char *const forms[] = {"md", "mhd", "mohd", "muhd", "mhmd", "mohmd", "mohamd"};
+    for (size_t k = 0; k < sizeof(forms) / sizeof(forms[0]); k++) {
+        if (strlen(forms[k]) == len && !memcmp(forms[k], fold, len))
+            return true;
+    }
+    return false;
+}
+
+/*
+ * The last vowel of a Latin word, before a weak final h or at the very end, gets a symbol
+ * of its own: a (FINAL_A), i or y (FINAL_I), o or u (FINAL_U). A name's final vowel is part
+ * of its pattern: feminine -a and the nisba -i make other names (Jamil, Jamila; Husayn,
+ * Husayni; arabic-names.md 1.8, 3.3), so in Latin against Latin a final vowel added or
+ * changed counts more than one inside the word; -a, -ah, -e and -eh stay near (ta
+ * marbuta), and French and English final e is left as it is (Othmane, Yassine).
+ */
+#define FINAL_A '6'
+#define FINAL_I '8'
+#define FINAL_U '9'
+
+static void mark_final_vowel(uint8_t *out, size_t count)
+{
+    size_t last = count > 0 && out[count - 1] == 'h' ? count - 1 : count;
+    if (last < 2)
+        return;
+    uint8_t v = out[last - 1];
+    out[last - 1] = v == 'a' ? FINAL_A : v == 'i' ? FINAL_I : v == 'o' || v == 'u' ? FINAL_U : v;
+}
+
 size_t tby__phon_latin(uint8_t *out, size_t cap, const char *fold, size_t len)
 {
     size_t count = 0;
     size_t i = 0;
+    if (is_muhammad_abbrev(fold, len)) {
+        fold = "muhammad";
+        len = 8;
+    }
     while (i < len) {
         char c = fold[i];
         char n1 = i + 1 < len ? fold[i + 1] : '\0';
@@ -94,6 +133,17 @@ size_t tby__phon_latin(uint8_t *out, size_t cap, const char *fold, size_t len)
             i += 2;
             continue;
         }
+        /* A doubled letter before the digraph it starts is one sound (Matthias, Ashshar). */
+        if (c == n1 && n2 == 'h' && (c == 't' || c == 's' || c == 'd' || c == 'k' || c == 'g')) {
+            i++;
+            continue;
+        }
+        /* French and English qu before e or i is k (Jacques, Jacqui): the u is not said. */
+        if (c == 'q' && n1 == 'u' && (n2 == 'e' || n2 == 'i')) {
+            phon_emit(out, cap, &count, 'K');
+            i += 2;
+            continue;
+        }
         /* "ou" is one vowel (Youssef) or, before a vowel, the glide w (Oualid, Aouad). */
         if (c == 'o' && n1 == 'u') {
             phon_emit(out, cap, &count, is_vowel_letter(n2) ? 'W' : 'u');
@@ -129,7 +179,11 @@ size_t tby__phon_latin(uint8_t *out, size_t cap, const char *fold, size_t len)
             sym = 'W';
             break;
         case 'c':
-            sym = (n1 == 'e' || n1 == 'i' || n1 == 'y') ? 'S' : 'K';
+            /* c is s, k or, in Turkish, j (Cemal, Cafer = Jamal, Ja'far); French ç folds to
+             * c too (Fayçal). Soft c (before e i y) and hard c are symbols of their own,
+             * close to S and K respectively and not far from J (arabic-names.md 3.1); c
+             * before q is silent (Jacqui). */
+            sym = (n1 == 'e' || n1 == 'i' || n1 == 'y') ? 'c' : n1 == 'q' ? 0 : 'k';
             break;
         case 'b':
             sym = 'B';
@@ -141,7 +195,9 @@ size_t tby__phon_latin(uint8_t *out, size_t cap, const char *fold, size_t len)
             sym = 'F';
             break;
         case 'v':
-            sym = 'V';
+            /* Turkish writes the diphthong aw as ev/av (Tevfik, Şevki, Cevdet = Tawfiq,
+             * Shawqi, Jawdat): v after a vowel and before a consonant is that glide. */
+            sym = prev_vowel && n1 && !is_vowel_letter(n1) && n1 != 'y' ? 'W' : 'V';
             break;
         case 't':
             sym = 'T';
@@ -150,7 +206,9 @@ size_t tby__phon_latin(uint8_t *out, size_t cap, const char *fold, size_t len)
             sym = 'D';
             break;
         case 'j':
-            sym = 'J';
+            /* Inside a word, j may be the y glide of German, Dutch and Slavic spellings
+             * (Katja, Dijana, Meijer): a symbol of its own, J that may also be read as i. */
+            sym = count > 0 ? 'j' : 'J';
             break;
         case 'h':
             sym = 'H';
@@ -206,6 +264,7 @@ size_t tby__phon_latin(uint8_t *out, size_t cap, const char *fold, size_t len)
             phon_emit(out, cap, &count, sym);
         i++;
     }
+    mark_final_vowel(out, count);
     return count;
 }
 
@@ -429,6 +488,9 @@ static void costs_build_near(void)
     }
 }
 
+#define FINAL_VOWEL_DEL 0.45f
+#define FINAL_VOWEL_SUB 0.7f
+
 static void cost_pair(uint8_t x, uint8_t y, float value)
 {
     costs.sub[x][y] = value;
@@ -522,12 +584,33 @@ static void costs_build(void)
     cost_pair('X', 'G', 0.5f);
     cost_pair('X', 'C', 0.5f);
     cost_pair('X', 'J', 0.6f);
-    cost_pair('B', 'P', 0.2f);
-    cost_pair('F', 'V', 0.2f);
+    cost_pair('B', 'P', 0.1f);
+    cost_pair('F', 'V', 0.1f);
     cost_pair('B', 'V', 0.4f);
     cost_pair('D', 'T', 0.35f);
     cost_pair('H', '3', 0.6f);
     cost_pair('C', 'K', 0.5f);
+    /* Latin c: soft c (c) is s in English and French, j in Turkish (Cemil, Recep), ch in
+     * Italian; hard c (k) is k, or s where a cedilla was dropped (Faycal), or Turkish j
+     * (Cafer, Cuma). */
+    cost_pair('c', 'S', 0.1f);
+    cost_pair('c', 'J', 0.35f);
+    cost_pair('c', 'G', 0.5f);
+    cost_pair('c', 'C', 0.45f);
+    cost_pair('c', 'Z', 0.5f);
+    cost_pair('c', 'k', 0.4f);
+    cost_pair('k', 'K', 0.0f);
+    cost_pair('k', 'Q', 0.15f);
+    cost_pair('k', 'G', 0.4f);
+    cost_pair('k', 'S', 0.4f);
+    cost_pair('k', 'J', 0.4f);
+    cost_pair('k', 'X', 0.4f);
+    cost_pair('k', 'C', 0.5f);
+    /* An inner Latin j (see tby__phon_latin) is J, or the glide written i or y. */
+    for (int y = 0; y < 128; y++)
+        costs.sub['j'][y] = costs.sub[y]['j'] = costs.sub['J'][y];
+    costs.sub['j']['j'] = 0.0f;
+    cost_pair('j', 'i', 0.4f);
 
     /* Symbols with no counterpart. */
     for (const char *v = "aeiou"; *v; v++) {
@@ -553,6 +636,26 @@ static void costs_build(void)
     costs.del_latin['H'] = costs.del_cross['H'] = 0.6f;
     costs.del_latin['W'] = costs.del_cross['W'] = 0.7f;
     costs.del_latin['Y'] = costs.del_cross['Y'] = 0.7f;
+    /* Final vowels (mark_final_vowel) read like their vowels, except against each other and
+     * left out in Latin against Latin. */
+    static const char *const final_bases[3] = {"a", "i", "ou"};
+    static const uint8_t final_syms[3] = {FINAL_A, FINAL_I, FINAL_U};
+    for (int f = 0; f < 3; f++) {
+        uint8_t fs = final_syms[f];
+        for (int y = 0; y < 128; y++) {
+            float best = 1.0f;
+            for (const char *b = final_bases[f]; *b; b++)
+                best = costs.sub[(uint8_t)*b][y] < best ? costs.sub[(uint8_t)*b][y] : best;
+            costs.sub[fs][y] = costs.sub[y][fs] = best;
+        }
+        costs.sub[fs][fs] = 0.0f;
+        costs.del_latin[fs] = FINAL_VOWEL_DEL;
+        costs.del_cross[fs] = costs.del_cross[(uint8_t)final_bases[f][0]];
+        costs.weight[fs] = costs.weight[(uint8_t)final_bases[f][0]];
+    }
+    cost_pair(FINAL_A, FINAL_I, FINAL_VOWEL_SUB);
+    cost_pair(FINAL_A, FINAL_U, FINAL_VOWEL_SUB);
+    cost_pair(FINAL_I, FINAL_U, FINAL_VOWEL_SUB);
     costs_build_near();
 }
 
@@ -575,6 +678,15 @@ static unsigned pair_target(uint8_t y1, uint8_t y2, float *cost)
     if (y2 == 'H') {
         *cost = y1 == 'D' ? 0.15f : 0.1f;
         return y1 == 'S' ? 'C' : y1 == 'T' ? 'O' : y1 == 'K' ? 'X' : y1 == 'D' ? 'Z' : NO_PAIR;
+    }
+    if (y2 == 'W' || y2 == 'Y') {
+        /* A diphthong written as the one vowel it is said as: aw, au, ow and Turkish ev
+         * as o (Tawfiq, Toufik, Tevfik; Awda, Odeh), ay, ai, ey as e (Husayn, Husein);
+         * arabic-names.md 3.2. Malay and Indonesian sy is sh (Hisyam, Syarif). */
+        *cost = 0.2f;
+        if (y2 == 'W')
+            return y1 == 'a' || y1 == 'e' || y1 == 'o' ? 'o' : NO_PAIR;
+        return y1 == 'a' || y1 == 'e' ? 'e' : y1 == 'S' ? 'C' : NO_PAIR;
     }
     *cost = 0.15f;
     return y2 == 'S' && y1 == 'K' ? 'X' : NO_PAIR;

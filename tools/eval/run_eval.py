@@ -663,6 +663,39 @@ def write_worst(path, pairs, scorer_scores, reasons, extra_cols):
                 fh.write("\n")
 
 
+def misses(pairs, scores, t):
+    """Positives that do not pass t (lowest first), then negatives that do (highest first)."""
+    missed = sorted((i for i, p in enumerate(pairs) if p["label"] and not scores[i] > t),
+                    key=lambda i: (scores[i], pairs[i]["a"], pairs[i]["b"]))
+    passed = sorted((i for i, p in enumerate(pairs) if not p["label"] and scores[i] > t),
+                    key=lambda i: (-scores[i], pairs[i]["a"], pairs[i]["b"]))
+    return missed, passed
+
+
+def write_misses(path, pairs, scorer_scores, reasons, figs, extra_cols):
+    """Every missed positive and passing negative at each scorer's 1 % threshold.
+
+    Returns {scorer: (threshold, missed positive indices)} for printing."""
+    found = {}
+    with open(path, "w", encoding="utf-8", newline="\n") as fh:
+        for scorer, scores in scorer_scores.items():
+            t = figs[scorer]["threshold"]
+            if t is None:
+                continue
+            missed, passed = misses(pairs, scores, t)
+            found[scorer] = (t, missed)
+            for title, rows in (("missed positives", missed), ("passing negatives", passed)):
+                fh.write(f"# {scorer} at threshold {t:.4f}: {len(rows)} {title}\n")
+                fh.write("\t".join(["score", "failure"] + extra_cols + ["name_a", "name_b"]))
+                fh.write("\n")
+                for i in rows:
+                    cells = [f"{scores[i]:.4f}", reasons[scorer][i] or ""]
+                    cells += [str(pairs[i].get(c, "")) for c in extra_cols]
+                    fh.write("\t".join(cells + [pairs[i]["a"], pairs[i]["b"]]) + "\n")
+                fh.write("\n")
+    return found
+
+
 def write_scores(path, pairs, scorer_scores, extra_cols):
     names = list(scorer_scores)
     with open(path, "w", encoding="utf-8", newline="\n") as fh:
@@ -758,6 +791,15 @@ def run(args):
             extra = ["person", "other", "namesake"] if task == "xscript" else []
             write_worst(os.path.join(args.out, f"worst_{task}.tsv"), pairs, scores, reasons, extra)
             write_scores(os.path.join(args.out, f"scores_{task}.tsv"), pairs, scores, extra)
+            found = write_misses(os.path.join(args.out, f"misses_{task}.tsv"), pairs, scores,
+                                 reasons, figs, extra)
+            for s in scorers[:1] if args.misses else []:  # tabayyun's, else the baseline's
+                if s not in found:
+                    continue
+                t, missed = found[s]
+                out(f"  {s}: {len(missed)} missed positives at threshold {t:.4f}, lowest first:")
+                for i in missed:
+                    out(f"    {scores[s][i]:.4f}  {pairs[i]['a']}  |  {pairs[i]['b']}")
         else:
             labels = [p["label"] for p in pairs]
             figs, thresholds = {}, {}
@@ -945,6 +987,10 @@ def main(argv=None):
                     help="also score every pair with plain Jaro-Winkler (works without --bin)")
     ap.add_argument("--tasks", nargs="+", choices=["xscript", "variants", "labeled"],
                     help="run only these tasks")
+    ap.add_argument("--misses", action="store_true",
+                    help="also print every missed positive of (a) and (b) at the 1 %% threshold, "
+                         "tabayyun's (or the baseline's without --bin); OUT/misses_<task>.tsv "
+                         "always has them, with the passing negatives")
     ap.add_argument("--self-test", action="store_true", help="check the helpers on toy data")
     args = ap.parse_args(argv)
     if args.self_test:
