@@ -21,6 +21,8 @@
 #define CANDIDATE_MIN_BITS 0.5f
 /* A key shared by at most this many entries makes a candidate on its own. */
 #define RARE_KEY_POSTINGS 8
+/* Skeletons at least this long also get their one-letter deletions as keys. */
+#define DELETION_MIN_SKELETON 4
 /* Keys a query always takes, however common, so that every query finds something. */
 #define QUERY_MIN_KEYS 2
 #define MAX_QUERY_KEYS TBY__INDEX_MAX_PERSON_KEYS
@@ -72,7 +74,8 @@ static size_t person_keys(const tby__person *p, uint64_t *out, uint8_t *groups, 
             size_t len = tby__part_skeleton(part, skel);
             size_t alt_len = tby__part_skeleton_alt(part, alt);
             uint8_t group = 0;
-            if (len && alt_len) {
+            bool deletions = len >= DELETION_MIN_SKELETON;
+            if (len && (alt_len || deletions)) {
                 /* The same part in a name and its alias is one group. */
                 uint64_t h = tby__skeleton_hash(skel, len);
                 for (unsigned g = 0; g < next_group && !group; g++)
@@ -89,6 +92,19 @@ static size_t person_keys(const tby__person *p, uint64_t *out, uint8_t *groups, 
             if (alt_len && n < cap) {
                 group_of[n] = group;
                 out[n++] = mix(tby__skeleton_hash(alt, alt_len), KIND_PART);
+            }
+            /* The skeleton with one letter left out, in the same key space as whole
+             * skeletons: a typo (Bahsir for Bashir, Riyadh for Riyad mistyped as Rtyadh) then
+             * still shares a key with the right spelling, SymSpell's idea. Only for a part
+             * with a group, so that the part still agrees once however many keys it shares. */
+            for (size_t d = 0; deletions && group && d < len && n < cap; d++) {
+                char del[TBY__SKELETON_MAX];
+                memcpy(del, skel, d);
+                memcpy(del + d, skel + d + 1, len - d - 1);
+                if (d > 0 && skel[d] == skel[d - 1])
+                    continue; /* the same deletion as the one before */
+                group_of[n] = group;
+                out[n++] = mix(tby__skeleton_hash(del, len - 1), KIND_PART);
             }
         }
         for (size_t i = 0; i < used && n < cap; i++) {
