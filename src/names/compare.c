@@ -55,19 +55,29 @@ static bool bound_exceeds(double bound, double budget)
     return bound > budget + 1e-3;
 }
 
-/* Whether the orphan bounds (tby__phon_orphan_bound) rule out two symbol keys. */
-static bool phon_orphans_exceed(const uint8_t *a, size_t a_len, tby__symset a_set, const uint8_t *b,
-                                size_t b_len, tby__symset b_set, bool cross, double budget)
+/*
+ * Whether the orphan bounds (tby__phon_orphan_bound) rule out two symbol keys, given the
+ * orphans of each side (its symbols outside the other's tby__phon_near_set). No orphans
+ * means a bound of 0, which rules nothing out.
+ */
+static bool phon_orphans_exceed(const uint8_t *a, size_t a_len, tby__symset a_orphans,
+                                const uint8_t *b, size_t b_len, tby__symset b_orphans, bool cross,
+                                double budget)
 {
-    return bound_exceeds(tby__phon_orphan_bound(a, a_len, b_set, cross), budget) ||
-           bound_exceeds(tby__phon_orphan_bound(b, b_len, a_set, cross), budget);
+    return (!tby__symset_is_empty(a_orphans) &&
+            bound_exceeds(tby__phon_orphan_sum(a, a_len, a_orphans, cross), budget)) ||
+           (!tby__symset_is_empty(b_orphans) &&
+            bound_exceeds(tby__phon_orphan_sum(b, b_len, b_orphans, cross), budget));
 }
 
-static bool arabic_orphans_exceed(const uint8_t *a, size_t a_len, tby__symset a_set,
-                                  const uint8_t *b, size_t b_len, tby__symset b_set, double budget)
+static bool arabic_orphans_exceed(const uint8_t *a, size_t a_len, tby__symset a_orphans,
+                                  const uint8_t *b, size_t b_len, tby__symset b_orphans,
+                                  double budget)
 {
-    return bound_exceeds(tby__arabic_orphan_bound(a, a_len, b_set), budget) ||
-           bound_exceeds(tby__arabic_orphan_bound(b, b_len, a_set), budget);
+    return (!tby__symset_is_empty(a_orphans) &&
+            bound_exceeds(tby__arabic_orphan_sum(a, a_len, a_orphans), budget)) ||
+           (!tby__symset_is_empty(b_orphans) &&
+            bound_exceeds(tby__arabic_orphan_sum(b, b_len, b_orphans), budget));
 }
 
 static double sim_from_distance(double distance, double length)
@@ -141,8 +151,9 @@ static double part_compare(const tby__part *a, const tby__part *b, double floor,
         double longer = a->ar_len > b->ar_len ? a->ar_len : b->ar_len;
         double budget = budget_for(floor, longer);
         if (floor > 0.0 && (arabic_length_bound(a->ar_len, b->ar_len) > budget ||
-                            arabic_orphans_exceed(a->ar, a->ar_len, a->ar_set, b->ar, b->ar_len,
-                                                  b->ar_set, budget))) {
+                            arabic_orphans_exceed(
+                                a->ar, a->ar_len, tby__symset_minus(a->ar_set, b->ar_near), b->ar,
+                                b->ar_len, tby__symset_minus(b->ar_set, a->ar_near), budget))) {
             *tier_out = TBY_TIER_NONE;
             return 0.0;
         }
@@ -166,7 +177,8 @@ static double part_compare(const tby__part *a, const tby__part *b, double floor,
     /* The orphan bounds hold for the whole keys only, not for a key read without its fused
      * article (below), so they are skipped when that second reading will be tried. */
     if (floor > 0.0 && !a->art_skip == !b->art_skip &&
-        phon_orphans_exceed(a->sym, a->sym_len, a->sym_set, b->sym, b->sym_len, b->sym_set, cross,
+        phon_orphans_exceed(a->sym, a->sym_len, tby__symset_minus(a->sym_set, b->sym_near), b->sym,
+                            b->sym_len, tby__symset_minus(b->sym_set, a->sym_near), cross,
                             budget_for(floor, longer))) {
         *tier_out = TBY_TIER_NONE;
         return 0.0;
@@ -381,8 +393,14 @@ static double part_compare_merged(const tby__part *one, const tby__part *first,
             return 0.0;
         memcpy(joined, first->ar, first->ar_len);
         memcpy(joined + first->ar_len, second->ar, second->ar_len);
-        if (arabic_orphans_exceed(one->ar, one->ar_len, one->ar_set, joined, n,
-                                  tby__symset_of(joined, n), budget))
+        /* The joined key's sets are the parts' sets together, unless it is cut short. */
+        bool whole = first->ar_len + second->ar_len <= TBY__SYM_MAX;
+        tby__symset joined_set =
+            whole ? tby__symset_union(first->ar_set, second->ar_set) : tby__symset_of(joined, n);
+        tby__symset joined_near = whole ? tby__symset_union(first->ar_near, second->ar_near)
+                                        : tby__arabic_near_set(joined, n);
+        if (arabic_orphans_exceed(one->ar, one->ar_len, tby__symset_minus(one->ar_set, joined_near),
+                                  joined, n, tby__symset_minus(joined_set, one->ar_near), budget))
             return 0.0;
         d = tby__arabic_distance(one->ar, one->ar_len, joined, n, budget, &len);
     } else {
@@ -399,10 +417,14 @@ static double part_compare_merged(const tby__part *one, const tby__part *first,
         n = n > TBY__SYM_MAX ? TBY__SYM_MAX : n;
         double longer = one->sym_weight > joined_weight ? one->sym_weight : joined_weight;
         double budget = budget_for(MERGE_MIN_SIM, longer);
+        /* Against the whole parts' sets even when the joined key is cut short, as before:
+         * a symbol of one with nothing near in either part has nothing near in joined. */
+        tby__symset joined_near = tby__symset_union(first->sym_near, second->sym_near);
+        tby__symset joined_set = tby__symset_union(first->sym_set, second->sym_set);
         if (tby__phon_lmnr_bound(one->lmnr, lmnr) > budget ||
-            phon_orphans_exceed(one->sym, one->sym_len, one->sym_set, joined, n,
-                                tby__symset_union(first->sym_set, second->sym_set),
-                                one_ar != two_ar, budget))
+            phon_orphans_exceed(
+                one->sym, one->sym_len, tby__symset_minus(one->sym_set, joined_near), joined, n,
+                tby__symset_minus(joined_set, one->sym_near), one_ar != two_ar, budget))
             return 0.0;
         d = tby__phon_distance(one->sym, one->sym_len, joined, n, one_ar != two_ar, budget, &len);
     }

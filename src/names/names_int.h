@@ -43,6 +43,8 @@ typedef struct tby__part {
     uint16_t lmnr;                   /* counts of L, M, N, R in sym, 4 bits each (lower bound) */
     tby__symset sym_set;             /* symbols occurring in sym (tby__phon_orphan_bound) */
     tby__symset ar_set;              /* letter codes occurring in ar */
+    tby__symset sym_near;            /* tby__phon_near_set of sym: no orphans against sym */
+    tby__symset ar_near;             /* tby__arabic_near_set of ar */
     uint64_t key_hash;               /* tby__hash64 of pub.key: equal keys, equal hashes */
     uint64_t sym_hash;               /* tby__hash64 of sym */
     uint32_t tok; /* list parts: an id shared by every part that compares the same way
@@ -194,6 +196,28 @@ double tby__phon_orphan_bound(const uint8_t *a, size_t a_len, tby__symset b_set,
 
 /* The same bound for tby__arabic_distance over Arabic letter codes. */
 double tby__arabic_orphan_bound(const uint8_t *a, size_t a_len, tby__symset b_set);
+
+/*
+ * The same bounds from a set computed once per key: tby__phon_near_set(b) holds every symbol
+ * that is not an orphan against b, so the orphans of a are a's symbols outside it
+ * (tby__symset_minus), and tby__phon_orphan_sum(a, orphans) equals tby__phon_orphan_bound(a,
+ * b's set) exactly, summed in the same order.
+ */
+tby__symset tby__phon_near_set(const uint8_t *sym, size_t len);
+double tby__phon_orphan_sum(const uint8_t *a, size_t a_len, tby__symset orphans, bool cross);
+tby__symset tby__arabic_near_set(const uint8_t *ar, size_t len);
+double tby__arabic_orphan_sum(const uint8_t *a, size_t a_len, tby__symset orphans);
+
+/* The members of a that are not in b, and whether a set is empty. */
+static inline tby__symset tby__symset_minus(tby__symset a, tby__symset b)
+{
+    return (tby__symset){{a.bits[0] & ~b.bits[0], a.bits[1] & ~b.bits[1]}};
+}
+
+static inline bool tby__symset_is_empty(tby__symset a)
+{
+    return (a.bits[0] | a.bits[1]) == 0;
+}
 
 /* Weighted symbol count of a key: the length tby__phon_distance normalises by. */
 double tby__phon_length(const uint8_t *sym, size_t len);

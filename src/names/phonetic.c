@@ -379,6 +379,9 @@ typedef struct phon_costs {
     /* near[x]: the symbols x may be read as for less than 1, itself included, and those
      * it can form a digraph step with (tby__phon_orphan_bound). */
     tby__symset near[128];
+    /* near_of[y]: the symbols x with y in near[x], so that the union of near_of over a key's
+     * symbols holds every symbol that is not an orphan against that key. */
+    tby__symset near_of[128];
 } phon_costs;
 
 static phon_costs costs;
@@ -387,6 +390,11 @@ static pthread_once_t costs_once = PTHREAD_ONCE_INIT;
 static void symset_add(tby__symset *set, uint8_t c)
 {
     set->bits[(c >> 6) & 1] |= 1ull << (c & 63);
+}
+
+static bool symset_has(const tby__symset *set, unsigned c)
+{
+    return (set->bits[(c >> 6) & 1] >> (c & 63)) & 1u;
 }
 
 static bool symset_meets(const tby__symset *a, const tby__symset *b)
@@ -425,6 +433,12 @@ static void costs_build_near(void)
             symset_add(&costs.near[t], (uint8_t)y2);
             symset_add(&costs.near[y1], (uint8_t)t);
             symset_add(&costs.near[y2], (uint8_t)t);
+        }
+    }
+    for (int x = 0; x < 128; x++) {
+        for (int y = 0; y < 128; y++) {
+            if (symset_has(&costs.near[x], (unsigned)y))
+                symset_add(&costs.near_of[y], (uint8_t)x);
         }
     }
 }
@@ -604,6 +618,28 @@ double tby__phon_orphan_bound(const uint8_t *a, size_t a_len, tby__symset b_set,
     return bound;
 }
 
+tby__symset tby__phon_near_set(const uint8_t *sym, size_t len)
+{
+    const phon_costs *pc = costs_get();
+    tby__symset set = {{0, 0}};
+    for (size_t i = 0; i < len; i++)
+        set = tby__symset_union(set, pc->near_of[sym[i] & 0x7F]);
+    return set;
+}
+
+double tby__phon_orphan_sum(const uint8_t *a, size_t a_len, tby__symset orphans, bool cross)
+{
+    const phon_costs *pc = costs_get();
+    const float *del = cross ? pc->del_cross : pc->del_latin;
+    double bound = 0.0;
+    for (size_t i = 0; i < a_len; i++) {
+        uint8_t x = a[i] & 0x7F;
+        if (symset_has(&orphans, x))
+            bound += del[x];
+    }
+    return bound;
+}
+
 double tby__phon_length(const uint8_t *sym, size_t len)
 {
     const phon_costs *pc = costs_get();
@@ -626,6 +662,24 @@ static bool is_long_vowel_sym(uint8_t s)
 }
 
 /*
+ * Whether row i of the DP (symbol a[i]) can be reached from row i-2: by reading a[i-1] a[i]
+ * as one symbol of b (a digraph step) or by a transposition of a[i-1] a[i]. Both need the
+ * symbols concerned to occur in b (b_set), so most rows of unrelated keys cannot.
+ */
+static bool phon_row_skips(const uint8_t *a, size_t i, const tby__symset *b_set)
+{
+    if (i == 0)
+        return false;
+    uint8_t x = a[i] & 0x7F, before = a[i - 1] & 0x7F;
+    float cost;
+    unsigned target = pair_target(before, x, &cost);
+    if (target != NO_PAIR && symset_has(b_set, target))
+        return true;
+    return x != before && !is_long_vowel_sym(x) && !is_long_vowel_sym(before) &&
+           symset_has(b_set, x) && symset_has(b_set, before);
+}
+
+/*
  * The DP keeps three rows (the one-to-two steps and transpositions reach back two rows). The
  * per-column data (symbol, deletion cost, which symbol the column pair b[j-1] b[j] may stand
  * for) is gathered once, so the inner loop only loads and takes minima: most calls reject an
@@ -634,6 +688,11 @@ static bool is_long_vowel_sym(uint8_t s)
  * Skipping the one-to-two steps that are not digraphs changes no result: they used to cost
  * 9, and a cell never gets that high above the cells it is reached from (every single step
  * costs at most 1), so they never won a minimum.
+ *
+ * A row where no digraph step or transposition can apply (phon_row_skips false, and a[i]
+ * not a symbol that a column pair of b may stand for) takes the plain Levenshtein loop: the
+ * cells get the same minima of the same sums, so the same values. Such a row can also not be
+ * jumped over, so the early stop only needs that row over the budget.
  */
 double tby__phon_distance(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len,
                           bool cross, double budget, double *len_out)
@@ -646,6 +705,8 @@ double tby__phon_distance(const uint8_t *a, size_t a_len, const uint8_t *b, size
     float col_del[TBY__SYM_MAX];
     unsigned col_pair[TBY__SYM_MAX]; /* symbol that b[j-1] b[j] may stand for, or NO_PAIR */
     float col_pair_cost[TBY__SYM_MAX];
+    tby__symset b_set = {{0, 0}};    /* symbols of b */
+    tby__symset pair_set = {{0, 0}}; /* symbols a column pair of b may stand for */
     if (a_len > TBY__SYM_MAX)
         a_len = TBY__SYM_MAX;
     if (b_len > TBY__SYM_MAX)
@@ -662,53 +723,74 @@ double tby__phon_distance(const uint8_t *a, size_t a_len, const uint8_t *b, size
         col_del[j] = del[y];
         col_pair_cost[j] = 0.0f;
         col_pair[j] = j > 0 ? pair_target(col_sym[j - 1], y, &col_pair_cost[j]) : NO_PAIR;
+        if (col_pair[j] != NO_PAIR)
+            symset_add(&pair_set, (uint8_t)col_pair[j]);
+        symset_add(&b_set, y);
         len_b += pc->weight[y];
         prev[j + 1] = prev[j] + del[y];
     }
     if (len_out)
         *len_out = len_a > len_b ? len_a : len_b;
+    bool skips = false; /* phon_row_skips for row i */
     for (size_t i = 0; i < a_len; i++) {
         uint8_t x = a[i] & 0x7F;
         float del_x = del[x];
-        /* Column symbol that rows i-1 and i read together may stand for, or NO_PAIR. */
-        float row_pair_cost = 0.0f;
-        unsigned row_pair = i > 0 ? pair_target(a[i - 1] & 0x7F, x, &row_pair_cost) : NO_PAIR;
         cur[0] = prev[0] + del_x;
         float row_min = cur[0];
         const float *sub = pc->sub[x];
-        for (size_t j = 0; j < b_len; j++) {
-            uint8_t y = col_sym[j];
-            float best = prev[j] + sub[y];
-            float up = prev[j + 1] + del_x;
-            if (up < best)
-                best = up;
-            if (y == row_pair) {
-                float two = prev2[j] + row_pair_cost;
-                if (two < best)
-                    best = two;
+        if (!skips && !symset_has(&pair_set, x)) {
+            for (size_t j = 0; j < b_len; j++) {
+                float best = prev[j] + sub[col_sym[j]];
+                float up = prev[j + 1] + del_x;
+                if (up < best)
+                    best = up;
+                float left = cur[j] + col_del[j];
+                if (left < best)
+                    best = left;
+                cur[j + 1] = best;
+                if (best < row_min)
+                    row_min = best;
             }
-            if (x == col_pair[j]) {
-                float two = prev[j - 1] + col_pair_cost[j];
-                if (two < best)
-                    best = two;
+        } else {
+            /* Column symbol that rows i-1 and i read together may stand for, or NO_PAIR. */
+            float row_pair_cost = 0.0f;
+            unsigned row_pair = i > 0 ? pair_target(a[i - 1] & 0x7F, x, &row_pair_cost) : NO_PAIR;
+            for (size_t j = 0; j < b_len; j++) {
+                uint8_t y = col_sym[j];
+                float best = prev[j] + sub[y];
+                float up = prev[j + 1] + del_x;
+                if (up < best)
+                    best = up;
+                if (y == row_pair) {
+                    float two = prev2[j] + row_pair_cost;
+                    if (two < best)
+                        best = two;
+                }
+                if (x == col_pair[j]) {
+                    float two = prev[j - 1] + col_pair_cost[j];
+                    if (two < best)
+                        best = two;
+                }
+                /* Two neighbours written the other way round: the commonest clerical slip. */
+                if (i > 0 && j > 0 && x != y && x == col_sym[j - 1] && (a[i - 1] & 0x7F) == y &&
+                    !is_long_vowel_sym(x) && !is_long_vowel_sym(y)) {
+                    float swap = prev2[j - 1] + TRANSPOSE_COST;
+                    if (swap < best)
+                        best = swap;
+                }
+                float left = cur[j] + col_del[j];
+                if (left < best)
+                    best = left;
+                cur[j + 1] = best;
+                if (best < row_min)
+                    row_min = best;
             }
-            /* Two neighbours written the other way round: the commonest clerical slip. */
-            if (i > 0 && j > 0 && x != y && x == col_sym[j - 1] && (a[i - 1] & 0x7F) == y &&
-                !is_long_vowel_sym(x) && !is_long_vowel_sym(y)) {
-                float swap = prev2[j - 1] + TRANSPOSE_COST;
-                if (swap < best)
-                    best = swap;
-            }
-            float left = cur[j] + col_del[j];
-            if (left < best)
-                best = left;
-            cur[j + 1] = best;
-            if (best < row_min)
-                row_min = best;
         }
-        /* Every path to the end crosses this row or the previous one (a two-symbol step
-         * skips one row), so once both exceed the budget the distance does too. */
-        if (row_min > budget && i > 0 && prev_min > budget)
+        /* Every path to the end crosses this row, or jumps from the previous row over it to
+         * the next one; once the rows a path must cross exceed the budget, so does the
+         * distance. */
+        skips = i + 1 < a_len && phon_row_skips(a, i + 1, &b_set);
+        if (row_min > budget && (!skips || (i > 0 && prev_min > budget)))
             return budget + 1.0;
         prev_min = row_min;
         float *spare = prev2;
@@ -775,7 +857,8 @@ static float arabic_del(uint8_t x)
 
 /* Letter-pair costs as a table (codes are below 128), built once. */
 static float arabic_sub_table[128][128];
-static tby__symset arabic_near[128]; /* letters within less than 1 of each letter */
+static tby__symset arabic_near[128];    /* letters within less than 1 of each letter */
+static tby__symset arabic_near_of[128]; /* the letters x with y in arabic_near[x] */
 static pthread_once_t arabic_once = PTHREAD_ONCE_INIT;
 
 static void arabic_table_build(void)
@@ -783,8 +866,10 @@ static void arabic_table_build(void)
     for (int x = 0; x < 128; x++) {
         for (int y = 0; y < 128; y++) {
             arabic_sub_table[x][y] = arabic_sub_compute((uint8_t)x, (uint8_t)y);
-            if (arabic_sub_table[x][y] < 1.0f)
+            if (arabic_sub_table[x][y] < 1.0f) {
                 symset_add(&arabic_near[x], (uint8_t)y);
+                symset_add(&arabic_near_of[y], (uint8_t)x);
+            }
         }
     }
 }
@@ -852,6 +937,25 @@ double tby__arabic_orphan_bound(const uint8_t *a, size_t a_len, tby__symset b_se
     double bound = 0.0;
     for (size_t i = 0; i < a_len; i++) {
         if (!symset_meets(&arabic_near[a[i] & 0x7F], &b_set))
+            bound += arabic_del(a[i]);
+    }
+    return bound;
+}
+
+tby__symset tby__arabic_near_set(const uint8_t *ar, size_t len)
+{
+    pthread_once(&arabic_once, arabic_table_build);
+    tby__symset set = {{0, 0}};
+    for (size_t i = 0; i < len; i++)
+        set = tby__symset_union(set, arabic_near_of[ar[i] & 0x7F]);
+    return set;
+}
+
+double tby__arabic_orphan_sum(const uint8_t *a, size_t a_len, tby__symset orphans)
+{
+    double bound = 0.0;
+    for (size_t i = 0; i < a_len; i++) {
+        if (symset_has(&orphans, a[i] & 0x7F))
             bound += arabic_del(a[i]);
     }
     return bound;
