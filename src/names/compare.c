@@ -18,6 +18,7 @@
 // with lambda = 1 for parts of the shorter name (everything it says should be found) and
 // 0.3 for the longer one (lists carry more ancestors and aliases than a registration).
 #include <math.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "names/names_int.h"
@@ -56,14 +57,34 @@ static bool bound_exceeds(double bound, double budget)
 }
 
 /*
+ * The symbols and letter codes whose deletion costs 1 (tby__phon_full_set), fetched once:
+ * every comparison of names tests them for many pairs of parts.
+ */
+static tby__symset full_sym, full_ar;
+static pthread_once_t full_once = PTHREAD_ONCE_INIT;
+
+static void full_sets_fetch(void)
+{
+    full_sym = tby__phon_full_set();
+    full_ar = tby__arabic_full_set();
+}
+
+/*
  * Whether the orphan bounds (tby__phon_orphan_bound) rule out two symbol keys, given the
  * orphans of each side (its symbols outside the other's tby__phon_near_set). No orphans
- * means a bound of 0, which rules nothing out.
+ * means a bound of 0, which rules nothing out. The orphans among the full-cost symbols
+ * alone often exceed the budget; the exact sums are only needed when they do not. (Counted
+ * in one word of the sets only, where the full-cost symbols are: capital letters for the
+ * phonetic symbols, the letters below U+0640 for Arabic codes. Fewer counted, still a bound.)
  */
 static bool phon_orphans_exceed(const uint8_t *a, size_t a_len, tby__symset a_orphans,
                                 const uint8_t *b, size_t b_len, tby__symset b_orphans, bool cross,
                                 double budget)
 {
+    unsigned full_a = tby__popcount64(a_orphans.bits[1] & full_sym.bits[1]);
+    unsigned full_b = tby__popcount64(b_orphans.bits[1] & full_sym.bits[1]);
+    if (bound_exceeds((double)(full_a > full_b ? full_a : full_b), budget))
+        return true;
     return (!tby__symset_is_empty(a_orphans) &&
             bound_exceeds(tby__phon_orphan_sum(a, a_len, a_orphans, cross), budget)) ||
            (!tby__symset_is_empty(b_orphans) &&
@@ -74,6 +95,10 @@ static bool arabic_orphans_exceed(const uint8_t *a, size_t a_len, tby__symset a_
                                   const uint8_t *b, size_t b_len, tby__symset b_orphans,
                                   double budget)
 {
+    unsigned full_a = tby__popcount64(a_orphans.bits[0] & full_ar.bits[0]);
+    unsigned full_b = tby__popcount64(b_orphans.bits[0] & full_ar.bits[0]);
+    if (bound_exceeds((double)(full_a > full_b ? full_a : full_b), budget))
+        return true;
     return (!tby__symset_is_empty(a_orphans) &&
             bound_exceeds(tby__arabic_orphan_sum(a, a_len, a_orphans), budget)) ||
            (!tby__symset_is_empty(b_orphans) &&
@@ -293,6 +318,7 @@ static double part_compare_memo(const tby__part *a, size_t a_part, unsigned a_id
 double tby_name_part_compare(const tby_name_part *a, const tby_name_part *b, tby_tier *tier_out)
 {
     tby_tier tier = TBY_TIER_NONE;
+    pthread_once(&full_once, full_sets_fetch);
     if (!a || !b) {
         if (tier_out)
             *tier_out = TBY_TIER_NONE;
@@ -444,6 +470,7 @@ double tby__name_compare_memo(const tby_name *a, unsigned a_id, const tby_name *
         match->link_count = 0, match->score = 0.0;
     if (!a || !b || !a->part_count || !b->part_count)
         return 0.0;
+    pthread_once(&full_once, full_sets_fetch);
     size_t n = a->part_count, m = b->part_count;
     cand cands[TBY_NAME_MAX_PARTS * TBY_NAME_MAX_PARTS * 2];
     double best_a[TBY_NAME_MAX_PARTS] = {0}, best_b[TBY_NAME_MAX_PARTS] = {0};

@@ -164,16 +164,18 @@ static inline uint16_t tby__phon_lmnr_add(uint16_t a, uint16_t b)
  */
 static inline double tby__phon_lmnr_bound(uint16_t a, uint16_t b)
 {
-    int excess_a = 0, excess_b = 0;
-    for (int shift = 0; shift < 16; shift += 4) {
-        int ca = (a >> shift) & 15, cb = (b >> shift) & 15;
-        if (ca > cb)
-            excess_a += ca - cb;
-        else
-            excess_b += cb - ca;
-    }
+    /* One count per byte, then the excess of each side per byte without a branch (which
+     * side has more of a letter is as good as random): each byte of ((x | 0x80) - y) ^ 0x80
+     * is the signed difference, and its sign bit clears the bytes where it is negative. */
+    uint32_t x = (a & 0x0F0Fu) | ((uint32_t)(a & 0xF0F0u) << 12);
+    uint32_t y = (b & 0x0F0Fu) | ((uint32_t)(b & 0xF0F0u) << 12);
+    uint32_t over_x = ((x | 0x80808080u) - y) ^ 0x80808080u;
+    uint32_t over_y = ((y | 0x80808080u) - x) ^ 0x80808080u;
+    over_x &= ~(((over_x >> 7) & 0x01010101u) * 0xFFu);
+    over_y &= ~(((over_y >> 7) & 0x01010101u) * 0xFFu);
+    uint32_t excess_x = (over_x * 0x01010101u) >> 24, excess_y = (over_y * 0x01010101u) >> 24;
     /* One substitution can settle one excess letter on each side. */
-    return (double)(excess_a > excess_b ? excess_a : excess_b);
+    return (double)(excess_x > excess_y ? excess_x : excess_y);
 }
 
 /* The set of symbols (or letter codes) of a key. */
@@ -218,6 +220,27 @@ static inline bool tby__symset_is_empty(tby__symset a)
 {
     return (a.bits[0] | a.bits[1]) == 0;
 }
+
+/* How many bits of a word are set (without a library call where the CPU has no popcnt). */
+static inline unsigned tby__popcount64(uint64_t v)
+{
+#if defined(__POPCNT__)
+    return (unsigned)__builtin_popcountll(v);
+#else
+    v -= (v >> 1) & 0x5555555555555555ull;
+    v = (v & 0x3333333333333333ull) + ((v >> 2) & 0x3333333333333333ull);
+    v = (v + (v >> 4)) & 0x0F0F0F0F0F0F0F0Full;
+    return (unsigned)((v * 0x0101010101010101ull) >> 56);
+#endif
+}
+
+/*
+ * The symbols (tby__phon_full_set) or letter codes (tby__arabic_full_set) whose deletion costs
+ * 1 in every mode. Each orphan among them adds at least 1 to an orphan bound, so counting the
+ * orphans in this set gives a lower bound on the orphan bound in a few instructions.
+ */
+tby__symset tby__phon_full_set(void);
+tby__symset tby__arabic_full_set(void);
 
 /* Weighted symbol count of a key: the length tby__phon_distance normalises by. */
 double tby__phon_length(const uint8_t *sym, size_t len);

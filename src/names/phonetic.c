@@ -382,6 +382,7 @@ typedef struct phon_costs {
     /* near_of[y]: the symbols x with y in near[x], so that the union of near_of over a key's
      * symbols holds every symbol that is not an orphan against that key. */
     tby__symset near_of[128];
+    tby__symset full; /* symbols whose deletion costs 1 in both tables */
 } phon_costs;
 
 static phon_costs costs;
@@ -440,6 +441,8 @@ static void costs_build_near(void)
             if (symset_has(&costs.near[x], (unsigned)y))
                 symset_add(&costs.near_of[y], (uint8_t)x);
         }
+        if (costs.del_latin[x] >= 1.0f && costs.del_cross[x] >= 1.0f)
+            symset_add(&costs.full, (uint8_t)x);
     }
 }
 
@@ -618,6 +621,11 @@ double tby__phon_orphan_bound(const uint8_t *a, size_t a_len, tby__symset b_set,
     return bound;
 }
 
+tby__symset tby__phon_full_set(void)
+{
+    return costs_get()->full;
+}
+
 tby__symset tby__phon_near_set(const uint8_t *sym, size_t len)
 {
     const phon_costs *pc = costs_get();
@@ -632,10 +640,11 @@ double tby__phon_orphan_sum(const uint8_t *a, size_t a_len, tby__symset orphans,
     const phon_costs *pc = costs_get();
     const float *del = cross ? pc->del_cross : pc->del_latin;
     double bound = 0.0;
+    /* Multiplying by 0 or 1 instead of branching: whether a symbol is an orphan is as good
+     * as random, and adding +0.0 leaves the sum as it was. */
     for (size_t i = 0; i < a_len; i++) {
         uint8_t x = a[i] & 0x7F;
-        if (symset_has(&orphans, x))
-            bound += del[x];
+        bound += del[x] * (float)symset_has(&orphans, x);
     }
     return bound;
 }
@@ -859,6 +868,7 @@ static float arabic_del(uint8_t x)
 static float arabic_sub_table[128][128];
 static tby__symset arabic_near[128];    /* letters within less than 1 of each letter */
 static tby__symset arabic_near_of[128]; /* the letters x with y in arabic_near[x] */
+static tby__symset arabic_full;         /* letters whose deletion costs 1 */
 static pthread_once_t arabic_once = PTHREAD_ONCE_INIT;
 
 static void arabic_table_build(void)
@@ -871,6 +881,8 @@ static void arabic_table_build(void)
                 symset_add(&arabic_near_of[y], (uint8_t)x);
             }
         }
+        if (arabic_del((uint8_t)x) >= 1.0f)
+            symset_add(&arabic_full, (uint8_t)x);
     }
 }
 
@@ -942,6 +954,12 @@ double tby__arabic_orphan_bound(const uint8_t *a, size_t a_len, tby__symset b_se
     return bound;
 }
 
+tby__symset tby__arabic_full_set(void)
+{
+    pthread_once(&arabic_once, arabic_table_build);
+    return arabic_full;
+}
+
 tby__symset tby__arabic_near_set(const uint8_t *ar, size_t len)
 {
     pthread_once(&arabic_once, arabic_table_build);
@@ -954,9 +972,7 @@ tby__symset tby__arabic_near_set(const uint8_t *ar, size_t len)
 double tby__arabic_orphan_sum(const uint8_t *a, size_t a_len, tby__symset orphans)
 {
     double bound = 0.0;
-    for (size_t i = 0; i < a_len; i++) {
-        if (symset_has(&orphans, a[i] & 0x7F))
-            bound += arabic_del(a[i]);
-    }
+    for (size_t i = 0; i < a_len; i++) /* branch-free, as tby__phon_orphan_sum */
+        bound += arabic_del(a[i]) * (float)symset_has(&orphans, a[i] & 0x7F);
     return bound;
 }
