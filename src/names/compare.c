@@ -199,31 +199,35 @@ static double part_compare(const tby__part *a, const tby__part *b, double floor,
         return 1.0;
     }
     double longer = a->sym_weight > b->sym_weight ? a->sym_weight : b->sym_weight;
+    double budget = budget_for(floor, longer);
+    /* Orphans against the whole other key are orphans against any part of it, so these
+     * serve the readings without an article below as well. */
+    tby__symset a_orphans = tby__symset_minus(a->sym_set, b->sym_near);
+    tby__symset b_orphans = tby__symset_minus(b->sym_set, a->sym_near);
     /* The orphan bounds hold for the whole keys only, not for a key read without its fused
      * article (below), so they are skipped when that second reading will be tried. */
     if (floor > 0.0 && !a->art_skip == !b->art_skip &&
-        phon_orphans_exceed(a->sym, a->sym_len, tby__symset_minus(a->sym_set, b->sym_near), b->sym,
-                            b->sym_len, tby__symset_minus(b->sym_set, a->sym_near), cross,
-                            budget_for(floor, longer))) {
+        phon_orphans_exceed(a->sym, a->sym_len, a_orphans, b->sym, b->sym_len, b_orphans, cross,
+                            budget)) {
         *tier_out = TBY_TIER_NONE;
         return 0.0;
     }
-    double d = tby__phon_distance(a->sym, a->sym_len, b->sym, b->sym_len, cross,
-                                  budget_for(floor, longer), &len);
+    double d = tby__phon_distance_cut(a->sym, a->sym_len, a_orphans, b->sym, b->sym_len, b_orphans,
+                                      cross, budget, &len);
     double sim = sim_from_distance(d, len);
     /* Try without a fused article on either side (Aljubouri against al-Jubouri). */
     if (a->art_skip && !b->art_skip) {
         double l2;
-        double d2 = tby__phon_distance(a->sym + a->art_skip, a->sym_len - a->art_skip, b->sym,
-                                       b->sym_len, cross, budget_for(floor, longer), &l2);
+        double d2 =
+            tby__phon_distance_cut(a->sym + a->art_skip, a->sym_len - a->art_skip, a_orphans,
+                                   b->sym, b->sym_len, b_orphans, cross, budget, &l2);
         double s2 = sim_from_distance(d2, l2);
         if (s2 > sim)
             sim = s2, d = d2;
     } else if (b->art_skip && !a->art_skip) {
         double l2;
-        double d2 =
-            tby__phon_distance(a->sym, a->sym_len, b->sym + b->art_skip, b->sym_len - b->art_skip,
-                               cross, budget_for(floor, longer), &l2);
+        double d2 = tby__phon_distance_cut(a->sym, a->sym_len, a_orphans, b->sym + b->art_skip,
+                                           b->sym_len - b->art_skip, b_orphans, cross, budget, &l2);
         double s2 = sim_from_distance(d2, l2);
         if (s2 > sim)
             sim = s2, d = d2;
@@ -447,12 +451,14 @@ static double part_compare_merged(const tby__part *one, const tby__part *first,
          * a symbol of one with nothing near in either part has nothing near in joined. */
         tby__symset joined_near = tby__symset_union(first->sym_near, second->sym_near);
         tby__symset joined_set = tby__symset_union(first->sym_set, second->sym_set);
+        tby__symset one_orphans = tby__symset_minus(one->sym_set, joined_near);
+        tby__symset joined_orphans = tby__symset_minus(joined_set, one->sym_near);
         if (tby__phon_lmnr_bound(one->lmnr, lmnr) > budget ||
-            phon_orphans_exceed(
-                one->sym, one->sym_len, tby__symset_minus(one->sym_set, joined_near), joined, n,
-                tby__symset_minus(joined_set, one->sym_near), one_ar != two_ar, budget))
+            phon_orphans_exceed(one->sym, one->sym_len, one_orphans, joined, n, joined_orphans,
+                                one_ar != two_ar, budget))
             return 0.0;
-        d = tby__phon_distance(one->sym, one->sym_len, joined, n, one_ar != two_ar, budget, &len);
+        d = tby__phon_distance_cut(one->sym, one->sym_len, one_orphans, joined, n, joined_orphans,
+                                   one_ar != two_ar, budget, &len);
     }
     *tier = one_ar != two_ar ? TBY_TIER_TRANSLIT : TBY_TIER_EDIT;
     return sim_from_distance(d, len);

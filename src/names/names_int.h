@@ -141,6 +141,16 @@ double tby__phon_distance(const uint8_t *a, size_t a_len, const uint8_t *b, size
                           bool cross, double budget, double *len_out);
 
 /*
+ * tby__phon_distance that also stops early on the orphans still to come: a_orphans holds
+ * symbols of a that are orphans against b, b_orphans symbols of b that are orphans against a
+ * (tby__phon_orphan_bound; a subset of either is fine, empty sets make it the plain
+ * function). Same result whenever the distance is within the budget.
+ */
+double tby__phon_distance_cut(const uint8_t *a, size_t a_len, tby__symset a_orphans,
+                              const uint8_t *b, size_t b_len, tby__symset b_orphans, bool cross,
+                              double budget, double *len_out);
+
+/*
  * Counts of the symbols L, M, N and R, 4 bits each. These letters only ever match
  * themselves (every other reading costs 1), so the difference of two such counts is a lower
  * bound on any distance above and lets unrelated words skip the edit distance entirely.

@@ -702,9 +702,15 @@ static bool phon_row_skips(const uint8_t *a, size_t i, const tby__symset *b_set)
  * not a symbol that a column pair of b may stand for) takes the plain Levenshtein loop: the
  * cells get the same minima of the same sums, so the same values. Such a row can also not be
  * jumped over, so the early stop only needs that row over the budget.
+ *
+ * The early stop also counts what is certainly still to pay after a cell: an orphan symbol
+ * (tby__phon_orphan_bound) takes a step of its own costing at least its deletion cost, so a
+ * path through cell (i, j) costs at least the cell plus the orphans left in a[i+1..] or in
+ * b[j+1..], whichever is more (one substitution may settle one orphan of each side).
  */
-double tby__phon_distance(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len,
-                          bool cross, double budget, double *len_out)
+double tby__phon_distance_cut(const uint8_t *a, size_t a_len, tby__symset a_orphans,
+                              const uint8_t *b, size_t b_len, tby__symset b_orphans, bool cross,
+                              double budget, double *len_out)
 {
     const phon_costs *pc = costs_get();
     const float *del = cross ? pc->del_cross : pc->del_latin;
@@ -722,9 +728,16 @@ double tby__phon_distance(const uint8_t *a, size_t a_len, const uint8_t *b, size
         b_len = TBY__SYM_MAX;
     float len_a = 0.0f;
     float len_b = 0.0f;
-    float prev_min = 0.0f;
+    float rest_a[TBY__SYM_MAX + 1], rest_b[TBY__SYM_MAX + 1]; /* orphans' costs left */
+    bool prev_over = false; /* the previous row was over the budget */
     for (size_t i = 0; i < a_len; i++)
         len_a += pc->weight[a[i] & 0x7F];
+    rest_a[a_len] = 0.0f;
+    for (size_t i = a_len; i-- > 0;)
+        rest_a[i] = rest_a[i + 1] + del[a[i] & 0x7F] * (float)symset_has(&a_orphans, a[i] & 0x7F);
+    rest_b[b_len] = 0.0f;
+    for (size_t j = b_len; j-- > 0;)
+        rest_b[j] = rest_b[j + 1] + del[b[j] & 0x7F] * (float)symset_has(&b_orphans, b[j] & 0x7F);
     prev[0] = 0.0f;
     for (size_t j = 0; j < b_len; j++) {
         uint8_t y = b[j] & 0x7F;
@@ -746,6 +759,8 @@ double tby__phon_distance(const uint8_t *a, size_t a_len, const uint8_t *b, size
         float del_x = del[x];
         cur[0] = prev[0] + del_x;
         float row_min = cur[0];
+        float left_a = rest_a[i + 1]; /* orphans' costs left in a after this row */
+        float row_est = cur[0] + (rest_b[0] > left_a ? rest_b[0] : left_a);
         const float *sub = pc->sub[x];
         if (!skips && !symset_has(&pair_set, x)) {
             for (size_t j = 0; j < b_len; j++) {
@@ -759,6 +774,9 @@ double tby__phon_distance(const uint8_t *a, size_t a_len, const uint8_t *b, size
                 cur[j + 1] = best;
                 if (best < row_min)
                     row_min = best;
+                float est = best + (rest_b[j + 1] > left_a ? rest_b[j + 1] : left_a);
+                if (est < row_est)
+                    row_est = est;
             }
         } else {
             /* Column symbol that rows i-1 and i read together may stand for, or NO_PAIR. */
@@ -793,21 +811,33 @@ double tby__phon_distance(const uint8_t *a, size_t a_len, const uint8_t *b, size
                 cur[j + 1] = best;
                 if (best < row_min)
                     row_min = best;
+                float est = best + (rest_b[j + 1] > left_a ? rest_b[j + 1] : left_a);
+                if (est < row_est)
+                    row_est = est;
             }
         }
         /* Every path to the end crosses this row, or jumps from the previous row over it to
          * the next one; once the rows a path must cross exceed the budget, so does the
-         * distance. */
+         * distance. The estimate is a sum of floats in another order than the DP's, so it
+         * only counts when clearly over. */
+        bool over = row_min > budget || row_est > budget + 1e-3;
         skips = i + 1 < a_len && phon_row_skips(a, i + 1, &b_set);
-        if (row_min > budget && (!skips || (i > 0 && prev_min > budget)))
+        if (over && (!skips || prev_over))
             return budget + 1.0;
-        prev_min = row_min;
+        prev_over = over;
         float *spare = prev2;
         prev2 = prev;
         prev = cur;
         cur = spare;
     }
     return prev[b_len];
+}
+
+double tby__phon_distance(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len,
+                          bool cross, double budget, double *len_out)
+{
+    tby__symset none = {{0, 0}};
+    return tby__phon_distance_cut(a, a_len, none, b, b_len, none, cross, budget, len_out);
 }
 
 /* ===== Arabic letter distance ===== */
