@@ -77,32 +77,44 @@ static void full_sets_fetch(void)
  * in one word of the sets only, where the full-cost symbols are: capital letters for the
  * phonetic symbols, the letters below U+0640 for Arabic codes. Fewer counted, still a bound.)
  */
-static bool phon_orphans_exceed(const uint8_t *a, size_t a_len, tby__symset a_orphans,
-                                const uint8_t *b, size_t b_len, tby__symset b_orphans, bool cross,
-                                double budget)
+static bool phon_orphan_sums_exceed(const uint8_t *a, size_t a_len, tby__symset a_orphans,
+                                    const uint8_t *b, size_t b_len, tby__symset b_orphans,
+                                    bool cross, double budget)
 {
-    unsigned full_a = tby__popcount64(a_orphans.bits[1] & full_sym.bits[1]);
-    unsigned full_b = tby__popcount64(b_orphans.bits[1] & full_sym.bits[1]);
-    if (bound_exceeds((double)(full_a > full_b ? full_a : full_b), budget))
-        return true;
     return (!tby__symset_is_empty(a_orphans) &&
             bound_exceeds(tby__phon_orphan_sum(a, a_len, a_orphans, cross), budget)) ||
            (!tby__symset_is_empty(b_orphans) &&
             bound_exceeds(tby__phon_orphan_sum(b, b_len, b_orphans, cross), budget));
 }
 
-static bool arabic_orphans_exceed(const uint8_t *a, size_t a_len, tby__symset a_orphans,
-                                  const uint8_t *b, size_t b_len, tby__symset b_orphans,
-                                  double budget)
+static inline bool phon_orphans_exceed(const uint8_t *a, size_t a_len, tby__symset a_orphans,
+                                       const uint8_t *b, size_t b_len, tby__symset b_orphans,
+                                       bool cross, double budget)
 {
-    unsigned full_a = tby__popcount64(a_orphans.bits[0] & full_ar.bits[0]);
-    unsigned full_b = tby__popcount64(b_orphans.bits[0] & full_ar.bits[0]);
-    if (bound_exceeds((double)(full_a > full_b ? full_a : full_b), budget))
-        return true;
+    unsigned full_a = tby__popcount64(a_orphans.bits[1] & full_sym.bits[1]);
+    unsigned full_b = tby__popcount64(b_orphans.bits[1] & full_sym.bits[1]);
+    return bound_exceeds((double)(full_a > full_b ? full_a : full_b), budget) ||
+           phon_orphan_sums_exceed(a, a_len, a_orphans, b, b_len, b_orphans, cross, budget);
+}
+
+static bool arabic_orphan_sums_exceed(const uint8_t *a, size_t a_len, tby__symset a_orphans,
+                                      const uint8_t *b, size_t b_len, tby__symset b_orphans,
+                                      double budget)
+{
     return (!tby__symset_is_empty(a_orphans) &&
             bound_exceeds(tby__arabic_orphan_sum(a, a_len, a_orphans), budget)) ||
            (!tby__symset_is_empty(b_orphans) &&
             bound_exceeds(tby__arabic_orphan_sum(b, b_len, b_orphans), budget));
+}
+
+static inline bool arabic_orphans_exceed(const uint8_t *a, size_t a_len, tby__symset a_orphans,
+                                         const uint8_t *b, size_t b_len, tby__symset b_orphans,
+                                         double budget)
+{
+    unsigned full_a = tby__popcount64(a_orphans.bits[0] & full_ar.bits[0]);
+    unsigned full_b = tby__popcount64(b_orphans.bits[0] & full_ar.bits[0]);
+    return bound_exceeds((double)(full_a > full_b ? full_a : full_b), budget) ||
+           arabic_orphan_sums_exceed(a, a_len, a_orphans, b, b_len, b_orphans, budget);
 }
 
 static double sim_from_distance(double distance, double length)
@@ -163,18 +175,16 @@ static double part_compare(const tby__part *a, const tby__part *b, double floor,
         return 1.0;
     }
     double len;
-    if (floor > 0.0 && a->sym_len && b->sym_len) {
-        double longer = a->sym_weight > b->sym_weight ? a->sym_weight : b->sym_weight;
-        if (a_ar && b_ar)
-            longer = a->ar_len > b->ar_len ? a->ar_len : b->ar_len;
-        if (tby__phon_lmnr_bound(a->lmnr, b->lmnr) > budget_for(floor, longer)) {
-            *tier_out = TBY_TIER_NONE;
-            return 0.0;
-        }
+    /* Two Arabic keys are measured in letters, anything else in weighted symbols. */
+    double sym_longer = a->sym_weight > b->sym_weight ? a->sym_weight : b->sym_weight;
+    double ar_longer = a->ar_len > b->ar_len ? a->ar_len : b->ar_len;
+    double budget = budget_for(floor, a_ar && b_ar ? ar_longer : sym_longer);
+    if (floor > 0.0 && a->sym_len && b->sym_len &&
+        tby__phon_lmnr_bound(a->lmnr, b->lmnr) > budget) {
+        *tier_out = TBY_TIER_NONE;
+        return 0.0;
     }
     if (a_ar && b_ar && a->ar_len && b->ar_len) {
-        double longer = a->ar_len > b->ar_len ? a->ar_len : b->ar_len;
-        double budget = budget_for(floor, longer);
         if (floor > 0.0 && (arabic_length_bound(a->ar_len, b->ar_len) > budget ||
                             arabic_orphans_exceed(
                                 a->ar, a->ar_len, tby__symset_minus(a->ar_set, b->ar_near), b->ar,
@@ -198,8 +208,8 @@ static double part_compare(const tby__part *a, const tby__part *b, double floor,
         *tier_out = cross ? TBY_TIER_TRANSLIT : TBY_TIER_SPELLING;
         return 1.0;
     }
-    double longer = a->sym_weight > b->sym_weight ? a->sym_weight : b->sym_weight;
-    double budget = budget_for(floor, longer);
+    if (a_ar && b_ar) /* one of them without Arabic letter codes */
+        budget = budget_for(floor, sym_longer);
     /* Orphans against the whole other key are orphans against any part of it, so these
      * serve the readings without an article below as well. */
     tby__symset a_orphans = tby__symset_minus(a->sym_set, b->sym_near);
@@ -414,6 +424,8 @@ static double part_compare_merged(const tby__part *one, const tby__part *first,
     if (two_ar != (second->pub.script == TBY_SCRIPT_ARABIC))
         return 0.0;
     double len, d;
+    /* Joined by two copies of whole key arrays: fixed sizes copy without a branch or a call,
+     * and the second starts where the first key ends, so joined[0..n) is right. */
     uint8_t joined[TBY__SYM_MAX * 2];
     if (one_ar && two_ar) {
         size_t n = first->ar_len + second->ar_len;
@@ -421,8 +433,8 @@ static double part_compare_merged(const tby__part *one, const tby__part *first,
         double budget = budget_for(MERGE_MIN_SIM, (double)(n > one->ar_len ? n : one->ar_len));
         if (arabic_length_bound(one->ar_len, n) > budget)
             return 0.0;
-        memcpy(joined, first->ar, first->ar_len);
-        memcpy(joined + first->ar_len, second->ar, second->ar_len);
+        memcpy(joined, first->ar, TBY__SYM_MAX);
+        memcpy(joined + first->ar_len, second->ar, TBY__SYM_MAX);
         /* The joined key's sets are the parts' sets together, unless it is cut short. */
         bool whole = first->ar_len + second->ar_len <= TBY__SYM_MAX;
         tby__symset joined_set =
@@ -439,8 +451,8 @@ static double part_compare_merged(const tby__part *one, const tby__part *first,
         if (one->sym_weight < 0.6 * joined_weight || joined_weight < 0.6 * one->sym_weight)
             return 0.0;
         size_t n = first->sym_len + second->sym_len;
-        memcpy(joined, first->sym, first->sym_len);
-        memcpy(joined + first->sym_len, second->sym, second->sym_len);
+        memcpy(joined, first->sym, TBY__SYM_MAX);
+        memcpy(joined + first->sym_len, second->sym, TBY__SYM_MAX);
         /* The counts of the joined key are the parts' counts added, unless it is cut short. */
         uint16_t lmnr = n <= TBY__SYM_MAX ? tby__phon_lmnr_add(first->lmnr, second->lmnr)
                                           : tby__phon_lmnr(joined, TBY__SYM_MAX);
@@ -479,7 +491,11 @@ double tby__name_compare_memo(const tby_name *a, unsigned a_id, const tby_name *
     pthread_once(&full_once, full_sets_fetch);
     size_t n = a->part_count, m = b->part_count;
     cand cands[TBY_NAME_MAX_PARTS * TBY_NAME_MAX_PARTS * 2];
-    double best_a[TBY_NAME_MAX_PARTS] = {0}, best_b[TBY_NAME_MAX_PARTS] = {0};
+    double best_a[TBY_NAME_MAX_PARTS], best_b[TBY_NAME_MAX_PARTS];
+    for (size_t i = 0; i < n; i++)
+        best_a[i] = 0.0;
+    for (size_t j = 0; j < m; j++)
+        best_b[j] = 0.0;
     size_t count = 0;
     for (size_t i = 0; i < n; i++) {
         const tby__part *pa = &a->parts[i];
