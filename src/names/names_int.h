@@ -151,6 +151,13 @@ double tby__phon_distance_cut(const uint8_t *a, size_t a_len, tby__symset a_orph
                               double budget, double *len_out);
 
 /*
+ * tby__phon_distance computed the long way, for tests: every row through the loop that tries
+ * every step, and no early stop.
+ */
+double tby__phon_distance_reference(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len,
+                                    bool cross, double *len_out);
+
+/*
  * Counts of the symbols L, M, N and R, 4 bits each. These letters only ever match
  * themselves (every other reading costs 1), so the difference of two such counts is a lower
  * bound on any distance above and lets unrelated words skip the edit distance entirely.

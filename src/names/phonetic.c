@@ -17,6 +17,7 @@
 //
 // The distance is a Levenshtein distance with those costs. Comparing across scripts makes
 // inserting a Latin vowel almost free, because Arabic does not write short vowels.
+#include <math.h>
 #include <pthread.h>
 #include <string.h>
 
@@ -708,9 +709,9 @@ static bool phon_row_skips(const uint8_t *a, size_t i, const tby__symset *b_set)
  * path through cell (i, j) costs at least the cell plus the orphans left in a[i+1..] or in
  * b[j+1..], whichever is more (one substitution may settle one orphan of each side).
  */
-double tby__phon_distance_cut(const uint8_t *a, size_t a_len, tby__symset a_orphans,
-                              const uint8_t *b, size_t b_len, tby__symset b_orphans, bool cross,
-                              double budget, double *len_out)
+static double phon_dp(const uint8_t *a, size_t a_len, tby__symset a_orphans, const uint8_t *b,
+                      size_t b_len, tby__symset b_orphans, bool cross, double budget,
+                      double *len_out, bool plain_rows)
 {
     const phon_costs *pc = costs_get();
     const float *del = cross ? pc->del_cross : pc->del_latin;
@@ -762,7 +763,7 @@ double tby__phon_distance_cut(const uint8_t *a, size_t a_len, tby__symset a_orph
         float left_a = rest_a[i + 1]; /* orphans' costs left in a after this row */
         float row_est = cur[0] + (rest_b[0] > left_a ? rest_b[0] : left_a);
         const float *sub = pc->sub[x];
-        if (!skips && !symset_has(&pair_set, x)) {
+        if (plain_rows && !skips && !symset_has(&pair_set, x)) {
             for (size_t j = 0; j < b_len; j++) {
                 float best = prev[j] + sub[col_sym[j]];
                 float up = prev[j + 1] + del_x;
@@ -833,11 +834,25 @@ double tby__phon_distance_cut(const uint8_t *a, size_t a_len, tby__symset a_orph
     return prev[b_len];
 }
 
+double tby__phon_distance_cut(const uint8_t *a, size_t a_len, tby__symset a_orphans,
+                              const uint8_t *b, size_t b_len, tby__symset b_orphans, bool cross,
+                              double budget, double *len_out)
+{
+    return phon_dp(a, a_len, a_orphans, b, b_len, b_orphans, cross, budget, len_out, true);
+}
+
 double tby__phon_distance(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len,
                           bool cross, double budget, double *len_out)
 {
     tby__symset none = {{0, 0}};
-    return tby__phon_distance_cut(a, a_len, none, b, b_len, none, cross, budget, len_out);
+    return phon_dp(a, a_len, none, b, b_len, none, cross, budget, len_out, true);
+}
+
+double tby__phon_distance_reference(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len,
+                                    bool cross, double *len_out)
+{
+    tby__symset none = {{0, 0}};
+    return phon_dp(a, a_len, none, b, b_len, none, cross, HUGE_VAL, len_out, false);
 }
 
 /* ===== Arabic letter distance ===== */
