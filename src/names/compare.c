@@ -74,8 +74,9 @@ static void full_sets_fetch(void)
  * orphans of each side (its symbols outside the other's tby__phon_near_set). No orphans
  * means a bound of 0, which rules nothing out. The orphans among the full-cost symbols
  * alone often exceed the budget; the exact sums are only needed when they do not. (Counted
- * in one word of the sets only, where the full-cost symbols are: capital letters for the
- * phonetic symbols, the letters below U+0640 for Arabic codes. Fewer counted, still a bound.)
+ * in one word of the sets only, where the full-cost symbols are: the letters, codes 64 to 127,
+ * for phonetic symbols; U+0621..U+064A, codes 1 to 42, for Arabic letter codes. Fewer
+ * counted is still a bound.)
  */
 static bool phon_orphan_sums_exceed(const uint8_t *a, size_t a_len, tby__symset a_orphans,
                                     const uint8_t *b, size_t b_len, tby__symset b_orphans,

@@ -43,7 +43,7 @@ typedef struct tby__part {
     uint16_t lmnr;                   /* counts of L, M, N, R in sym, 4 bits each (lower bound) */
     tby__symset sym_set;             /* symbols occurring in sym (tby__phon_orphan_bound) */
     tby__symset ar_set;              /* letter codes occurring in ar */
-    tby__symset sym_near;            /* tby__phon_near_set of sym: no orphans against sym */
+    tby__symset sym_near;            /* tby__phon_near_set of sym: not orphans against sym */
     tby__symset ar_near;             /* tby__arabic_near_set of ar */
     uint64_t key_hash;               /* tby__hash64 of pub.key: equal keys, equal hashes */
     uint64_t sym_hash;               /* tby__hash64 of sym */
