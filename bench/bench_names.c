@@ -12,6 +12,11 @@
 //   jaro_winkler  Jaro-Winkler of the same pairs over pre-folded ASCII lower-case strings
 //
 // usage: bench_names [watchlist_names_long.tsv [repetitions]]
+//        bench_names --dump PAIRS.tsv
+// With --dump, no timing: each line name_a<TAB>name_b of PAIRS.tsv gets one output line with
+// the score of tby_name_compare, its explanation and every part-against-part similarity,
+// floats in hexadecimal, so that two builds can be compared bit for bit after a change meant
+// to make comparison faster without changing a result (tools/compare-check.sh).
 // With a file, about 200 names are taken from it (half Arabic script, half Latin, spread
 // evenly over the file); without one, a built-in set of made-up names is used. Pin the
 // process to one core for stable figures: taskset -c 2 bench_names ...
@@ -344,8 +349,66 @@ static double jaro_winkler(const char *s1, size_t n1, const char *s2, size_t n2)
     return jaro + (double)prefix * 0.1 * (1.0 - jaro);
 }
 
+// One output line per pair for --dump (see the top of the file); "error" for a name that
+// does not parse. Returns 0, or 1 when the file cannot be read.
+static int dump_pairs(const char *path)
+{
+    FILE *fp = fopen(path, "r");
+    if (!fp) {
+        fprintf(stderr, "bench_names: cannot open %s\n", path);
+        return 1;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t got;
+    while ((got = getline(&line, &cap, fp)) >= 0) {
+        size_t len = (size_t)got;
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            line[--len] = '\0';
+        if (!strcmp(line, "name_a\tname_b"))
+            continue;
+        char *tab = strchr(line, '\t');
+        if (!tab) {
+            printf("error\n");
+            continue;
+        }
+        tby_name *a = NULL, *b = NULL;
+        if (tby_name_parse(&a, line, (size_t)(tab - line), NULL) != 0 ||
+            tby_name_parse(&b, tab + 1, strlen(tab + 1), NULL) != 0) {
+            printf("error\n");
+            tby_name_free(a);
+            continue;
+        }
+        tby_name_match match;
+        double score = tby_name_compare(a, b, &match);
+        printf("%a", score);
+        for (size_t k = 0; k < match.link_count; k++) {
+            const tby_name_link *l = &match.links[k];
+            printf(" %u+%u/%u+%u:%d:%a:%a", l->a_first, l->a_count, l->b_first, l->b_count,
+                   (int)l->tier, l->similarity, l->weight);
+        }
+        printf(" |");
+        for (size_t i = 0; i < tby_name_part_count(a); i++) {
+            for (size_t j = 0; j < tby_name_part_count(b); j++) {
+                tby_tier tier;
+                double sim =
+                    tby_name_part_compare(tby_name_part_at(a, i), tby_name_part_at(b, j), &tier);
+                printf(" %a:%d", sim, (int)tier);
+            }
+        }
+        printf("\n");
+        tby_name_free(a);
+        tby_name_free(b);
+    }
+    free(line);
+    fclose(fp);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 3 && !strcmp(argv[1], "--dump"))
+        return dump_pairs(argv[2]);
     const char *path = argc > 1 ? argv[1] : NULL;
     long reps = argc > 2 ? strtol(argv[2], NULL, 10) : BENCH_DEFAULT_REPS;
     if (reps < 1)

@@ -18,6 +18,7 @@
 // with lambda = 1 for parts of the shorter name (everything it says should be found) and
 // 0.3 for the longer one (lists carry more ancestors and aliases than a registration).
 #include <math.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "names/names_int.h"
@@ -55,19 +56,66 @@ static bool bound_exceeds(double bound, double budget)
     return bound > budget + 1e-3;
 }
 
-/* Whether the orphan bounds (tby__phon_orphan_bound) rule out two symbol keys. */
-static bool phon_orphans_exceed(const uint8_t *a, size_t a_len, tby__symset a_set, const uint8_t *b,
-                                size_t b_len, tby__symset b_set, bool cross, double budget)
+/*
+ * The symbols and letter codes whose deletion costs 1 (tby__phon_full_set), fetched once:
+ * every comparison of names tests them for many pairs of parts.
+ */
+static tby__symset full_sym, full_ar;
+static pthread_once_t full_once = PTHREAD_ONCE_INIT;
+
+static void full_sets_fetch(void)
 {
-    return bound_exceeds(tby__phon_orphan_bound(a, a_len, b_set, cross), budget) ||
-           bound_exceeds(tby__phon_orphan_bound(b, b_len, a_set, cross), budget);
+    full_sym = tby__phon_full_set();
+    full_ar = tby__arabic_full_set();
 }
 
-static bool arabic_orphans_exceed(const uint8_t *a, size_t a_len, tby__symset a_set,
-                                  const uint8_t *b, size_t b_len, tby__symset b_set, double budget)
+/*
+ * Whether the orphan bounds (tby__phon_orphan_bound) rule out two symbol keys, given the
+ * orphans of each side (its symbols outside the other's tby__phon_near_set). No orphans
+ * means a bound of 0, which rules nothing out. The orphans among the full-cost symbols
+ * alone often exceed the budget; the exact sums are only needed when they do not. (Counted
+ * in one word of the sets only, where the full-cost symbols are: the letters, codes 64 to 127,
+ * for phonetic symbols; U+0621..U+064A, codes 1 to 42, for Arabic letter codes. Fewer
+ * counted is still a bound.)
+ */
+static bool phon_orphan_sums_exceed(const uint8_t *a, size_t a_len, tby__symset a_orphans,
+                                    const uint8_t *b, size_t b_len, tby__symset b_orphans,
+                                    bool cross, double budget)
 {
-    return bound_exceeds(tby__arabic_orphan_bound(a, a_len, b_set), budget) ||
-           bound_exceeds(tby__arabic_orphan_bound(b, b_len, a_set), budget);
+    return (!tby__symset_is_empty(a_orphans) &&
+            bound_exceeds(tby__phon_orphan_sum(a, a_len, a_orphans, cross), budget)) ||
+           (!tby__symset_is_empty(b_orphans) &&
+            bound_exceeds(tby__phon_orphan_sum(b, b_len, b_orphans, cross), budget));
+}
+
+static inline bool phon_orphans_exceed(const uint8_t *a, size_t a_len, tby__symset a_orphans,
+                                       const uint8_t *b, size_t b_len, tby__symset b_orphans,
+                                       bool cross, double budget)
+{
+    unsigned full_a = tby__popcount64(a_orphans.bits[1] & full_sym.bits[1]);
+    unsigned full_b = tby__popcount64(b_orphans.bits[1] & full_sym.bits[1]);
+    return bound_exceeds((double)(full_a > full_b ? full_a : full_b), budget) ||
+           phon_orphan_sums_exceed(a, a_len, a_orphans, b, b_len, b_orphans, cross, budget);
+}
+
+static bool arabic_orphan_sums_exceed(const uint8_t *a, size_t a_len, tby__symset a_orphans,
+                                      const uint8_t *b, size_t b_len, tby__symset b_orphans,
+                                      double budget)
+{
+    return (!tby__symset_is_empty(a_orphans) &&
+            bound_exceeds(tby__arabic_orphan_sum(a, a_len, a_orphans), budget)) ||
+           (!tby__symset_is_empty(b_orphans) &&
+            bound_exceeds(tby__arabic_orphan_sum(b, b_len, b_orphans), budget));
+}
+
+static inline bool arabic_orphans_exceed(const uint8_t *a, size_t a_len, tby__symset a_orphans,
+                                         const uint8_t *b, size_t b_len, tby__symset b_orphans,
+                                         double budget)
+{
+    unsigned full_a = tby__popcount64(a_orphans.bits[0] & full_ar.bits[0]);
+    unsigned full_b = tby__popcount64(b_orphans.bits[0] & full_ar.bits[0]);
+    return bound_exceeds((double)(full_a > full_b ? full_a : full_b), budget) ||
+           arabic_orphan_sums_exceed(a, a_len, a_orphans, b, b_len, b_orphans, budget);
 }
 
 static double sim_from_distance(double distance, double length)
@@ -128,21 +176,20 @@ static double part_compare(const tby__part *a, const tby__part *b, double floor,
         return 1.0;
     }
     double len;
-    if (floor > 0.0 && a->sym_len && b->sym_len) {
-        double longer = a->sym_weight > b->sym_weight ? a->sym_weight : b->sym_weight;
-        if (a_ar && b_ar)
-            longer = a->ar_len > b->ar_len ? a->ar_len : b->ar_len;
-        if (tby__phon_lmnr_bound(a->lmnr, b->lmnr) > budget_for(floor, longer)) {
-            *tier_out = TBY_TIER_NONE;
-            return 0.0;
-        }
+    /* Two Arabic keys are measured in letters, anything else in weighted symbols. */
+    double sym_longer = a->sym_weight > b->sym_weight ? a->sym_weight : b->sym_weight;
+    double ar_longer = a->ar_len > b->ar_len ? a->ar_len : b->ar_len;
+    double budget = budget_for(floor, a_ar && b_ar ? ar_longer : sym_longer);
+    if (floor > 0.0 && a->sym_len && b->sym_len &&
+        tby__phon_lmnr_bound(a->lmnr, b->lmnr) > budget) {
+        *tier_out = TBY_TIER_NONE;
+        return 0.0;
     }
     if (a_ar && b_ar && a->ar_len && b->ar_len) {
-        double longer = a->ar_len > b->ar_len ? a->ar_len : b->ar_len;
-        double budget = budget_for(floor, longer);
         if (floor > 0.0 && (arabic_length_bound(a->ar_len, b->ar_len) > budget ||
-                            arabic_orphans_exceed(a->ar, a->ar_len, a->ar_set, b->ar, b->ar_len,
-                                                  b->ar_set, budget))) {
+                            arabic_orphans_exceed(
+                                a->ar, a->ar_len, tby__symset_minus(a->ar_set, b->ar_near), b->ar,
+                                b->ar_len, tby__symset_minus(b->ar_set, a->ar_near), budget))) {
             *tier_out = TBY_TIER_NONE;
             return 0.0;
         }
@@ -162,31 +209,36 @@ static double part_compare(const tby__part *a, const tby__part *b, double floor,
         *tier_out = cross ? TBY_TIER_TRANSLIT : TBY_TIER_SPELLING;
         return 1.0;
     }
-    double longer = a->sym_weight > b->sym_weight ? a->sym_weight : b->sym_weight;
+    if (a_ar && b_ar) /* one of them without Arabic letter codes */
+        budget = budget_for(floor, sym_longer);
+    /* Orphans against the whole other key are orphans against any part of it, so these
+     * serve the readings without an article below as well. */
+    tby__symset a_orphans = tby__symset_minus(a->sym_set, b->sym_near);
+    tby__symset b_orphans = tby__symset_minus(b->sym_set, a->sym_near);
     /* The orphan bounds hold for the whole keys only, not for a key read without its fused
      * article (below), so they are skipped when that second reading will be tried. */
     if (floor > 0.0 && !a->art_skip == !b->art_skip &&
-        phon_orphans_exceed(a->sym, a->sym_len, a->sym_set, b->sym, b->sym_len, b->sym_set, cross,
-                            budget_for(floor, longer))) {
+        phon_orphans_exceed(a->sym, a->sym_len, a_orphans, b->sym, b->sym_len, b_orphans, cross,
+                            budget)) {
         *tier_out = TBY_TIER_NONE;
         return 0.0;
     }
-    double d = tby__phon_distance(a->sym, a->sym_len, b->sym, b->sym_len, cross,
-                                  budget_for(floor, longer), &len);
+    double d = tby__phon_distance_cut(a->sym, a->sym_len, a_orphans, b->sym, b->sym_len, b_orphans,
+                                      cross, budget, &len);
     double sim = sim_from_distance(d, len);
     /* Try without a fused article on either side (Aljubouri against al-Jubouri). */
     if (a->art_skip && !b->art_skip) {
         double l2;
-        double d2 = tby__phon_distance(a->sym + a->art_skip, a->sym_len - a->art_skip, b->sym,
-                                       b->sym_len, cross, budget_for(floor, longer), &l2);
+        double d2 =
+            tby__phon_distance_cut(a->sym + a->art_skip, a->sym_len - a->art_skip, a_orphans,
+                                   b->sym, b->sym_len, b_orphans, cross, budget, &l2);
         double s2 = sim_from_distance(d2, l2);
         if (s2 > sim)
             sim = s2, d = d2;
     } else if (b->art_skip && !a->art_skip) {
         double l2;
-        double d2 =
-            tby__phon_distance(a->sym, a->sym_len, b->sym + b->art_skip, b->sym_len - b->art_skip,
-                               cross, budget_for(floor, longer), &l2);
+        double d2 = tby__phon_distance_cut(a->sym, a->sym_len, a_orphans, b->sym + b->art_skip,
+                                           b->sym_len - b->art_skip, b_orphans, cross, budget, &l2);
         double s2 = sim_from_distance(d2, l2);
         if (s2 > sim)
             sim = s2, d = d2;
@@ -281,6 +333,7 @@ static double part_compare_memo(const tby__part *a, size_t a_part, unsigned a_id
 double tby_name_part_compare(const tby_name_part *a, const tby_name_part *b, tby_tier *tier_out)
 {
     tby_tier tier = TBY_TIER_NONE;
+    pthread_once(&full_once, full_sets_fetch);
     if (!a || !b) {
         if (tier_out)
             *tier_out = TBY_TIER_NONE;
@@ -372,6 +425,8 @@ static double part_compare_merged(const tby__part *one, const tby__part *first,
     if (two_ar != (second->pub.script == TBY_SCRIPT_ARABIC))
         return 0.0;
     double len, d;
+    /* Joined by two copies of whole key arrays: fixed sizes copy without a branch or a call,
+     * and the second starts where the first key ends, so joined[0..n) is right. */
     uint8_t joined[TBY__SYM_MAX * 2];
     if (one_ar && two_ar) {
         size_t n = first->ar_len + second->ar_len;
@@ -379,10 +434,16 @@ static double part_compare_merged(const tby__part *one, const tby__part *first,
         double budget = budget_for(MERGE_MIN_SIM, (double)(n > one->ar_len ? n : one->ar_len));
         if (arabic_length_bound(one->ar_len, n) > budget)
             return 0.0;
-        memcpy(joined, first->ar, first->ar_len);
-        memcpy(joined + first->ar_len, second->ar, second->ar_len);
-        if (arabic_orphans_exceed(one->ar, one->ar_len, one->ar_set, joined, n,
-                                  tby__symset_of(joined, n), budget))
+        memcpy(joined, first->ar, TBY__SYM_MAX);
+        memcpy(joined + first->ar_len, second->ar, TBY__SYM_MAX);
+        /* The joined key's sets are the parts' sets together, unless it is cut short. */
+        bool whole = first->ar_len + second->ar_len <= TBY__SYM_MAX;
+        tby__symset joined_set =
+            whole ? tby__symset_union(first->ar_set, second->ar_set) : tby__symset_of(joined, n);
+        tby__symset joined_near = whole ? tby__symset_union(first->ar_near, second->ar_near)
+                                        : tby__arabic_near_set(joined, n);
+        if (arabic_orphans_exceed(one->ar, one->ar_len, tby__symset_minus(one->ar_set, joined_near),
+                                  joined, n, tby__symset_minus(joined_set, one->ar_near), budget))
             return 0.0;
         d = tby__arabic_distance(one->ar, one->ar_len, joined, n, budget, &len);
     } else {
@@ -391,20 +452,26 @@ static double part_compare_merged(const tby__part *one, const tby__part *first,
         if (one->sym_weight < 0.6 * joined_weight || joined_weight < 0.6 * one->sym_weight)
             return 0.0;
         size_t n = first->sym_len + second->sym_len;
-        memcpy(joined, first->sym, first->sym_len);
-        memcpy(joined + first->sym_len, second->sym, second->sym_len);
+        memcpy(joined, first->sym, TBY__SYM_MAX);
+        memcpy(joined + first->sym_len, second->sym, TBY__SYM_MAX);
         /* The counts of the joined key are the parts' counts added, unless it is cut short. */
         uint16_t lmnr = n <= TBY__SYM_MAX ? tby__phon_lmnr_add(first->lmnr, second->lmnr)
                                           : tby__phon_lmnr(joined, TBY__SYM_MAX);
         n = n > TBY__SYM_MAX ? TBY__SYM_MAX : n;
         double longer = one->sym_weight > joined_weight ? one->sym_weight : joined_weight;
         double budget = budget_for(MERGE_MIN_SIM, longer);
+        /* Against the whole parts' sets even when the joined key is cut short, as before:
+         * a symbol of one with nothing near in either part has nothing near in joined. */
+        tby__symset joined_near = tby__symset_union(first->sym_near, second->sym_near);
+        tby__symset joined_set = tby__symset_union(first->sym_set, second->sym_set);
+        tby__symset one_orphans = tby__symset_minus(one->sym_set, joined_near);
+        tby__symset joined_orphans = tby__symset_minus(joined_set, one->sym_near);
         if (tby__phon_lmnr_bound(one->lmnr, lmnr) > budget ||
-            phon_orphans_exceed(one->sym, one->sym_len, one->sym_set, joined, n,
-                                tby__symset_union(first->sym_set, second->sym_set),
+            phon_orphans_exceed(one->sym, one->sym_len, one_orphans, joined, n, joined_orphans,
                                 one_ar != two_ar, budget))
             return 0.0;
-        d = tby__phon_distance(one->sym, one->sym_len, joined, n, one_ar != two_ar, budget, &len);
+        d = tby__phon_distance_cut(one->sym, one->sym_len, one_orphans, joined, n, joined_orphans,
+                                   one_ar != two_ar, budget, &len);
     }
     *tier = one_ar != two_ar ? TBY_TIER_TRANSLIT : TBY_TIER_EDIT;
     return sim_from_distance(d, len);
@@ -422,9 +489,14 @@ double tby__name_compare_memo(const tby_name *a, unsigned a_id, const tby_name *
         match->link_count = 0, match->score = 0.0;
     if (!a || !b || !a->part_count || !b->part_count)
         return 0.0;
+    pthread_once(&full_once, full_sets_fetch);
     size_t n = a->part_count, m = b->part_count;
     cand cands[TBY_NAME_MAX_PARTS * TBY_NAME_MAX_PARTS * 2];
-    double best_a[TBY_NAME_MAX_PARTS] = {0}, best_b[TBY_NAME_MAX_PARTS] = {0};
+    double best_a[TBY_NAME_MAX_PARTS], best_b[TBY_NAME_MAX_PARTS];
+    for (size_t i = 0; i < n; i++)
+        best_a[i] = 0.0;
+    for (size_t j = 0; j < m; j++)
+        best_b[j] = 0.0;
     size_t count = 0;
     for (size_t i = 0; i < n; i++) {
         const tby__part *pa = &a->parts[i];

@@ -43,6 +43,8 @@ typedef struct tby__part {
     uint16_t lmnr;                   /* counts of L, M, N, R in sym, 4 bits each (lower bound) */
     tby__symset sym_set;             /* symbols occurring in sym (tby__phon_orphan_bound) */
     tby__symset ar_set;              /* letter codes occurring in ar */
+    tby__symset sym_near;            /* tby__phon_near_set of sym: not orphans against sym */
+    tby__symset ar_near;             /* tby__arabic_near_set of ar */
     uint64_t key_hash;               /* tby__hash64 of pub.key: equal keys, equal hashes */
     uint64_t sym_hash;               /* tby__hash64 of sym */
     uint32_t tok; /* list parts: an id shared by every part that compares the same way
@@ -139,6 +141,23 @@ double tby__phon_distance(const uint8_t *a, size_t a_len, const uint8_t *b, size
                           bool cross, double budget, double *len_out);
 
 /*
+ * tby__phon_distance that also stops early on the orphans still to come: a_orphans holds
+ * symbols of a that are orphans against b, b_orphans symbols of b that are orphans against a
+ * (tby__phon_orphan_bound; a subset of either is fine, empty sets make it the plain
+ * function). Same result whenever the distance is within the budget.
+ */
+double tby__phon_distance_cut(const uint8_t *a, size_t a_len, tby__symset a_orphans,
+                              const uint8_t *b, size_t b_len, tby__symset b_orphans, bool cross,
+                              double budget, double *len_out);
+
+/*
+ * tby__phon_distance computed the long way, for tests: every row through the loop that tries
+ * every step, and no early stop.
+ */
+double tby__phon_distance_reference(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len,
+                                    bool cross, double *len_out);
+
+/*
  * Counts of the symbols L, M, N and R, 4 bits each. These letters only ever match
  * themselves (every other reading costs 1), so the difference of two such counts is a lower
  * bound on any distance above and lets unrelated words skip the edit distance entirely.
@@ -162,16 +181,18 @@ static inline uint16_t tby__phon_lmnr_add(uint16_t a, uint16_t b)
  */
 static inline double tby__phon_lmnr_bound(uint16_t a, uint16_t b)
 {
-    int excess_a = 0, excess_b = 0;
-    for (int shift = 0; shift < 16; shift += 4) {
-        int ca = (a >> shift) & 15, cb = (b >> shift) & 15;
-        if (ca > cb)
-            excess_a += ca - cb;
-        else
-            excess_b += cb - ca;
-    }
+    /* One count per byte, then the excess of each side per byte without a branch (which
+     * side has more of a letter is as good as random): each byte of ((x | 0x80) - y) ^ 0x80
+     * is the signed difference, and its sign bit clears the bytes where it is negative. */
+    uint32_t x = (a & 0x0F0Fu) | ((uint32_t)(a & 0xF0F0u) << 12);
+    uint32_t y = (b & 0x0F0Fu) | ((uint32_t)(b & 0xF0F0u) << 12);
+    uint32_t over_x = ((x | 0x80808080u) - y) ^ 0x80808080u;
+    uint32_t over_y = ((y | 0x80808080u) - x) ^ 0x80808080u;
+    over_x &= ~(((over_x >> 7) & 0x01010101u) * 0xFFu);
+    over_y &= ~(((over_y >> 7) & 0x01010101u) * 0xFFu);
+    uint32_t excess_x = (over_x * 0x01010101u) >> 24, excess_y = (over_y * 0x01010101u) >> 24;
     /* One substitution can settle one excess letter on each side. */
-    return (double)(excess_a > excess_b ? excess_a : excess_b);
+    return (double)(excess_x > excess_y ? excess_x : excess_y);
 }
 
 /* The set of symbols (or letter codes) of a key. */
@@ -194,6 +215,49 @@ double tby__phon_orphan_bound(const uint8_t *a, size_t a_len, tby__symset b_set,
 
 /* The same bound for tby__arabic_distance over Arabic letter codes. */
 double tby__arabic_orphan_bound(const uint8_t *a, size_t a_len, tby__symset b_set);
+
+/*
+ * The same bounds from a set computed once per key: tby__phon_near_set(b) holds every symbol
+ * that is not an orphan against b, so the orphans of a are a's symbols outside it
+ * (tby__symset_minus), and tby__phon_orphan_sum(a, orphans) equals tby__phon_orphan_bound(a,
+ * b's set) exactly, summed in the same order.
+ */
+tby__symset tby__phon_near_set(const uint8_t *sym, size_t len);
+double tby__phon_orphan_sum(const uint8_t *a, size_t a_len, tby__symset orphans, bool cross);
+tby__symset tby__arabic_near_set(const uint8_t *ar, size_t len);
+double tby__arabic_orphan_sum(const uint8_t *a, size_t a_len, tby__symset orphans);
+
+/* The members of a that are not in b, and whether a set is empty. */
+static inline tby__symset tby__symset_minus(tby__symset a, tby__symset b)
+{
+    return (tby__symset){{a.bits[0] & ~b.bits[0], a.bits[1] & ~b.bits[1]}};
+}
+
+static inline bool tby__symset_is_empty(tby__symset a)
+{
+    return (a.bits[0] | a.bits[1]) == 0;
+}
+
+/* How many bits of a word are set (without a library call where the CPU has no popcnt). */
+static inline unsigned tby__popcount64(uint64_t v)
+{
+#if defined(__POPCNT__)
+    return (unsigned)__builtin_popcountll(v);
+#else
+    v -= (v >> 1) & 0x5555555555555555ull;
+    v = (v & 0x3333333333333333ull) + ((v >> 2) & 0x3333333333333333ull);
+    v = (v + (v >> 4)) & 0x0F0F0F0F0F0F0F0Full;
+    return (unsigned)((v * 0x0101010101010101ull) >> 56);
+#endif
+}
+
+/*
+ * The symbols (tby__phon_full_set) or letter codes (tby__arabic_full_set) whose deletion costs
+ * 1 in every mode. Each orphan among them adds at least 1 to an orphan bound, so counting the
+ * orphans in this set gives a lower bound on the orphan bound in a few instructions.
+ */
+tby__symset tby__phon_full_set(void);
+tby__symset tby__arabic_full_set(void);
 
 /* Weighted symbol count of a key: the length tby__phon_distance normalises by. */
 double tby__phon_length(const uint8_t *sym, size_t len);

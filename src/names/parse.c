@@ -775,6 +775,8 @@ static void part_build(tby__part *part, part_sizes *sz, const parse_ctx *ctx, co
     part->lmnr = tby__phon_lmnr(part->sym, part->sym_len);
     part->sym_set = tby__symset_of(part->sym, part->sym_len);
     part->ar_set = tby__symset_of(part->ar, part->ar_len);
+    part->sym_near = tby__phon_near_set(part->sym, part->sym_len);
+    part->ar_near = tby__arabic_near_set(part->ar, part->ar_len);
     /* An unhyphenated article fused to a Latin word (Aljubouri, Elsayed). */
     part->art_skip = 0;
     if (!arabic && d->comp_count == 1 && !(d->flags & TBY_PART_ARTICLE) &&

@@ -17,6 +17,7 @@
 //
 // The distance is a Levenshtein distance with those costs. Comparing across scripts makes
 // inserting a Latin vowel almost free, because Arabic does not write short vowels.
+#include <math.h>
 #include <pthread.h>
 #include <string.h>
 
@@ -438,6 +439,10 @@ typedef struct phon_costs {
     /* near[x]: the symbols x may be read as for less than 1, itself included, and those
      * it can form a digraph step with (tby__phon_orphan_bound). */
     tby__symset near[128];
+    /* near_of[y]: the symbols x with y in near[x], so that the union of near_of over a key's
+     * symbols holds every symbol that is not an orphan against that key. */
+    tby__symset near_of[128];
+    tby__symset full; /* symbols whose deletion costs 1 in both tables */
 } phon_costs;
 
 static phon_costs costs;
@@ -446,6 +451,11 @@ static pthread_once_t costs_once = PTHREAD_ONCE_INIT;
 static void symset_add(tby__symset *set, uint8_t c)
 {
     set->bits[(c >> 6) & 1] |= 1ull << (c & 63);
+}
+
+static bool symset_has(const tby__symset *set, unsigned c)
+{
+    return (set->bits[(c >> 6) & 1] >> (c & 63)) & 1u;
 }
 
 static bool symset_meets(const tby__symset *a, const tby__symset *b)
@@ -485,6 +495,14 @@ static void costs_build_near(void)
             symset_add(&costs.near[y1], (uint8_t)t);
             symset_add(&costs.near[y2], (uint8_t)t);
         }
+    }
+    for (int x = 0; x < 128; x++) {
+        for (int y = 0; y < 128; y++) {
+            if (symset_has(&costs.near[x], (unsigned)y))
+                symset_add(&costs.near_of[y], (uint8_t)x);
+        }
+        if (costs.del_latin[x] >= 1.0f && costs.del_cross[x] >= 1.0f)
+            symset_add(&costs.full, (uint8_t)x);
     }
 }
 
@@ -716,6 +734,34 @@ double tby__phon_orphan_bound(const uint8_t *a, size_t a_len, tby__symset b_set,
     return bound;
 }
 
+tby__symset tby__phon_full_set(void)
+{
+    return costs_get()->full;
+}
+
+tby__symset tby__phon_near_set(const uint8_t *sym, size_t len)
+{
+    const phon_costs *pc = costs_get();
+    tby__symset set = {{0, 0}};
+    for (size_t i = 0; i < len; i++)
+        set = tby__symset_union(set, pc->near_of[sym[i] & 0x7F]);
+    return set;
+}
+
+double tby__phon_orphan_sum(const uint8_t *a, size_t a_len, tby__symset orphans, bool cross)
+{
+    const phon_costs *pc = costs_get();
+    const float *del = cross ? pc->del_cross : pc->del_latin;
+    double bound = 0.0;
+    /* Multiplying by 0 or 1 instead of branching: whether a symbol is an orphan is as good
+     * as random, and adding +0.0 leaves the sum as it was. */
+    for (size_t i = 0; i < a_len; i++) {
+        uint8_t x = a[i] & 0x7F;
+        bound += del[x] * (float)symset_has(&orphans, x);
+    }
+    return bound;
+}
+
 double tby__phon_length(const uint8_t *sym, size_t len)
 {
     const phon_costs *pc = costs_get();
@@ -738,6 +784,24 @@ static bool is_long_vowel_sym(uint8_t s)
 }
 
 /*
+ * Whether row i of the DP (symbol a[i]) can be reached from row i-2: by reading a[i-1] a[i]
+ * as one symbol of b (a digraph step) or by a transposition of a[i-1] a[i]. Both need the
+ * symbols concerned to occur in b (b_set), so most rows of unrelated keys cannot.
+ */
+static bool phon_row_skips(const uint8_t *a, size_t i, const tby__symset *b_set)
+{
+    if (i == 0)
+        return false;
+    uint8_t x = a[i] & 0x7F, before = a[i - 1] & 0x7F;
+    float cost;
+    unsigned target = pair_target(before, x, &cost);
+    if (target != NO_PAIR && symset_has(b_set, target))
+        return true;
+    return x != before && !is_long_vowel_sym(x) && !is_long_vowel_sym(before) &&
+           symset_has(b_set, x) && symset_has(b_set, before);
+}
+
+/*
  * The DP keeps three rows (the one-to-two steps and transpositions reach back two rows). The
  * per-column data (symbol, deletion cost, which symbol the column pair b[j-1] b[j] may stand
  * for) is gathered once, so the inner loop only loads and takes minima: most calls reject an
@@ -746,9 +810,20 @@ static bool is_long_vowel_sym(uint8_t s)
  * Skipping the one-to-two steps that are not digraphs changes no result: they used to cost
  * 9, and a cell never gets that high above the cells it is reached from (every single step
  * costs at most 1), so they never won a minimum.
+ *
+ * A row where no digraph step or transposition can apply (phon_row_skips false, and a[i]
+ * not a symbol that a column pair of b may stand for) takes the plain Levenshtein loop: the
+ * cells get the same minima of the same sums, so the same values. Such a row can also not be
+ * jumped over, so the early stop only needs that row over the budget.
+ *
+ * The early stop also counts what is certainly still to pay after a cell: an orphan symbol
+ * (tby__phon_orphan_bound) takes a step of its own costing at least its deletion cost, so a
+ * path through cell (i, j) costs at least the cell plus the orphans left in a[i+1..] or in
+ * b[j+1..], whichever is more (one substitution may settle one orphan of each side).
  */
-double tby__phon_distance(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len,
-                          bool cross, double budget, double *len_out)
+static double phon_dp(const uint8_t *a, size_t a_len, tby__symset a_orphans, const uint8_t *b,
+                      size_t b_len, tby__symset b_orphans, bool cross, double budget,
+                      double *len_out, bool plain_rows)
 {
     const phon_costs *pc = costs_get();
     const float *del = cross ? pc->del_cross : pc->del_latin;
@@ -758,15 +833,24 @@ double tby__phon_distance(const uint8_t *a, size_t a_len, const uint8_t *b, size
     float col_del[TBY__SYM_MAX];
     unsigned col_pair[TBY__SYM_MAX]; /* symbol that b[j-1] b[j] may stand for, or NO_PAIR */
     float col_pair_cost[TBY__SYM_MAX];
+    tby__symset b_set = {{0, 0}};    /* symbols of b */
+    tby__symset pair_set = {{0, 0}}; /* symbols a column pair of b may stand for */
     if (a_len > TBY__SYM_MAX)
         a_len = TBY__SYM_MAX;
     if (b_len > TBY__SYM_MAX)
         b_len = TBY__SYM_MAX;
     float len_a = 0.0f;
     float len_b = 0.0f;
-    float prev_min = 0.0f;
+    float rest_a[TBY__SYM_MAX + 1], rest_b[TBY__SYM_MAX + 1]; /* orphans' costs left */
+    bool prev_over = false; /* the previous row was over the budget */
     for (size_t i = 0; i < a_len; i++)
         len_a += pc->weight[a[i] & 0x7F];
+    rest_a[a_len] = 0.0f;
+    for (size_t i = a_len; i-- > 0;)
+        rest_a[i] = rest_a[i + 1] + del[a[i] & 0x7F] * (float)symset_has(&a_orphans, a[i] & 0x7F);
+    rest_b[b_len] = 0.0f;
+    for (size_t j = b_len; j-- > 0;)
+        rest_b[j] = rest_b[j + 1] + del[b[j] & 0x7F] * (float)symset_has(&b_orphans, b[j] & 0x7F);
     prev[0] = 0.0f;
     for (size_t j = 0; j < b_len; j++) {
         uint8_t y = b[j] & 0x7F;
@@ -774,61 +858,113 @@ double tby__phon_distance(const uint8_t *a, size_t a_len, const uint8_t *b, size
         col_del[j] = del[y];
         col_pair_cost[j] = 0.0f;
         col_pair[j] = j > 0 ? pair_target(col_sym[j - 1], y, &col_pair_cost[j]) : NO_PAIR;
+        if (col_pair[j] != NO_PAIR)
+            symset_add(&pair_set, (uint8_t)col_pair[j]);
+        symset_add(&b_set, y);
         len_b += pc->weight[y];
         prev[j + 1] = prev[j] + del[y];
     }
     if (len_out)
         *len_out = len_a > len_b ? len_a : len_b;
+    bool skips = false; /* phon_row_skips for row i */
     for (size_t i = 0; i < a_len; i++) {
         uint8_t x = a[i] & 0x7F;
         float del_x = del[x];
-        /* Column symbol that rows i-1 and i read together may stand for, or NO_PAIR. */
-        float row_pair_cost = 0.0f;
-        unsigned row_pair = i > 0 ? pair_target(a[i - 1] & 0x7F, x, &row_pair_cost) : NO_PAIR;
         cur[0] = prev[0] + del_x;
         float row_min = cur[0];
+        float left_a = rest_a[i + 1]; /* orphans' costs left in a after this row */
+        float row_est = cur[0] + (rest_b[0] > left_a ? rest_b[0] : left_a);
         const float *sub = pc->sub[x];
-        for (size_t j = 0; j < b_len; j++) {
-            uint8_t y = col_sym[j];
-            float best = prev[j] + sub[y];
-            float up = prev[j + 1] + del_x;
-            if (up < best)
-                best = up;
-            if (y == row_pair) {
-                float two = prev2[j] + row_pair_cost;
-                if (two < best)
-                    best = two;
+        if (plain_rows && !skips && !symset_has(&pair_set, x)) {
+            for (size_t j = 0; j < b_len; j++) {
+                float best = prev[j] + sub[col_sym[j]];
+                float up = prev[j + 1] + del_x;
+                if (up < best)
+                    best = up;
+                float left = cur[j] + col_del[j];
+                if (left < best)
+                    best = left;
+                cur[j + 1] = best;
+                if (best < row_min)
+                    row_min = best;
+                float est = best + (rest_b[j + 1] > left_a ? rest_b[j + 1] : left_a);
+                if (est < row_est)
+                    row_est = est;
             }
-            if (x == col_pair[j]) {
-                float two = prev[j - 1] + col_pair_cost[j];
-                if (two < best)
-                    best = two;
+        } else {
+            /* Column symbol that rows i-1 and i read together may stand for, or NO_PAIR. */
+            float row_pair_cost = 0.0f;
+            unsigned row_pair = i > 0 ? pair_target(a[i - 1] & 0x7F, x, &row_pair_cost) : NO_PAIR;
+            for (size_t j = 0; j < b_len; j++) {
+                uint8_t y = col_sym[j];
+                float best = prev[j] + sub[y];
+                float up = prev[j + 1] + del_x;
+                if (up < best)
+                    best = up;
+                if (y == row_pair) {
+                    float two = prev2[j] + row_pair_cost;
+                    if (two < best)
+                        best = two;
+                }
+                if (x == col_pair[j]) {
+                    float two = prev[j - 1] + col_pair_cost[j];
+                    if (two < best)
+                        best = two;
+                }
+                /* Two neighbours written the other way round: the commonest clerical slip. */
+                if (i > 0 && j > 0 && x != y && x == col_sym[j - 1] && (a[i - 1] & 0x7F) == y &&
+                    !is_long_vowel_sym(x) && !is_long_vowel_sym(y)) {
+                    float swap = prev2[j - 1] + TRANSPOSE_COST;
+                    if (swap < best)
+                        best = swap;
+                }
+                float left = cur[j] + col_del[j];
+                if (left < best)
+                    best = left;
+                cur[j + 1] = best;
+                if (best < row_min)
+                    row_min = best;
+                float est = best + (rest_b[j + 1] > left_a ? rest_b[j + 1] : left_a);
+                if (est < row_est)
+                    row_est = est;
             }
-            /* Two neighbours written the other way round: the commonest clerical slip. */
-            if (i > 0 && j > 0 && x != y && x == col_sym[j - 1] && (a[i - 1] & 0x7F) == y &&
-                !is_long_vowel_sym(x) && !is_long_vowel_sym(y)) {
-                float swap = prev2[j - 1] + TRANSPOSE_COST;
-                if (swap < best)
-                    best = swap;
-            }
-            float left = cur[j] + col_del[j];
-            if (left < best)
-                best = left;
-            cur[j + 1] = best;
-            if (best < row_min)
-                row_min = best;
         }
-        /* Every path to the end crosses this row or the previous one (a two-symbol step
-         * skips one row), so once both exceed the budget the distance does too. */
-        if (row_min > budget && i > 0 && prev_min > budget)
+        /* Every path to the end crosses this row, or jumps from the previous row over it to
+         * the next one; once the rows a path must cross exceed the budget, so does the
+         * distance. The estimate is a sum of floats in another order than the DP's, so it
+         * only counts when clearly over. */
+        bool over = row_min > budget || row_est > budget + 1e-3;
+        skips = i + 1 < a_len && phon_row_skips(a, i + 1, &b_set);
+        if (over && (!skips || prev_over))
             return budget + 1.0;
-        prev_min = row_min;
+        prev_over = over;
         float *spare = prev2;
         prev2 = prev;
         prev = cur;
         cur = spare;
     }
     return prev[b_len];
+}
+
+double tby__phon_distance_cut(const uint8_t *a, size_t a_len, tby__symset a_orphans,
+                              const uint8_t *b, size_t b_len, tby__symset b_orphans, bool cross,
+                              double budget, double *len_out)
+{
+    return phon_dp(a, a_len, a_orphans, b, b_len, b_orphans, cross, budget, len_out, true);
+}
+
+double tby__phon_distance(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len,
+                          bool cross, double budget, double *len_out)
+{
+    tby__symset none = {{0, 0}};
+    return phon_dp(a, a_len, none, b, b_len, none, cross, budget, len_out, true);
+}
+
+double tby__phon_distance_reference(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len,
+                                    bool cross, double *len_out)
+{
+    tby__symset none = {{0, 0}};
+    return phon_dp(a, a_len, none, b, b_len, none, cross, HUGE_VAL, len_out, false);
 }
 
 /* ===== Arabic letter distance ===== */
@@ -887,7 +1023,9 @@ static float arabic_del(uint8_t x)
 
 /* Letter-pair costs as a table (codes are below 128), built once. */
 static float arabic_sub_table[128][128];
-static tby__symset arabic_near[128]; /* letters within less than 1 of each letter */
+static tby__symset arabic_near[128];    /* letters within less than 1 of each letter */
+static tby__symset arabic_near_of[128]; /* the letters x with y in arabic_near[x] */
+static tby__symset arabic_full;         /* letters whose deletion costs 1 */
 static pthread_once_t arabic_once = PTHREAD_ONCE_INIT;
 
 static void arabic_table_build(void)
@@ -895,9 +1033,13 @@ static void arabic_table_build(void)
     for (int x = 0; x < 128; x++) {
         for (int y = 0; y < 128; y++) {
             arabic_sub_table[x][y] = arabic_sub_compute((uint8_t)x, (uint8_t)y);
-            if (arabic_sub_table[x][y] < 1.0f)
+            if (arabic_sub_table[x][y] < 1.0f) {
                 symset_add(&arabic_near[x], (uint8_t)y);
+                symset_add(&arabic_near_of[y], (uint8_t)x);
+            }
         }
+        if (arabic_del((uint8_t)x) >= 1.0f)
+            symset_add(&arabic_full, (uint8_t)x);
     }
 }
 
@@ -966,5 +1108,28 @@ double tby__arabic_orphan_bound(const uint8_t *a, size_t a_len, tby__symset b_se
         if (!symset_meets(&arabic_near[a[i] & 0x7F], &b_set))
             bound += arabic_del(a[i]);
     }
+    return bound;
+}
+
+tby__symset tby__arabic_full_set(void)
+{
+    pthread_once(&arabic_once, arabic_table_build);
+    return arabic_full;
+}
+
+tby__symset tby__arabic_near_set(const uint8_t *ar, size_t len)
+{
+    pthread_once(&arabic_once, arabic_table_build);
+    tby__symset set = {{0, 0}};
+    for (size_t i = 0; i < len; i++)
+        set = tby__symset_union(set, arabic_near_of[ar[i] & 0x7F]);
+    return set;
+}
+
+double tby__arabic_orphan_sum(const uint8_t *a, size_t a_len, tby__symset orphans)
+{
+    double bound = 0.0;
+    for (size_t i = 0; i < a_len; i++) /* branch-free, as tby__phon_orphan_sum */
+        bound += arabic_del(a[i]) * (float)symset_has(&orphans, a[i] & 0x7F);
     return bound;
 }
