@@ -23,6 +23,8 @@
 #define RARE_KEY_POSTINGS 8
 /* Skeletons at least this long also get their one-letter deletions as keys. */
 #define DELETION_MIN_SKELETON 4
+/* How many postings ahead a query asks for an entry's accumulator. */
+#define ACC_PREFETCH 12
 /* Keys a query always takes, however common, so that every query finds something. */
 #define QUERY_MIN_KEYS 2
 #define MAX_QUERY_KEYS TBY__INDEX_MAX_PERSON_KEYS
@@ -273,15 +275,11 @@ size_t tby__index_bytes(const tby__index *index)
 int tby__index_scratch_init(tby__index_scratch *scratch, const tby__index *index)
 {
     size_t n = index->entry_count ? index->entry_count : 1;
-    scratch->score = tby__calloc(n, sizeof(float));
+    scratch->acc = tby__calloc(n, sizeof(*scratch->acc));
     scratch->touched = tby__malloc(n * sizeof(uint32_t));
-    scratch->via_document = tby__calloc(n, 1);
-    scratch->hits = tby__calloc(n, 1);
     scratch->pool = tby__malloc(n * sizeof(*scratch->pool));
-    scratch->groups = tby__calloc(n, sizeof(uint64_t));
     scratch->touched_count = 0;
-    if (!scratch->score || !scratch->touched || !scratch->via_document || !scratch->hits ||
-        !scratch->pool || !scratch->groups) {
+    if (!scratch->acc || !scratch->touched || !scratch->pool) {
         tby__index_scratch_dispose(scratch);
         return TBY_ENOMEM;
     }
@@ -290,12 +288,9 @@ int tby__index_scratch_init(tby__index_scratch *scratch, const tby__index *index
 
 void tby__index_scratch_dispose(tby__index_scratch *scratch)
 {
-    tby__free(scratch->score);
+    tby__free(scratch->acc);
     tby__free(scratch->touched);
-    tby__free(scratch->via_document);
-    tby__free(scratch->hits);
     tby__free(scratch->pool);
-    tby__free(scratch->groups);
     memset(scratch, 0, sizeof(*scratch));
 }
 
@@ -590,24 +585,29 @@ size_t tby__index_query_ex(const tby__index *index, tby__index_scratch *scratch,
         const uint32_t *post = index->postings + qk->start;
         for (uint32_t i = 0; i < qk->postings; i++) {
             uint32_t e = post[i];
+#if defined(__GNUC__) || defined(__clang__)
+            /* The accumulators are scattered: ask for one a few postings ahead. */
+            if (i + ACC_PREFETCH < qk->postings)
+                __builtin_prefetch(&scratch->acc[post[i + ACC_PREFETCH]], 1);
+#endif
             if (skip && skip[e])
                 continue;
+            tby__index_acc *acc = &scratch->acc[e];
             /* Both keys of one part (rarest read first): the part agrees once. */
-            if (scratch->groups[e] & group_bit)
+            if (acc->groups & group_bit)
                 continue;
-            scratch->groups[e] |= group_bit;
-            if (scratch->score[e] == 0.0f)
+            acc->groups |= group_bit;
+            if (acc->score == 0.0f)
                 scratch->touched[scratch->touched_count++] = e;
-            scratch->score[e] += info + 0.01f;
+            acc->score += info + 0.01f;
             /* A shared pair of parts stands for two agreeing parts. */
             unsigned add = qk->is_pair ? 2 : 1;
-            scratch->hits[e] =
-                (uint8_t)(scratch->hits[e] + add > 255 ? 255 : scratch->hits[e] + add);
+            acc->hits = (uint8_t)(acc->hits + add > 255 ? 255 : acc->hits + add);
             /* One key this rare is enough on its own (at most RARE_KEY_POSTINGS entries). */
             if (document || qk->count <= RARE_KEY_POSTINGS)
-                scratch->hits[e] = 255;
+                acc->hits = 255;
             if (document)
-                scratch->via_document[e] = 1;
+                acc->via_document = 1;
         }
     }
     size_t count = scratch->touched_count;
@@ -617,12 +617,10 @@ size_t tby__index_query_ex(const tby__index *index, tby__index_scratch *scratch,
     float floor = candidate_floor(smax, entries);
     for (size_t i = 0; i < count; i++) {
         uint32_t e = scratch->touched[i];
-        tby__candidate c = {e, scratch->score[e], scratch->via_document[e] != 0};
-        uint8_t hits = scratch->hits[e];
-        scratch->score[e] = 0.0f;
-        scratch->via_document[e] = 0;
-        scratch->hits[e] = 0;
-        scratch->groups[e] = 0;
+        tby__index_acc *acc = &scratch->acc[e];
+        tby__candidate c = {e, acc->score, acc->via_document != 0};
+        uint8_t hits = acc->hits;
+        *acc = (tby__index_acc){0};
         if (hits >= entry_min_hits(min_hits, index->entry_long[e]) &&
             (c.via_document || c.score >= floor))
             scratch->pool[kept++] = c;

@@ -49,15 +49,21 @@ typedef struct tby__candidate {
 } tby__candidate;
 
 /* Per-thread scratch for queries (sized for the index it was made for). */
+/* What a query has found of one entry so far: one struct, so that a posting read touches
+ * one place in the scratch, not four arrays. */
+typedef struct tby__index_acc {
+    uint64_t groups;      /* parts already agreeing through one of their keys (see
+                             person_keys in index.c) */
+    float score;          /* shared information; 0 until the entry is touched */
+    uint8_t hits;         /* keys shared with the query (saturating) */
+    uint8_t via_document; /* found through an identical document */
+} tby__index_acc;
+
 typedef struct tby__index_scratch {
-    float *score;      /* entry_count accumulators, all zero between queries */
-    uint32_t *touched; /* entries with a non-zero accumulator */
+    tby__index_acc *acc; /* entry_count accumulators, all zero between queries */
+    uint32_t *touched;   /* entries with a non-zero accumulator */
     size_t touched_count;
-    uint8_t *via_document; /* entry_count flags: found through an identical document */
-    uint8_t *hits;         /* entry_count counters: keys shared with the query (saturating) */
-    tby__candidate *pool;  /* entry_count slots: the qualifying candidates before the cut */
-    uint64_t *groups;      /* entry_count masks: parts already agreeing through one of their
-                              two keys (see person_keys in index.c) */
+    tby__candidate *pool; /* entry_count slots: the qualifying candidates before the cut */
 } tby__index_scratch;
 
 int tby__index_build(tby__index *index, const tby__person *entries, size_t count);
