@@ -376,6 +376,11 @@ size_t tby__phon_arabic(uint8_t *out, size_t cap, const char *exact, size_t len)
             break;
         off += n;
         uint8_t cls = arabic_class(cp);
+        /* A word-final ه after a letter is a ta marbuta written without its dots (فاطمه,
+         * خديجه: arabic-names.md 2, "ta marbuta written as ه") or a real ha (الله, طه,
+         * وجيه): the weak final h, which reads as H, as the ending -a/-e or as nothing. */
+        if (cp == 0x0647 && off == len && raw_len >= 2)
+            cls = 'h';
         /* A word-initial alef carries whatever vowel starts the word (أحمد, إبراهيم, أسامة). */
         if (cls == 'A' && raw_len == 0)
             cls = '@';
@@ -570,6 +575,8 @@ static void costs_build(void)
         cost_pair('@', (uint8_t)*v, 0.05f);
     cost_pair('h', 'H', 0.1f);
     cost_pair('h', 'E', 0.1f);
+    cost_pair('h', 'a', 0.1f); /* خديجه against Khadija: the ending -a (FINAL_A too) */
+    cost_pair('h', 'e', 0.1f);
     /* Glides against vowels, in Latin. */
     cost_pair('W', 'u', 0.15f);
     cost_pair('W', 'o', 0.2f);
