@@ -82,7 +82,8 @@ typedef enum tby_date_agreement {
     TBY_DATEMATCH_MISSING = 0, /* one side or both have no date: no evidence either way */
     TBY_DATEMATCH_EXACT,       /* same day, and neither day is an administrative default */
     TBY_DATEMATCH_MONTH,       /* same year and month; the day is unknown on one side */
-    TBY_DATEMATCH_YEAR,        /* same year; finer precision unknown or a default day */
+    TBY_DATEMATCH_YEAR,        /* same year; finer precision unknown, a default day, or the
+                                  day or the month one apart (a typing slip) */
     TBY_DATEMATCH_SWAPPED,     /* same year with day and month exchanged (03-02 vs 02-03) */
     TBY_DATEMATCH_WITHIN_1Y,   /* one year apart (a year boundary or a clerical slip) */
     TBY_DATEMATCH_WINDOW,      /* compatible through an approximate year or a range */

@@ -13,7 +13,9 @@
 //   1987-03-02 vs 1987-03-02  exact        1987-03-02 vs 1987-02-03  swapped
 //   1987-03-02 vs 1987-03     month        1987-01-01 vs 1987-05-12  year (default day)
 //   1987 vs 1988              within 1y    ~1990 vs 1988             window
+//   1987-03-02 vs 1987-03-03  year (a slip of one in the day or the month)
 //   1980..1985 vs 1987        disagree, year_distance 2
+#include <stdlib.h>
 #include <string.h>
 
 #include "records/records_int.h"
@@ -299,6 +301,12 @@ tby_date_match tby_date_compare(const tby_date *a, const tby_date *b)
         /* A day-month swap is the usual DD/MM vs MM/DD slip between two clerks. */
         if (a->month == b->day && a->day == b->month)
             return date_match(TBY_DATEMATCH_SWAPPED, 0);
+        /* The day or the month one apart and the rest equal (1982-09-26 against
+         * 1982-08-26) is a typing slip far more often than another person: the dates agree
+         * on the year, and do not contradict. */
+        if ((a->month == b->month && abs(a->day - b->day) == 1) ||
+            (a->day == b->day && abs(a->month - b->month) == 1))
+            return date_match(TBY_DATEMATCH_YEAR, 0);
         return date_match(TBY_DATEMATCH_DISAGREE, 0);
     }
     if (a_precision >= PRECISION_MONTH && b_precision >= PRECISION_MONTH) {

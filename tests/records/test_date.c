@@ -168,6 +168,16 @@ static void test_records_date__compare_swapped(void)
     CHECK_COMPARE("1987-12-11", "1987-11-12", TBY_DATEMATCH_SWAPPED, 0);
 }
 
+static void test_records_date__compare_slip_of_one_is_year(void)
+{
+    /* A day or a month one apart, the rest equal: a typing slip, agreeing on the year. */
+    CHECK_COMPARE("1982-09-26", "1982-08-26", TBY_DATEMATCH_YEAR, 0);
+    CHECK_COMPARE("1984-12-12", "1984-12-11", TBY_DATEMATCH_YEAR, 0);
+    /* Two apart, or both changed: another date. */
+    CHECK_COMPARE("1984-12-12", "1984-12-10", TBY_DATEMATCH_DISAGREE, 0);
+    CHECK_COMPARE("1984-12-12", "1984-11-11", TBY_DATEMATCH_DISAGREE, 0);
+}
+
 static void test_records_date__compare_within_one_year(void)
 {
     CHECK_COMPARE("1987", "1988", TBY_DATEMATCH_WITHIN_1Y, 1);
@@ -225,6 +235,7 @@ TEST_LIST = {
     TEST(test_records_date__compare_month_and_year),
     TEST(test_records_date__compare_default_day_is_year_only),
     TEST(test_records_date__compare_swapped),
+    TEST(test_records_date__compare_slip_of_one_is_year),
     TEST(test_records_date__compare_within_one_year),
     TEST(test_records_date__compare_window),
     TEST(test_records_date__compare_disagree),
