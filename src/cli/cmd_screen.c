@@ -29,7 +29,7 @@ static const char screen_help[] =
     "decide.\n"
     "\n"
     "Options:\n"
-    "  --threshold T   alerts need a score of at least T (default threshold 0.001)\n"
+    "  --threshold T   alerts need a score of at least T (default threshold 0.0003)\n"
     "  --threads N     worker threads for a registry (default: all cores)\n"
     "  --strict        reject the whole input when any row or value is bad. By default an\n"
     "                  unreadable value (an impossible date) is left out of its record and\n"

@@ -49,7 +49,7 @@ static const char serve_help[] =
     "                      admin; SITES: * or site,site)\n"
     "  --audit-log FILE    development: append the audit events (who, what, when, purpose) as\n"
     "                      JSON Lines\n"
-    "  --threshold T       lowest alert score, and the default (default 0.001)\n"
+    "  --threshold T       lowest alert score, and the default (default 0.0003)\n"
     "  --timeout S         a request must arrive whole within S seconds, and an idle connection\n"
     "                      is closed after S seconds (default 10)\n"
     "  --max-connections N open connections at once (default 1024)\n"

@@ -188,7 +188,7 @@ static const alert_usage screen_db_usage = {
     "  --full          screen every record again (same model)\n"
     "  --refit         fit a new model to the latest list version and the registry, then\n"
     "                  screen every record again\n"
-    "  --threshold T   alerts need a score of at least T (default 0.001); a threshold other\n"
+    "  --threshold T   alerts need a score of at least T (default 0.0003); a threshold other\n"
     "                  than the last run's means a full run\n"
     "  --threads N     worker threads (default: all cores)\n"
     "  --user NAME     who screens (default: $TABAYYUN_USER, else cli:LOGIN)\n"

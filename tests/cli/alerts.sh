@@ -164,7 +164,7 @@ r = json.load(open(sys.argv[1]))
 assert r["kind"] == "delta" and r["since_version"] == 1 and r["list_version"] == 2, r
 assert r["entries_changed"] == 2 and r["records"] == 40, r
 ' "$tmp/run.json"; check "the delta reads the two changed entries" 0 $?
-"$bin" screen --db "$db" --list WL --threshold 0.5 | grep -q 'full (the threshold changed from 0.001 to 0.5)'
+"$bin" screen --db "$db" --list WL --threshold 0.5 | grep -q 'full (the threshold changed from 0.0003 to 0.5)'
 check "another threshold means a full run" 0 $?
 
 # ----- the history holds
