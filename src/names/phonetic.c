@@ -391,17 +391,24 @@ size_t tby__phon_arabic(uint8_t *out, size_t cap, const char *exact, size_t len)
      * و and ي are consonants (W, Y) at the start of a word and next to alef or another long
      * vowel; between consonants they are the long vowels U and I (محمود M H M U D).
      */
-    size_t count = 0;
     for (size_t i = 0; i < raw_len; i++) {
         uint8_t sym = raw[i];
         if (sym == 'W' || sym == 'Y') {
             bool start = i == 0;
             bool next_vowel = i + 1 < raw_len && (raw[i + 1] == 'A' || raw[i + 1] == 'E');
-            bool prev_vowel = i > 0 && (raw[i - 1] == 'A' || raw[i - 1] == '@');
-            if (!start && !next_vowel && !prev_vowel)
-                sym = sym == 'W' ? 'U' : 'I';
+            /* After the initial alef and before a consonant, ي is the long ī of إيمان (Iman,
+             * Eman) as often as the glide of أيمن (Ayman): the long vowel reads as both. */
+            bool after_long = i > 0 && raw[i - 1] == 'A';
+            if (!start && !next_vowel && !after_long)
+                raw[i] = sym == 'W' ? 'U' : 'I';
         }
-        phon_emit(out, cap, &count, sym);
+    }
+    size_t count = 0;
+    for (size_t i = 0; i < raw_len; i++) {
+        /* The initial alef only carries the long vowel that follows it (إيمان, أوس). */
+        if (raw[i] == '@' && i + 1 < raw_len && (raw[i + 1] == 'I' || raw[i + 1] == 'U'))
+            continue;
+        phon_emit(out, cap, &count, raw[i]);
     }
     return count;
 }
