@@ -26,6 +26,8 @@
 
 /* Parts whose similarity is below this are not aligned at all. */
 #define ALIGN_MIN_SIM 0.45
+/* A part left alone on each side, in the same role, is paired from this similarity. */
+#define LEFTOVER_MIN_SIM 0.4
 
 /* The largest distance that still gives a similarity of at least `floor`. */
 static double budget_for(double floor, double length)
@@ -590,6 +592,34 @@ double tby__name_compare_memo(const tby_name *a, unsigned a_id, const tby_name *
             l->tier = (tby_tier)c->tier;
             l->similarity = c->sim;
             l->weight = w;
+        }
+    }
+    /* One part left on each side, in the same role, when the rest of the names agree: a
+     * typo that took the part under ALIGN_MIN_SIM (Asmaa against اسثاء) far more often than
+     * two different names in one place, which then still count as barely alike. */
+    uint32_t left_a = ((n < 32 ? (1u << n) : 0u) - 1u) & ~used_a;
+    uint32_t left_b = ((m < 32 ? (1u << m) : 0u) - 1u) & ~used_b;
+    if (matched >= 2 && left_a && !(left_a & (left_a - 1)) && left_b && !(left_b & (left_b - 1))) {
+        size_t i = 0, j = 0;
+        while (!((left_a >> i) & 1u))
+            i++;
+        while (!((left_b >> j) & 1u))
+            j++;
+        tby_role ra = a->parts[i].pub.role, rb = b->parts[j].pub.role;
+        tby_tier tier = TBY_TIER_EDIT;
+        double sim =
+            ra == rb ? part_compare(&a->parts[i], &b->parts[j], LEFTOVER_MIN_SIM, &tier) : 0.0;
+        if (sim >= LEFTOVER_MIN_SIM) {
+            double w = (a->parts[i].weight + b->parts[j].weight) * 0.5;
+            num += w * sim;
+            den += w;
+            matched++;
+            used_a |= left_a;
+            used_b |= left_b;
+            if (match) {
+                tby_name_link *l = &match->links[match->link_count++];
+                *l = (tby_name_link){(unsigned char)i, 1, (unsigned char)j, 1, tier, sim, w};
+            }
         }
     }
     double lambda_a = n < m ? 1.0 : n > m ? 0.5 : 0.75;
