@@ -90,6 +90,79 @@ TBY_API int tby_monitor_run(tby_store *store, const char *list_name,
                             const tby_monitor_options *opts, tby_monitor_stats *stats,
                             tby_error *err);
 
+/* ===== A resident monitor ===== */
+
+/**
+ * A resident monitor: screening with memory in a long-lived process (a server). It keeps
+ * what a one-shot run (tby_monitor_run) reads and builds again every time: the registry's
+ * records with their names parsed, and the list's latest version with its screener under
+ * the pinned model. A new list version, or an import into the registry, is read in by
+ * tby_monitor_refresh (the registry: only what imports wrote since; the list: the new
+ * version and its screener) and screened by tby_monitor_apply as the one-shot run would
+ * (the same decision full or delta, the same run committed: alerts, audit, run row), so a
+ * resident delta and a one-shot run leave the same standing alerts.
+ *
+ *   tby_monitor *m = NULL;
+ *   rc = tby_monitor_open(&m, store, "UN", &opts, &err);      // reads registry and list
+ *   ... a list version or registry import arrives ...
+ *   rc = tby_monitor_apply(m, 0, &stats, &err);               // refresh, then the delta
+ *   tby_monitor_close(m);
+ *
+ * One thread at a time per monitor; `store` (borrowed) must outlive it and is used only
+ * from the calling thread (screening runs on opts->threads workers of its own). Memory:
+ * the registry parsed (about 1 KB a record) and the list with its screener; a record that
+ * an import replaces leaves its earlier copy in memory until the monitor is closed, so a
+ * process that sees many registry imports should reopen it now and then. Records deleted
+ * from the registry outside tabayyun are still screened until it is reopened.
+ */
+typedef struct tby_monitor tby_monitor;
+
+/**
+ * Opens a resident monitor of list `list_name` on `store`: reads the whole registry (names
+ * parsed on opts->threads threads) and the list's latest version, and builds its screener,
+ * under the model of the list's last complete run when there is one. Screens nothing.
+ * `opts` is copied (its progress callback is not used).
+ * @return 0, TBY_ENOTFOUND (no such list), TBY_EINVALID (options), TBY_EEMPTY (no entry of
+ *         the list has a usable name), TBY_EIO, TBY_ENOMEM.
+ */
+TBY_API int tby_monitor_open(tby_monitor **out, tby_store *store, const char *list_name,
+                             const tby_monitor_options *opts, tby_error *err);
+
+/**
+ * Reads in what changed since the last refresh: registry records written by later imports
+ * (replaced or added, their names parsed), and, when the list has a new version, that
+ * version and its screener under the pinned model (the model of the last complete run; a
+ * new one, when a run pinned another, is loaded too). Screens nothing: a server calls it to
+ * screen requests against the new version. `records_read` (may be NULL) gets the registry
+ * records read. After an error other than TBY_EIO the monitor should be closed.
+ * @return 0, TBY_EEMPTY (the new version has no usable entry), TBY_EIO, TBY_ENOMEM.
+ */
+TBY_API int tby_monitor_refresh(tby_monitor *monitor, size_t *records_read, tby_error *err);
+
+/**
+ * tby_monitor_refresh, then one screening run of the list's latest version against the
+ * registry, stored as tby_monitor_run stores it. The last complete run decides: none, or
+ * TBY_MONITOR_REFIT in `flags`: the one-shot tby_monitor_run does it (it fits and pins a
+ * model), and its model is loaded; TBY_MONITOR_FULL, another threshold or engine: every
+ * record screened whole, here; otherwise a delta from that run (the list's diff since its
+ * version through a key set, the records re-identified since it screened whole).
+ * @param flags TBY_MONITOR_FULL, TBY_MONITOR_REFIT or 0 (the options' flags are not used).
+ * @param stats optional. seconds_load covers the refresh and the key set.
+ * @return as tby_monitor_run.
+ */
+TBY_API int tby_monitor_apply(tby_monitor *monitor, unsigned int flags, tby_monitor_stats *stats,
+                              tby_error *err);
+
+/** The screener of the latest version read, under the pinned model; NULL while the list has
+    no model yet (never screened). Valid until the next refresh or apply. */
+TBY_API const tby_screener *tby_monitor_screener(const tby_monitor *monitor);
+
+/** The list version the monitor holds (0: none). */
+TBY_API int64_t tby_monitor_list_version(const tby_monitor *monitor);
+
+/** Frees a resident monitor; NULL is allowed. */
+TBY_API void tby_monitor_close(tby_monitor *monitor);
+
 #ifdef __cplusplus
 }
 #endif

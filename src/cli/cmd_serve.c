@@ -12,7 +12,7 @@
 static const char serve_help[] =
     "usage: tabayyun serve --db FILE [--port N] [--bind ADDR] [--threads N] [--session-hours H]\n"
     "                      [--tls-cert PEM --tls-key PEM] [--threshold T] [--timeout S]\n"
-    "                      [--max-connections N]\n"
+    "                      [--max-connections N] [--screen-runs yes]\n"
     "       tabayyun serve --list LIST [--dev-token TOKEN | --tokens FILE] [--audit-log FILE]\n"
     "                      [--port N] ...\n"
     "\n"
@@ -53,6 +53,10 @@ static const char serve_help[] =
     "  --timeout S         a request must arrive whole within S seconds, and an idle connection\n"
     "                      is closed after S seconds (default 10)\n"
     "  --max-connections N open connections at once (default 1024)\n"
+    "  --screen-runs yes   with --db: after a list version or registry records are imported\n"
+    "                      through the API, a screening run stored as `tabayyun screen --db`\n"
+    "                      stores it (a delta from the last run), on a thread of its own that\n"
+    "                      keeps the registry and each list's screener in memory (default no)\n"
     "\n"
     "Request bodies are capped at 1 MiB (a list import at 64 MiB; 413 beyond) and JSON nesting\n"
     "at 32 levels.\n"
@@ -63,6 +67,7 @@ typedef struct serve_args {
     const char *list, *db, *bind, *dev_token, *tokens, *audit_log, *tls_cert, *tls_key;
     unsigned port, threads, timeout, max_connections, session_hours;
     double threshold;
+    bool screen_runs;
 } serve_args;
 
 /* Parses an unsigned number in [min, max] or prints a usage error. */
@@ -118,7 +123,13 @@ static int parse_args(serve_args *a, int argc, char **argv)
             ok = parse_unsigned(opt, value, 1, 3600, &a->timeout);
         else if (!strcmp(opt, "--max-connections"))
             ok = parse_unsigned(opt, value, 1, 65536, &a->max_connections);
-        else if (!strcmp(opt, "--threshold")) {
+        else if (!strcmp(opt, "--screen-runs")) {
+            a->screen_runs = !strcmp(value, "yes");
+            if (!a->screen_runs && strcmp(value, "no")) {
+                fprintf(stderr, "tabayyun: --screen-runs must be yes or no, not '%s'\n", value);
+                return CLI_USAGE;
+            }
+        } else if (!strcmp(opt, "--threshold")) {
             char *end;
             a->threshold = strtod(value, &end);
             if (*end || !(a->threshold > 0.0 && a->threshold <= 1.0)) {
@@ -269,6 +280,7 @@ int cmd_serve(int argc, char **argv)
     opts.max_connections = args.max_connections;
     opts.threshold = args.threshold;
     opts.db = db;
+    opts.screen_runs = args.screen_runs;
     opts.tls_cert = args.tls_cert;
     opts.tls_key = args.tls_key;
     size_t entries = list ? tby_record_set_count(list) : 0;

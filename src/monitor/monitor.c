@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "monitor/monitor_int.h"
 #include "screen/screen_int.h"
 #include "tabayyun/tby_monitor.h"
 #include "util/util_int.h"
@@ -41,81 +42,6 @@ static double now_seconds(void)
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-/* ===== Records read from the store ===== */
-
-/* A record set read from the store, with the identity hash (and, for the registry, the
-   import that last changed the identifying data) of each record, in the set's order. */
-typedef struct stored_set {
-    tby_record_set *set;
-    uint8_t (*identity)[TBY_STORE_HASH_LEN];
-    int64_t *identity_import;
-    size_t count, cap;
-    int64_t only_after;          /* registry: keep only records re-identified after this */
-    int64_t max_identity_import; /* the highest identity_import kept */
-    tby_error *err;
-} stored_set;
-
-static int stored_add(const tby_store_entry *e, void *payload)
-{
-    stored_set *s = payload;
-    if (s->only_after && e->identity_import_id <= s->only_after)
-        return TBY_OK;
-    if (s->count == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 1024;
-        uint8_t(*identity)[TBY_STORE_HASH_LEN] =
-            tby__realloc(s->identity, cap * sizeof(*s->identity));
-        if (identity)
-            s->identity = identity;
-        int64_t *imports = tby__realloc(s->identity_import, cap * sizeof(*imports));
-        if (imports)
-            s->identity_import = imports;
-        if (!identity || !imports)
-            return tby__error(s->err, TBY_ENOMEM, -1, "out of memory");
-        s->cap = cap;
-    }
-    int rc = tby_record_set_add(s->set, e->record, s->err);
-    if (rc)
-        return rc;
-    memcpy(s->identity[s->count], e->identity_hash, TBY_STORE_HASH_LEN);
-    s->identity_import[s->count] = e->identity_import_id;
-    if (e->identity_import_id > s->max_identity_import)
-        s->max_identity_import = e->identity_import_id;
-    s->count++;
-    return TBY_OK;
-}
-
-static int stored_init(stored_set *s, tby_error *err)
-{
-    memset(s, 0, sizeof(*s));
-    s->err = err;
-    return tby_record_set_new(&s->set, err);
-}
-
-static void stored_dispose(stored_set *s)
-{
-    tby_record_set_free(s->set);
-    tby__free(s->identity);
-    tby__free(s->identity_import);
-    memset(s, 0, sizeof(*s));
-}
-
-/* The position of the record with this id in a set read in order of id; SIZE_MAX if none. */
-static size_t stored_find(const stored_set *s, const char *id)
-{
-    size_t lo = 0, hi = s->count;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(tby_record_set_get(s->set, mid)->id, id);
-        if (c == 0)
-            return mid;
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return SIZE_MAX;
-}
-
 /* ===== The run ===== */
 
 typedef struct monitor {
@@ -123,10 +49,10 @@ typedef struct monitor {
     const char *list_name;
     tby_monitor_options opts;
     tby_monitor_stats *stats;
-    tby_store_run_info last; /* the last complete run (id 0: none) */
-    stored_set list;         /* the version screened */
-    stored_set registry;     /* the whole registry, or (a delta without list change) the
-                                records re-identified since the last run */
+    tby_store_run_info last;   /* the last complete run (id 0: none) */
+    tby__monitor_set list;     /* the version screened */
+    tby__monitor_set registry; /* the whole registry, or (a delta without list change) the
+                            records re-identified since the last run */
     tby_screener *screener;
     tby_keyset *keyset; /* a delta with list changes; NULL otherwise */
     tby_store_run *run;
@@ -155,54 +81,11 @@ static void monitor_stop(monitor *m, int rc, const tby_error *err)
     pthread_mutex_unlock(&m->lock);
 }
 
-/* A JSON value as compact text in `buf` (jansson writes into our buffer, not its own). */
-static int json_text(tby_buf *buf, const json_t *value)
-{
-    const size_t flags = JSON_COMPACT | JSON_PRESERVE_ORDER;
-    size_t len = json_dumpb(value, NULL, 0, flags);
-    tby__buf_clear(buf);
-    if (!len)
-        return TBY_ENOMEM;
-    char *scratch = tby__malloc(len);
-    if (!scratch)
-        return TBY_ENOMEM;
-    int rc = json_dumpb(value, scratch, len, flags) == len && !tby__buf_put(buf, scratch, len)
-                 ? TBY_OK
-                 : TBY_ENOMEM;
-    tby__free(scratch);
-    return rc;
-}
-
 /* Hands one alert to the run, with the identity hashes of its record and entry. */
 static int monitor_found(monitor *m, const tby_alert *a, const uint8_t *record_identity,
                          tby_buf *json, tby_error *err)
 {
-    if (a->entry_index >= m->list.count)
-        return tby__error(err, TBY_ERROR, -1, "alert on entry %zu of a list of %zu", a->entry_index,
-                          m->list.count);
-    json_t *explanation = tby_screen__alert_json(a);
-    char *text = NULL;
-    int rc = explanation && !json_text(json, explanation) && !tby_alert_explain(&text, a)
-                 ? TBY_OK
-                 : tby__error(err, TBY_ENOMEM, -1, "out of memory");
-    json_decref(explanation);
-    if (!rc) {
-        tby_store_found found;
-        found.record_id = a->record->id;
-        found.record_identity = record_identity;
-        found.entry_id = a->entry->id;
-        found.entry_identity = m->list.identity[a->entry_index];
-        found.score = a->score;
-        found.grade = tby_grade_name(a->grade);
-        found.matched_name = a->matched_name ? a->matched_name : "";
-        found.explanation_json = json->ptr;
-        found.explanation_text = text;
-        pthread_mutex_lock(&m->lock);
-        rc = tby_store_run_found(m->run, &found, err);
-        pthread_mutex_unlock(&m->lock);
-    }
-    tby_free(text);
-    return rc;
+    return tby__monitor_found(m->run, &m->lock, &m->list, a, record_identity, json, err);
 }
 
 /* ----- Full ----- */
@@ -212,7 +95,7 @@ static int full_alert(const tby_alert *a, void *payload)
     monitor *m = payload;
     tby_error err;
     tby_error_clear(&err);
-    size_t at = stored_find(&m->registry, a->record->id);
+    size_t at = tby__monitor_set_find(&m->registry, a->record->id);
     int rc = at == SIZE_MAX
                  ? tby__error(&err, TBY_ERROR, -1, "alert for record %s, not read", a->record->id)
                  : monitor_found(m, a, m->registry.identity[at], &m->json, &err);
@@ -334,17 +217,9 @@ static void *delta_thread(void *arg)
     return NULL;
 }
 
-static unsigned threads_wanted(unsigned asked)
-{
-    if (asked)
-        return asked > 64 ? 64 : asked;
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n < 1 ? 1 : n > 64 ? 64 : (unsigned)n;
-}
-
 static int screen_delta(monitor *m, tby_error *err)
 {
-    unsigned count = threads_wanted(m->opts.threads);
+    unsigned count = tby__monitor_threads(m->opts.threads);
     pthread_t threads[64];
     unsigned started = 0;
     for (; started < count; started++) {
@@ -363,80 +238,10 @@ static int screen_delta(monitor *m, tby_error *err)
     return TBY_OK;
 }
 
-/* ----- The key set of a list change ----- */
-
-typedef struct diff_reader {
-    tby_buf old_lines; /* old sides (removed, changed) as JSON lines */
-    char **new_ids;    /* entries whose new side counts (added, changed) */
-    size_t new_count, new_cap;
-    size_t changed; /* entries added, removed, re-identified */
-    tby_error *err;
-} diff_reader;
-
-static int diff_entry(const tby_list_diff_entry *e, void *payload)
-{
-    diff_reader *d = payload;
-    /* A change that leaves the identifying data alone (a note) changes no score. */
-    if (e->change == TBY_STORE_CHANGED && !e->is_identity_changed)
-        return TBY_OK;
-    d->changed++;
-    if (e->old_json &&
-        (tby__buf_puts(&d->old_lines, e->old_json) || tby__buf_putc(&d->old_lines, '\n')))
-        return tby__error(d->err, TBY_ENOMEM, -1, "out of memory");
-    if (!e->new_json)
-        return TBY_OK;
-    if (d->new_count == d->new_cap) {
-        size_t cap = d->new_cap ? d->new_cap * 2 : 64;
-        char **ids = tby__realloc(d->new_ids, cap * sizeof(*ids));
-        if (!ids)
-            return tby__error(d->err, TBY_ENOMEM, -1, "out of memory");
-        d->new_ids = ids;
-        d->new_cap = cap;
-    }
-    char *id = tby__strndup(e->entry_id, strlen(e->entry_id));
-    if (!id)
-        return tby__error(d->err, TBY_ENOMEM, -1, "out of memory");
-    d->new_ids[d->new_count++] = id;
-    return TBY_OK;
-}
-
 static int build_keyset(monitor *m, tby_error *err)
 {
-    diff_reader d;
-    memset(&d, 0, sizeof(d));
-    tby__buf_init(&d.old_lines, 0);
-    d.err = err;
-    tby_record_set *old_side = NULL;
-    int rc = tby_store_list_diff(m->store, m->list_name, m->last.list_version,
-                                 m->stats->list_version, diff_entry, &d, NULL, err);
-    if (!rc)
-        rc = tby_keyset_new(&m->keyset, err);
-    if (!rc && d.old_lines.len) {
-        tby_reader_options ro = TBY_READER_OPTIONS_INIT;
-        ro.format = TBY_FORMAT_JSONL;
-        ro.strict = true;
-        ro.source_name = "<store>";
-        rc = tby_record_set_load_buffer(&old_side, d.old_lines.ptr, d.old_lines.len, &ro, err);
-    }
-    for (size_t i = 0; !rc && old_side && i < tby_record_set_count(old_side); i++)
-        rc = tby_keyset_add(m->keyset, tby_record_set_get(old_side, i), -1, 0, err);
-    for (size_t i = 0; !rc && i < d.new_count; i++) {
-        size_t at = stored_find(&m->list, d.new_ids[i]);
-        rc = at == SIZE_MAX
-                 ? tby__error(err, TBY_ERROR, -1, "entry %s of the diff is not in the version",
-                              d.new_ids[i])
-                 : tby_keyset_add(m->keyset, tby_record_set_get(m->list.set, at), 1, at, err);
-    }
-    /* Lets the delta settle pair by pair the records whose queries weigh keys otherwise. */
-    if (!rc)
-        rc = tby_keyset_bind(m->keyset, m->screener, err);
-    m->stats->entries_changed = d.changed;
-    tby_record_set_free(old_side);
-    for (size_t i = 0; i < d.new_count; i++)
-        tby__free(d.new_ids[i]);
-    tby__free(d.new_ids);
-    tby__buf_dispose(&d.old_lines);
-    return rc;
+    return tby__monitor_keyset(m->store, m->list_name, m->last.list_version, m->stats->list_version,
+                               &m->list, m->screener, &m->keyset, &m->stats->entries_changed, err);
 }
 
 /* ===== Deciding and loading ===== */
@@ -466,10 +271,10 @@ static void decide_kind(monitor *m)
 /* Reads the list version and builds the screener on it. */
 static int prepare_list(monitor *m, tby_error *err)
 {
-    int rc = stored_init(&m->list, err);
+    int rc = tby__monitor_set_init(&m->list, err);
     if (!rc)
-        rc = tby_store_list_foreach(m->store, m->list_name, m->stats->list_version, 0, stored_add,
-                                    &m->list, err);
+        rc = tby_store_list_foreach(m->store, m->list_name, m->stats->list_version, 0,
+                                    tby__monitor_set_add, &m->list, err);
     if (!rc)
         rc = tby_screener_new(&m->screener, m->list.set, err);
     return rc;
@@ -517,8 +322,8 @@ static void *read_registry(void *arg)
 {
     registry_reader *r = arg;
     r->m->registry.err = &r->err;
-    r->rc = tby_store_registry_foreach(r->store, NULL, r->since_import, stored_add, &r->m->registry,
-                                       &r->err);
+    r->rc = tby_store_registry_foreach(r->store, NULL, r->since_import, tby__monitor_set_add,
+                                       &r->m->registry, &r->err);
     return NULL;
 }
 
@@ -538,7 +343,7 @@ static int monitor_run(monitor *m, tby_error *err)
 
     /* The registry: all of it, unless a delta has no list change to check it against; read
        beside the list when both are needed. */
-    if ((rc = stored_init(&m->registry, err)))
+    if ((rc = tby__monitor_set_init(&m->registry, err)))
         return rc;
     m->registry.only_after = is_list_changed ? 0 : m->mark;
     registry_reader reader;
@@ -646,7 +451,7 @@ int tby_monitor_run(tby_store *store, const char *list_name, const tby_monitor_o
     tby__buf_init(&m.json, 0);
     m.screen_opts = (tby_screen_options)TBY_SCREEN_OPTIONS_INIT;
     m.screen_opts.threshold = opts->threshold;
-    m.screen_opts.threads = threads_wanted(opts->threads);
+    m.screen_opts.threads = tby__monitor_threads(opts->threads);
     if (pthread_mutex_init(&m.lock, NULL))
         return tby__error(err, TBY_ERROR, -1, "cannot create a mutex");
     double t0 = now_seconds();
@@ -655,8 +460,8 @@ int tby_monitor_run(tby_store *store, const char *list_name, const tby_monitor_o
     tby_store_run_abort(m.run);
     tby_keyset_free(m.keyset);
     tby_screener_free(m.screener);
-    stored_dispose(&m.list);
-    stored_dispose(&m.registry);
+    tby__monitor_set_dispose(&m.list);
+    tby__monitor_set_dispose(&m.registry);
     tby__buf_dispose(&m.json);
     pthread_mutex_destroy(&m.lock);
     if (stats)

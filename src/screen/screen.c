@@ -432,43 +432,38 @@ int tby_screen_worker_entries(tby_screen_worker *w, const tby_record *record,
     return rc;
 }
 
-int tby_screen_worker_delta(tby_screen_worker *w, const tby_keyset *ks, const tby_record *record,
-                            bool *rescreened, size_t *pairs_scored, tby_drop_cb on_drop,
-                            tby_alert_cb on_alert, void *payload, tby_error *err)
+/*
+ * The body of a delta for a person whose names are parsed: `q` complete already (a resident
+ * registry's), or `to_complete` the same person, completed here only when a pair is scored.
+ */
+static int delta_person(tby_screen_worker *w, const tby_keyset *ks, const tby__person *q,
+                        tby__person *to_complete, bool *rescreened, size_t *pairs_scored,
+                        tby_drop_cb on_drop, tby_alert_cb on_alert, void *payload, tby_error *err)
 {
-    TBY_ASSERT_ARG(w && ks && record && rescreened && on_drop && on_alert);
     if (pairs_scored)
         *pairs_scored = 0;
     *rescreened = false;
     const tby_screener *s = w->s;
-    tby__person q;
-    tby_error scratch;
-    /* The names are all that finding what changed needs; most records stop there. */
-    int rc = tby__person_init_names(&q, record, &scratch);
-    if (rc == TBY_ENOMEM)
-        return tby__error(err, TBY_ENOMEM, -1, "out of memory");
-    if (rc)
-        return TBY_OK; /* no usable name: never screened, nothing to change */
+    const tby_record *record = q->record;
     tby_delta_change changes[TBY_KEYSET_MAX_CHANGES];
     size_t count = 0, alerts = 0, scored = 0;
     if (!w->work.before) {
         w->work.before = tby__malloc(w->work.max_candidates * sizeof(*w->work.before));
-        if (!w->work.before) {
-            tby__person_dispose(&q);
+        if (!w->work.before)
             return tby__error(err, TBY_ENOMEM, -1, "out of memory");
-        }
     }
-    tby__keyset_affected_person(ks, s, &q, &w->work.scratch, w->work.candidates, w->work.before,
+    tby__keyset_affected_person(ks, s, q, &w->work.scratch, w->work.candidates, w->work.before,
                                 w->work.max_candidates, rescreened, changes, TBY_KEYSET_MAX_CHANGES,
                                 &count);
     bool scores = *rescreened;
     for (size_t i = 0; i < count && !scores; i++)
         scores = changes[i].change > 0;
-    if (scores) /* only what is scored needs the rest of the record parsed */
-        tby__person_complete(&q);
+    if (scores && to_complete) /* only what is scored needs the rest of the record parsed */
+        tby__person_complete(to_complete);
+    int rc = TBY_OK;
     if (*rescreened) {
         rc = on_drop(record, NULL, payload);
-        if (!rc && screen_person(s, &w->work, &q, w->threshold, &alerts, &scored))
+        if (!rc && screen_person(s, &w->work, q, w->threshold, &alerts, &scored))
             rc = tby__error(err, TBY_ENOMEM, -1, "out of memory");
     } else if (count) {
         size_t n = 0;
@@ -478,14 +473,57 @@ int tby_screen_worker_delta(tby_screen_worker *w, const tby_keyset *ks, const tb
             else
                 n = add_position(&w->work, s, record, changes[i].position, n);
         }
-        if (!rc && score_candidates(s, &w->work, &q, n, w->threshold, &alerts))
+        if (!rc && score_candidates(s, &w->work, q, n, w->threshold, &alerts))
             rc = tby__error(err, TBY_ENOMEM, -1, "out of memory");
         if (pairs_scored)
             *pairs_scored = n;
     }
     for (size_t i = 0; i < alerts && !rc; i++)
         rc = on_alert(&w->work.found[i].alert, payload);
+    return rc;
+}
+
+int tby_screen_worker_delta(tby_screen_worker *w, const tby_keyset *ks, const tby_record *record,
+                            bool *rescreened, size_t *pairs_scored, tby_drop_cb on_drop,
+                            tby_alert_cb on_alert, void *payload, tby_error *err)
+{
+    TBY_ASSERT_ARG(w && ks && record && rescreened && on_drop && on_alert);
+    if (pairs_scored)
+        *pairs_scored = 0;
+    *rescreened = false;
+    tby__person q;
+    tby_error scratch;
+    /* The names are all that finding what changed needs; most records stop there. */
+    int rc = tby__person_init_names(&q, record, &scratch);
+    if (rc == TBY_ENOMEM)
+        return tby__error(err, TBY_ENOMEM, -1, "out of memory");
+    if (rc)
+        return TBY_OK; /* no usable name: never screened, nothing to change */
+    rc = delta_person(w, ks, &q, &q, rescreened, pairs_scored, on_drop, on_alert, payload, err);
     tby__person_dispose(&q);
+    return rc;
+}
+
+int tby__screen_worker_delta_person(tby_screen_worker *w, const tby_keyset *ks,
+                                    const tby__person *person, bool *rescreened,
+                                    size_t *pairs_scored, tby_drop_cb on_drop,
+                                    tby_alert_cb on_alert, void *payload, tby_error *err)
+{
+    TBY_ASSERT_ARG(w && ks && person && rescreened && on_drop && on_alert);
+    return delta_person(w, ks, person, NULL, rescreened, pairs_scored, on_drop, on_alert, payload,
+                        err);
+}
+
+int tby__screen_worker_person(tby_screen_worker *w, const tby__person *person,
+                              tby_alert_cb on_alert, void *payload, tby_error *err)
+{
+    TBY_ASSERT_ARG(w && person && on_alert);
+    size_t scored = 0, alerts = 0;
+    int rc = TBY_OK;
+    if (screen_person(w->s, &w->work, person, w->threshold, &alerts, &scored))
+        rc = tby__error(err, TBY_ENOMEM, -1, "out of memory");
+    for (size_t i = 0; i < alerts && !rc; i++)
+        rc = on_alert(&w->work.found[i].alert, payload);
     return rc;
 }
 

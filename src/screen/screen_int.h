@@ -41,6 +41,18 @@ int tby__keyset_affected_person(const tby_keyset *ks, const tby_screener *screen
                                 tby__candidate *buf_now, tby__candidate *buf_before, size_t buf_cap,
                                 bool *rescreen, tby_delta_change *out, size_t cap, size_t *count);
 
+/*
+ * tby_screen_worker_delta and tby_screen_worker_record for a person parsed already and kept
+ * (tby__person_init: complete), as a resident monitor holds its registry: nothing is parsed.
+ * The person is only read, so one may be screened from several workers at once.
+ */
+int tby__screen_worker_delta_person(tby_screen_worker *worker, const tby_keyset *keyset,
+                                    const tby__person *person, bool *rescreened,
+                                    size_t *pairs_scored, tby_drop_cb on_drop,
+                                    tby_alert_cb on_alert, void *payload, tby_error *err);
+int tby__screen_worker_person(tby_screen_worker *worker, const tby__person *person,
+                              tby_alert_cb on_alert, void *payload, tby_error *err);
+
 struct json_t;
 
 /*

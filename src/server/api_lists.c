@@ -546,5 +546,6 @@ void tby_server__api_list_import(tby_server *server, tby_server__request *reques
         (json_int_t)stats.audit_seq, "rejects", im.rejects);
     if (answer)
         json_object_set_new(answer, "screening", reload(server));
+    tby_server__screen_runs_request(server, name);
     tby_server__json(out, 200, answer);
 }

@@ -221,6 +221,8 @@ void tby_server__api_records(tby_server *server, tby_server__request *request,
         tby_server__store_error(out, rc, &err);
         return;
     }
+    if (stats.added || stats.changed)
+        tby_server__screen_runs_request(server, NULL);
     tby_server__json(out, 200,
                      json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "import",
                                (json_int_t)stats.import_id, "records", (json_int_t)stats.records,

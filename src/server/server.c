@@ -483,6 +483,8 @@ int tby_server_start(tby_server *server, tby_error *err)
     /* A pool of one is no pool: libmicrohttpd wants a size of at least 2. */
     unsigned pool = server->opts.threads > 1 ? server->opts.threads : 0;
     int rc = tby_server__housekeeping_start(server, err);
+    if (!rc && (rc = tby_server__screen_runs_start(server, err)))
+        tby_server__housekeeping_stop(server);
     if (rc)
         return rc;
     server->daemon = MHD_start_daemon(
@@ -495,6 +497,7 @@ int tby_server_start(tby_server *server, tby_error *err)
         server->tls_cert_pem ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, server->tls_cert_pem,
         MHD_OPTION_HTTPS_MEM_KEY, server->tls_key_pem, MHD_OPTION_END);
     if (!server->daemon) {
+        tby_server__screen_runs_stop(server);
         tby_server__housekeeping_stop(server);
         return tby__error(err, TBY_EIO, -1,
                           "cannot listen on %s port %u (in use, or not an address of this "
@@ -519,5 +522,6 @@ void tby_server_stop(tby_server *server)
         return;
     MHD_stop_daemon(server->daemon);
     server->daemon = NULL;
+    tby_server__screen_runs_stop(server);
     tby_server__housekeeping_stop(server);
 }

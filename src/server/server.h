@@ -240,6 +240,10 @@ typedef struct tby_server_options {
     size_t max_upload_bytes;  /* body cap of a list import; 0: 64 MiB */
     const char *tls_cert;     /* PEM certificate and key files: serve HTTPS (the session */
     const char *tls_key;      /* cookie is then Secure); NULL: plain HTTP */
+    bool screen_runs;         /* with db: after an import through the API, a screening run of
+                                 the list (or, for registry records, of every list) on a
+                                 thread of its own, in delta from a resident monitor
+                                 (screen_runs.c) */
 } tby_server_options;
 
 typedef struct tby_server tby_server;

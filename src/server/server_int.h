@@ -402,6 +402,13 @@ typedef struct tby_server__housekeeper {
 int tby_server__housekeeping_start(tby_server *server, tby_error *err);
 void tby_server__housekeeping_stop(tby_server *server);
 
+/* Screening runs on a thread of their own (screen_runs.c), with opts.screen_runs: a resident
+   monitor per list, applied after imports through the API. request(NULL): every list. */
+typedef struct tby_server__screen_runs tby_server__screen_runs;
+int tby_server__screen_runs_start(tby_server *server, tby_error *err);
+void tby_server__screen_runs_request(tby_server *server, const char *list_name);
+void tby_server__screen_runs_stop(tby_server *server);
+
 struct tby_server {
     tby_server_options opts;          /* resolved: no zeros left */
     char bind[64];                    /* opts.bind copied */
@@ -421,6 +428,7 @@ struct tby_server {
     pthread_mutex_t redress_lock; /* guards redress_limits */
     tby_server__redress_limit redress_limits[TBY_SERVER__REDRESS_SLOTS];
     tby_server__housekeeper housekeeper;
+    tby_server__screen_runs *screen_runs; /* NULL: off */
 };
 
 /* The calling thread's engine worker for `list`, made on first use (again when the list

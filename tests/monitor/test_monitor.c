@@ -241,6 +241,188 @@ static void test_monitor__delta_equals_full(void)
     inputs_free(&in);
 }
 
+static tby_monitor *resident_open(tby_store *store, const char *list)
+{
+    tby_monitor_options opts = TBY_MONITOR_OPTIONS_INIT;
+    opts.actor = "test";
+    opts.threshold = 1e-4; /* as monitor_test_run */
+    opts.threads = 2;
+    tby_monitor *m = NULL;
+    tby_error err;
+    tby_error_clear(&err);
+    if (tby_monitor_open(&m, store, list, &opts, &err))
+        fprintf(stderr, "  open: %s\n", err.message);
+    return m;
+}
+
+static int resident_apply(tby_monitor *m, unsigned flags, tby_monitor_stats *stats)
+{
+    tby_error err;
+    tby_error_clear(&err);
+    int rc = tby_monitor_apply(m, flags, stats, &err);
+    if (rc)
+        fprintf(stderr, "  apply: %s\n", err.message);
+    return rc;
+}
+
+/* A resident monitor through a registry change and then a list change, each applied in
+ * delta, leaves the standing alerts a one-shot full run of a copy finds as they are; and a
+ * full run of the resident monitor itself changes nothing either. */
+static void test_monitor__resident_delta_equals_full(void)
+{
+    inputs in;
+    make_inputs(&in);
+    if (!in.list1 || !in.registry1)
+        return;
+    char path[300], copy[300];
+    store_test_path(path, sizeof(path), "resident.db");
+    store_test_path(copy, sizeof(copy), "resident_full.db");
+    store_test_remove_db(path);
+    tby_store *store = store_test_open(path, true);
+    import_set(store, NULL, in.registry1);
+    import_set(store, "UN", in.list1);
+    tby_monitor *m = resident_open(store, "UN");
+    TEST_CHECK(m != NULL);
+    if (!m) {
+        tby_store_close(store);
+        inputs_free(&in);
+        return;
+    }
+    TEST_CHECK(tby_monitor_screener(m) == NULL); /* no model pinned yet */
+    TEST_INT_EQ(tby_monitor_list_version(m), 1);
+
+    /* The first run fits and pins the model (the one-shot run does it). */
+    tby_monitor_stats stats;
+    TEST_INT_EQ(resident_apply(m, 0, &stats), 0);
+    TEST_CHECK(stats.is_full && stats.is_new_model);
+    TEST_CHECK(stats.store.alerts_new > 100);
+    TEST_CHECK(tby_monitor_screener(m) != NULL);
+
+    /* The registry changes: only its re-identified records are screened, whole. */
+    import_records(store, NULL, in.registry2, in.registry2_count);
+    TEST_INT_EQ(resident_apply(m, 0, &stats), 0);
+    TEST_CHECK(!stats.is_full && !stats.is_new_model);
+    TEST_INT_EQ(stats.entries_changed, 0);
+    TEST_INT_EQ(stats.records_changed, in.records_changed);
+    TEST_INT_EQ(stats.records, in.records_changed);
+    TEST_INT_EQ(stats.records_whole, in.records_changed);
+    TEST_CHECK(stats.store.alerts_new > 0);
+
+    /* Then the list: refreshed (a new screener) and screened in delta. */
+    import_records(store, "UN", in.list2, in.list2_count);
+    size_t read = 99;
+    tby_error err;
+    TEST_INT_EQ(tby_monitor_refresh(m, &read, &err), 0);
+    TEST_INT_EQ(read, 0);
+    TEST_INT_EQ(tby_monitor_list_version(m), 2);
+    TEST_CHECK(tby_monitor_screener(m) != NULL);
+    TEST_INT_EQ(resident_apply(m, 0, &stats), 0);
+    TEST_CHECK(!stats.is_full);
+    TEST_INT_EQ(stats.since_version, 1);
+    TEST_INT_EQ(stats.list_version, 2);
+    TEST_INT_EQ(stats.entries_changed, in.entries_changed);
+    TEST_INT_EQ(stats.records_changed, 0);
+    TEST_INT_EQ(stats.records, in.registry2_count);
+    TEST_CHECK(stats.records_whole < stats.records / 2);
+    TEST_CHECK(stats.pairs_scored > 0);
+    TEST_CHECK(stats.store.alerts_new > 0 && stats.store.alerts_superseded > 0);
+    monitor_test_alerts delta = monitor_test_standing(store);
+    tby_store_close(store);
+
+    /* A one-shot full run of a copy, under the same model, finds nothing to change. */
+    monitor_test_copy(path, copy);
+    tby_store *other = store_test_open(copy, false);
+    TEST_INT_EQ(monitor_test_run(other, "UN", TBY_MONITOR_FULL, &stats), 0);
+    TEST_CHECK(stats.is_full && !stats.is_new_model);
+    TEST_INT_EQ(stats.store.alerts_new, 0);
+    TEST_INT_EQ(stats.store.alerts_suppressed, 0);
+    TEST_INT_EQ(stats.store.alerts_superseded, 0);
+    TEST_INT_EQ(stats.store.alerts_kept, delta.count);
+    monitor_test_alerts full = monitor_test_standing(other);
+    monitor_test_same(&delta, &full);
+    monitor_test_alerts_free(&full);
+    tby_store_close(other);
+
+    /* The resident monitor's own full run (reopened store: the monitor only borrows it, so
+     * it is reopened on a fresh connection) agrees too. */
+    tby_monitor_close(m);
+    store = store_test_open(path, false);
+    m = resident_open(store, "UN");
+    TEST_CHECK(m != NULL);
+    if (m) {
+        TEST_INT_EQ(resident_apply(m, TBY_MONITOR_FULL, &stats), 0);
+        TEST_CHECK(stats.is_full && !stats.is_new_model);
+        TEST_INT_EQ(stats.records_whole, in.registry2_count);
+        TEST_INT_EQ(stats.store.alerts_new, 0);
+        TEST_INT_EQ(stats.store.alerts_superseded, 0);
+        TEST_INT_EQ(stats.store.alerts_kept, delta.count);
+        /* Nothing changed since: a delta screens nothing and changes nothing. */
+        TEST_INT_EQ(resident_apply(m, 0, &stats), 0);
+        TEST_CHECK(!stats.is_full);
+        TEST_INT_EQ(stats.records, 0);
+        TEST_INT_EQ(stats.store.alerts_new + stats.store.alerts_superseded, 0);
+    }
+    full = monitor_test_standing(store);
+    monitor_test_same(&delta, &full);
+    monitor_test_alerts_free(&full);
+    tby_audit_report report;
+    TEST_INT_EQ(tby_store_audit_verify(store, &report, NULL), 0);
+    tby_monitor_close(m);
+    tby_store_close(store);
+    monitor_test_alerts_free(&delta);
+    inputs_free(&in);
+}
+
+/* A resident delta and a one-shot delta of the same changes leave the same alerts, and the
+ * resident monitor keeps its state when another process screened in between. */
+static void test_monitor__resident_equals_one_shot(void)
+{
+    inputs in;
+    make_inputs(&in);
+    if (!in.list1 || !in.registry1)
+        return;
+    char path[300], other_path[300];
+    store_test_path(path, sizeof(path), "resident2.db");
+    store_test_path(other_path, sizeof(other_path), "oneshot2.db");
+    store_test_remove_db(path);
+    tby_store *store = store_test_open(path, true);
+    import_set(store, NULL, in.registry1);
+    import_set(store, "UN", in.list1);
+    tby_monitor_stats stats;
+    TEST_INT_EQ(monitor_test_run(store, "UN", 0, &stats), 0); /* the one-shot first run */
+    tby_store_close(store);
+    monitor_test_copy(path, other_path);
+
+    store = store_test_open(path, false);
+    tby_monitor *m = resident_open(store, "UN");
+    TEST_CHECK(m != NULL && tby_monitor_screener(m) != NULL);
+    import_records(store, "UN", in.list2, in.list2_count);
+    /* Another run (here the one-shot, as another process would) screens the list change
+     * first; the resident monitor then deltas from that run, with the registry change. */
+    TEST_INT_EQ(monitor_test_run(store, "UN", 0, &stats), 0);
+    import_records(store, NULL, in.registry2, in.registry2_count);
+    if (m) {
+        TEST_INT_EQ(resident_apply(m, 0, &stats), 0);
+        TEST_CHECK(!stats.is_full);
+        TEST_INT_EQ(stats.entries_changed, 0);
+        TEST_INT_EQ(stats.records_changed, in.records_changed);
+    }
+    monitor_test_alerts resident = monitor_test_standing(store);
+    tby_monitor_close(m);
+    tby_store_close(store);
+
+    tby_store *other = store_test_open(other_path, false);
+    import_records(other, NULL, in.registry2, in.registry2_count);
+    import_records(other, "UN", in.list2, in.list2_count);
+    TEST_INT_EQ(monitor_test_run(other, "UN", 0, &stats), 0);
+    monitor_test_alerts one_shot = monitor_test_standing(other);
+    monitor_test_same(&resident, &one_shot);
+    tby_store_close(other);
+    monitor_test_alerts_free(&resident);
+    monitor_test_alerts_free(&one_shot);
+    inputs_free(&in);
+}
+
 /* The first standing alert of a status, by SQL: id, record and entry. */
 static int64_t first_alert(const char *db, const char *status, char *record, char *entry)
 {
@@ -382,6 +564,8 @@ TEST_LIST = {
     TEST(test_monitor__delta_equals_full),
     TEST(test_monitor__a_cleared_pair),
     TEST(test_monitor__refuses),
+    TEST(test_monitor__resident_delta_equals_full),
+    TEST(test_monitor__resident_equals_one_shot),
     TEST_END,
 };
 

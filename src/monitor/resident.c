@@ -1,0 +1,642 @@
+// SPDX-License-Identifier: Apache-2.0
+// The resident monitor (tby_monitor.h, tby_monitor_open): screening with memory in a
+// long-lived process. What a one-shot run (monitor.c) reads and builds again every time is
+// kept between runs:
+//
+//   registry   every record, its identity hash and change number, and its names parsed
+//              (tby__person), sorted by id; a refresh reads only the records an import wrote
+//              since the last refresh (tby_store_registry_foreach since_import) and puts them
+//              in place
+//   list       the latest version (in order of entry id) and its screener under the pinned
+//              model; a refresh builds them again only when a new version was imported
+//
+//   apply:  refresh; the last complete run (tby_store_run_last) decides as in monitor.c:
+//             none or refit   -> the one-shot run (it fits and pins the model), then its model
+//             full, threshold or engine changed -> every record screened whole, here
+//             otherwise       -> a delta from that run: the key set of the list's diff since
+//                                its version; records re-identified since its registry mark
+//                                screened whole, every other one through the delta on its
+//                                parsed person (tby__screen_worker_delta_person)
+//           committed as one run (tby_store_run_commit), as monitor.c commits it.
+//
+// Records hold pointers into record sets that are never freed while the monitor lives: a
+// record replaced by a refresh leaves its old copy in an older set (see the header).
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "monitor/monitor_int.h"
+#include "screen/screen_int.h"
+
+/* Records handed to a worker at a time. */
+#define RESIDENT_CHUNK 256
+
+static double now_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* One registry record held in memory. */
+typedef struct resident_record {
+    const tby_record *record; /* in one of the monitor's record sets */
+    uint8_t identity[TBY_STORE_HASH_LEN];
+    int64_t identity_import; /* the import that added it or last changed its identity */
+    bool has_person;         /* false: no name of it parses (never screened) */
+    tby__person person;      /* its names (and the rest) parsed, complete */
+} resident_record;
+
+struct tby_monitor {
+    tby_store *store;
+    char *list_name;
+    char *actor;
+    tby_monitor_options opts;
+
+    /* The registry. */
+    tby_record_set **sets; /* every set records point into */
+    size_t set_count, set_cap;
+    resident_record *records; /* sorted by id */
+    size_t count, cap;
+    int64_t registry_import; /* the highest import read */
+    bool is_registry_read;
+
+    /* The list. */
+    tby__monitor_set list; /* version list_version, in order of entry id */
+    int64_t list_version;  /* 0: none read */
+    tby_screener *screener;
+    int64_t model_id;     /* the model loaded into the screener; 0: none */
+    unsigned char *model; /* ... its blob, for the screener of the next version */
+    size_t model_len;
+
+    /* A run. */
+    pthread_mutex_t lock; /* guards run, next, counters, stop fields */
+    tby_store_run *run;
+    tby_keyset *keyset;
+    tby_screen_options screen_opts;
+    bool is_full;
+    int64_t mark;
+    size_t next, whole, pairs, skipped;
+    int stop_rc;
+    tby_error stop_err;
+};
+
+/* ===== The registry ===== */
+
+static int record_cmp(const void *x, const void *y)
+{
+    return strcmp(((const resident_record *)x)->record->id,
+                  ((const resident_record *)y)->record->id);
+}
+
+static size_t record_find(const tby_monitor *m, const char *id)
+{
+    size_t lo = 0, hi = m->count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(m->records[mid].record->id, id);
+        if (c == 0)
+            return mid;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return SIZE_MAX;
+}
+
+static void record_dispose(resident_record *r)
+{
+    if (r->has_person)
+        tby__person_dispose(&r->person);
+    r->has_person = false;
+}
+
+/* Parses a record's names into r->person. ENOMEM is the only error kept. */
+static int record_parse(resident_record *r)
+{
+    tby_error scratch;
+    int rc = tby__person_init(&r->person, r->record, &scratch);
+    r->has_person = rc == TBY_OK;
+    return rc == TBY_ENOMEM ? TBY_ENOMEM : TBY_OK;
+}
+
+/* Parses records [start, end) of m->records on `threads` threads. */
+typedef struct parse_job {
+    resident_record *records;
+    size_t start, end;
+    int rc;
+} parse_job;
+
+static void *parse_thread(void *arg)
+{
+    parse_job *job = arg;
+    for (size_t i = job->start; i < job->end && !job->rc; i++)
+        job->rc = record_parse(&job->records[i]);
+    return NULL;
+}
+
+static int parse_records(resident_record *records, size_t count, unsigned threads)
+{
+    parse_job jobs[64];
+    pthread_t ids[64];
+    if (threads > count / 1024 + 1)
+        threads = (unsigned)(count / 1024 + 1);
+    size_t per = (count + threads - 1) / threads;
+    unsigned started = 0;
+    for (unsigned t = 0; t < threads; t++) {
+        jobs[t].records = records;
+        jobs[t].start = t * per < count ? t * per : count;
+        jobs[t].end = (t + 1) * per < count ? (t + 1) * per : count;
+        jobs[t].rc = TBY_OK;
+    }
+    for (unsigned t = 1; t < threads; t++) {
+        if (pthread_create(&ids[t], NULL, parse_thread, &jobs[t]))
+            break;
+        started = t;
+    }
+    /* The calling thread parses the first part, and any whose thread did not start. */
+    parse_thread(&jobs[0]);
+    for (unsigned t = started + 1; t < threads; t++)
+        parse_thread(&jobs[t]);
+    int rc = jobs[0].rc;
+    for (unsigned t = 1; t <= started; t++) {
+        pthread_join(ids[t], NULL);
+        if (!rc)
+            rc = jobs[t].rc;
+    }
+    for (unsigned t = started + 1; t < threads && !rc; t++)
+        rc = jobs[t].rc;
+    return rc;
+}
+
+/* Reading the registry: the records, and the highest import that wrote any of them. */
+typedef struct registry_read {
+    tby__monitor_set set;
+    int64_t max_import;
+} registry_read;
+
+static int registry_entry(const tby_store_entry *e, void *payload)
+{
+    registry_read *r = payload;
+    if (e->import_id > r->max_import)
+        r->max_import = e->import_id;
+    return tby__monitor_set_add(e, &r->set);
+}
+
+/* Reads what imports wrote since the last refresh (the whole registry the first time) and
+ * puts it in place: replaced records parsed again, new ones added. *changed: how many. */
+static int refresh_registry(tby_monitor *m, size_t *changed, tby_error *err)
+{
+    *changed = 0;
+    registry_read r;
+    memset(&r, 0, sizeof(r));
+    int rc = tby__monitor_set_init(&r.set, err);
+    if (!rc)
+        rc = tby_store_registry_foreach(m->store, NULL,
+                                        m->is_registry_read ? m->registry_import + 1 : 0,
+                                        registry_entry, &r, err);
+    if (!rc && r.set.count && m->set_count == m->set_cap) {
+        size_t cap = m->set_cap ? m->set_cap * 2 : 8;
+        tby_record_set **sets = tby__realloc(m->sets, cap * sizeof(*sets));
+        if (!sets)
+            rc = tby__error(err, TBY_ENOMEM, -1, "out of memory");
+        else {
+            m->sets = sets;
+            m->set_cap = cap;
+        }
+    }
+    if (!rc && r.set.count && m->count + r.set.count > m->cap) {
+        size_t cap = m->cap ? m->cap : 1024;
+        while (cap < m->count + r.set.count)
+            cap *= 2;
+        resident_record *records = tby__realloc(m->records, cap * sizeof(*records));
+        if (!records)
+            rc = tby__error(err, TBY_ENOMEM, -1, "out of memory");
+        else {
+            m->records = records;
+            m->cap = cap;
+        }
+    }
+    if (rc || !r.set.count) {
+        if (!rc)
+            m->is_registry_read = true;
+        tby__monitor_set_dispose(&r.set);
+        return rc;
+    }
+    /* From here nothing fails but parsing out of memory, after which the monitor is closed. */
+    size_t old_count = m->count, added = 0;
+    resident_record *fresh = m->records + old_count; /* new ones, then sorted in */
+    size_t *replaced = tby__malloc(r.set.count * sizeof(*replaced));
+    size_t replaced_count = 0;
+    if (!replaced) {
+        tby__monitor_set_dispose(&r.set);
+        return tby__error(err, TBY_ENOMEM, -1, "out of memory");
+    }
+    for (size_t i = 0; i < r.set.count; i++) {
+        const tby_record *record = tby_record_set_get(r.set.set, i);
+        size_t at = old_count ? record_find(m, record->id) : SIZE_MAX;
+        resident_record *slot;
+        if (at == SIZE_MAX) {
+            slot = &fresh[added++];
+            memset(slot, 0, sizeof(*slot));
+        } else {
+            slot = &m->records[at];
+            record_dispose(slot);
+            replaced[replaced_count++] = at;
+        }
+        slot->record = record;
+        memcpy(slot->identity, r.set.identity[i], TBY_STORE_HASH_LEN);
+        slot->identity_import = r.set.identity_import[i];
+    }
+    m->sets[m->set_count++] = r.set.set;
+    r.set.set = NULL;
+    m->count = old_count + added;
+    rc = parse_records(fresh, added, tby__monitor_threads(m->opts.threads));
+    for (size_t i = 0; !rc && i < replaced_count; i++)
+        rc = record_parse(&m->records[replaced[i]]);
+    if (added && old_count)
+        qsort(m->records, m->count, sizeof(*m->records), record_cmp);
+    if (r.max_import > m->registry_import)
+        m->registry_import = r.max_import;
+    m->is_registry_read = true;
+    *changed = r.set.count;
+    tby__free(replaced);
+    tby__monitor_set_dispose(&r.set);
+    return rc ? tby__error(err, rc, -1, "out of memory") : TBY_OK;
+}
+
+/* ===== The list ===== */
+
+/* Builds the screener of `version` under the model held, and swaps it in. */
+static int refresh_list(tby_monitor *m, int64_t version, tby_error *err)
+{
+    tby__monitor_set list;
+    tby_screener *screener = NULL;
+    int rc = tby__monitor_set_init(&list, err);
+    if (!rc)
+        rc = tby_store_list_foreach(m->store, m->list_name, version, 0, tby__monitor_set_add, &list,
+                                    err);
+    if (!rc)
+        rc = tby_screener_new(&screener, list.set, err);
+    if (!rc && m->model)
+        rc = tby_screener_model_load(screener, m->model, m->model_len, err);
+    if (rc) {
+        tby_screener_free(screener);
+        tby__monitor_set_dispose(&list);
+        return rc;
+    }
+    tby_screener_free(m->screener);
+    tby__monitor_set_dispose(&m->list);
+    m->list = list;
+    m->screener = screener;
+    m->list_version = version;
+    return TBY_OK;
+}
+
+/* Loads model `model_id` into the screener (kept for the next version's). */
+static int load_model(tby_monitor *m, int64_t model_id, tby_error *err)
+{
+    unsigned char *model = NULL;
+    size_t len = 0;
+    int rc = tby_store_model_get(m->store, model_id, &model, &len, err);
+    if (!rc && m->screener)
+        rc = tby_screener_model_load(m->screener, model, len, err);
+    if (rc) {
+        tby_free(model);
+        return rc;
+    }
+    tby_free(m->model);
+    m->model = model;
+    m->model_len = len;
+    m->model_id = model_id;
+    return TBY_OK;
+}
+
+int tby_monitor_refresh(tby_monitor *m, size_t *records_read, tby_error *err)
+{
+    TBY_ASSERT_ARG(m != NULL);
+    size_t changed = 0;
+    int64_t version = 0;
+    int rc = refresh_registry(m, &changed, err);
+    if (!rc)
+        rc = tby_store_list_latest(m->store, m->list_name, &version, err);
+    tby_store_run_info last;
+    if (!rc)
+        rc = tby_store_run_last(m->store, m->list_name, &last, err);
+    /* The model first, so that a new screener is built under it. */
+    if (!rc && last.id && last.model_id != m->model_id)
+        rc = load_model(m, last.model_id, err);
+    if (!rc && version != m->list_version)
+        rc = refresh_list(m, version, err);
+    if (records_read)
+        *records_read = changed;
+    return rc;
+}
+
+/* ===== A run ===== */
+
+static void resident_stop(tby_monitor *m, int rc, const tby_error *err)
+{
+    pthread_mutex_lock(&m->lock);
+    if (!m->stop_rc) {
+        m->stop_rc = rc;
+        if (err)
+            m->stop_err = *err;
+        if (!m->stop_err.code)
+            tby__error(&m->stop_err, rc, -1, "%s", tby_strerror(rc));
+    }
+    pthread_mutex_unlock(&m->lock);
+}
+
+typedef struct worker {
+    tby_monitor *m;
+    const resident_record *record;
+    size_t whole, pairs, skipped;
+    tby_buf json;
+    tby_error err;
+} worker;
+
+static int worker_alert(const tby_alert *a, void *payload)
+{
+    worker *w = payload;
+    return tby__monitor_found(w->m->run, &w->m->lock, &w->m->list, a, w->record->identity, &w->json,
+                              &w->err);
+}
+
+static int worker_drop(const tby_record *record, const char *entry_id, void *payload)
+{
+    worker *w = payload;
+    pthread_mutex_lock(&w->m->lock);
+    int rc = entry_id ? tby_store_run_drop(w->m->run, record->id, entry_id, &w->err)
+                      : tby_store_run_whole(w->m->run, record->id, &w->err);
+    pthread_mutex_unlock(&w->m->lock);
+    if (!entry_id)
+        w->whole++;
+    return rc;
+}
+
+/* One record: whole (a full run, or re-identified since the last run) or its delta. */
+static int worker_record(worker *w, tby_screen_worker *screen, const resident_record *r)
+{
+    tby_monitor *m = w->m;
+    w->record = r;
+    if (m->is_full || r->identity_import > m->mark) {
+        int rc = TBY_OK;
+        if (!m->is_full) {
+            pthread_mutex_lock(&m->lock);
+            rc = tby_store_run_whole(m->run, r->record->id, &w->err);
+            pthread_mutex_unlock(&m->lock);
+        }
+        w->whole++;
+        if (!r->has_person) {
+            w->skipped++;
+            return rc;
+        }
+        return rc ? rc : tby__screen_worker_person(screen, &r->person, worker_alert, w, &w->err);
+    }
+    if (!m->keyset || !r->has_person)
+        return TBY_OK;
+    bool whole = false;
+    size_t pairs = 0;
+    int rc = tby__screen_worker_delta_person(screen, m->keyset, &r->person, &whole, &pairs,
+                                             worker_drop, worker_alert, w, &w->err);
+    w->pairs += pairs;
+    return rc;
+}
+
+static void *worker_thread(void *arg)
+{
+    tby_monitor *m = arg;
+    worker w;
+    memset(&w, 0, sizeof(w));
+    w.m = m;
+    tby__buf_init(&w.json, 0);
+    tby_error_clear(&w.err);
+    tby_screen_worker *screen = NULL;
+    int rc = tby_screen_worker_new(&screen, m->screener, &m->screen_opts, &w.err);
+    while (!rc) {
+        pthread_mutex_lock(&m->lock);
+        size_t start = m->next;
+        m->next += RESIDENT_CHUNK;
+        bool is_stopped = m->stop_rc != 0;
+        pthread_mutex_unlock(&m->lock);
+        if (is_stopped || start >= m->count)
+            break;
+        size_t end = start + RESIDENT_CHUNK < m->count ? start + RESIDENT_CHUNK : m->count;
+        for (size_t i = start; i < end && !rc; i++)
+            rc = worker_record(&w, screen, &m->records[i]);
+    }
+    if (rc)
+        resident_stop(m, rc, &w.err);
+    pthread_mutex_lock(&m->lock);
+    m->whole += w.whole;
+    m->pairs += w.pairs;
+    m->skipped += w.skipped;
+    pthread_mutex_unlock(&m->lock);
+    tby_screen_worker_free(screen);
+    tby__buf_dispose(&w.json);
+    return NULL;
+}
+
+static int screen_all(tby_monitor *m, tby_error *err)
+{
+    unsigned count = tby__monitor_threads(m->opts.threads);
+    pthread_t threads[64];
+    unsigned started = 0;
+    m->next = m->whole = m->pairs = m->skipped = 0;
+    for (; started < count; started++) {
+        if (pthread_create(&threads[started], NULL, worker_thread, m))
+            break;
+    }
+    if (!started)
+        worker_thread(m);
+    for (unsigned t = 0; t < started; t++)
+        pthread_join(threads[t], NULL);
+    if (m->stop_rc) {
+        if (err)
+            *err = m->stop_err;
+        return m->stop_rc;
+    }
+    return TBY_OK;
+}
+
+/* Full or delta, and why (as monitor.c decides, the first run and a refit excepted). */
+static void decide(const tby_monitor *m, const tby_store_run_info *last, unsigned flags,
+                   tby_monitor_stats *s)
+{
+    s->is_full = true;
+    if (flags & TBY_MONITOR_FULL)
+        snprintf(s->reason, sizeof(s->reason), "a full run was asked for");
+    else if (last->threshold != m->opts.threshold)
+        snprintf(s->reason, sizeof(s->reason), "the threshold changed from %g to %g",
+                 last->threshold, m->opts.threshold);
+    else if (strcmp(last->engine_version, tby_version()))
+        snprintf(s->reason, sizeof(s->reason), "the engine changed from %s to %s",
+                 last->engine_version, tby_version());
+    else
+        s->is_full = false;
+}
+
+static int resident_run(tby_monitor *m, unsigned flags, tby_monitor_stats *s, tby_error *err)
+{
+    double t0 = now_seconds();
+    tby_store_run_info last;
+    int rc = tby_monitor_refresh(m, NULL, err);
+    if (!rc)
+        rc = tby_store_run_last(m->store, m->list_name, &last, err);
+    if (rc)
+        return rc;
+    if (!last.id || (flags & TBY_MONITOR_REFIT)) {
+        /* A model to fit: the one-shot run fits, pins and screens; its model is loaded here. */
+        tby_monitor_options opts = m->opts;
+        opts.flags = flags;
+        rc = tby_monitor_run(m->store, m->list_name, &opts, s, err);
+        if (!rc)
+            rc = tby_monitor_refresh(m, NULL, err);
+        return rc;
+    }
+    decide(m, &last, flags, s);
+    s->is_new_model = false;
+    s->list_version = m->list_version;
+    s->since_version = s->is_full ? 0 : last.list_version;
+    m->is_full = s->is_full;
+    m->mark = s->is_full ? 0 : last.registry_mark;
+    int64_t mark = last.registry_mark;
+    for (size_t i = 0; i < m->count; i++) {
+        s->records_changed += m->records[i].identity_import > m->mark;
+        if (m->records[i].identity_import > mark)
+            mark = m->records[i].identity_import;
+    }
+    s->records = m->count;
+    if (!s->is_full && last.list_version != m->list_version &&
+        (rc = tby__monitor_keyset(m->store, m->list_name, last.list_version, m->list_version,
+                                  &m->list, m->screener, &m->keyset, &s->entries_changed, err)))
+        return rc;
+    s->seconds_load = now_seconds() - t0;
+
+    tby_store_run_options ro = TBY_STORE_RUN_OPTIONS_INIT;
+    ro.actor = m->actor;
+    ro.list_name = m->list_name;
+    ro.list_version = m->list_version;
+    ro.base_run_id = last.id;
+    ro.is_full = s->is_full;
+    ro.reason = s->is_full ? s->reason : NULL;
+    ro.model_id = m->model_id;
+    ro.threshold = m->opts.threshold;
+    ro.engine_version = tby_version();
+    ro.registry_mark = mark;
+    if ((rc = tby_store_run_begin(m->store, &ro, &m->run, err)))
+        return rc;
+    double t1 = now_seconds();
+    /* A delta with no list change and no re-identified record has nothing to screen. */
+    if (s->is_full || m->keyset || s->records_changed)
+        rc = screen_all(m, err);
+    s->seconds_screen = now_seconds() - t1;
+    if (rc)
+        return rc;
+    s->records_whole = m->whole;
+    s->pairs_scored = m->pairs;
+    s->skipped = m->skipped;
+    /* As the one-shot run counts: a full run looked at every record, a delta without a list
+       change only at the re-identified ones. */
+    if (!s->is_full && !m->keyset)
+        s->records = s->records_changed;
+    tby_store_run_counts(m->run, s->records, s->records_whole, s->pairs_scored);
+    double t2 = now_seconds();
+    rc = tby_store_run_commit(m->run, &s->store, err);
+    m->run = NULL; /* freed by the commit, whatever it returned */
+    s->seconds_commit = now_seconds() - t2;
+    if (!rc)
+        s->run_id = s->store.run_id;
+    return rc;
+}
+
+int tby_monitor_apply(tby_monitor *m, unsigned flags, tby_monitor_stats *stats, tby_error *err)
+{
+    TBY_ASSERT_ARG(m != NULL);
+    tby_monitor_stats local;
+    memset(&local, 0, sizeof(local));
+    tby_error_clear(&m->stop_err);
+    m->stop_rc = 0;
+    double t0 = now_seconds();
+    int rc = resident_run(m, flags, &local, err);
+    local.seconds = now_seconds() - t0;
+    tby_store_run_abort(m->run);
+    m->run = NULL;
+    tby_keyset_free(m->keyset);
+    m->keyset = NULL;
+    if (stats)
+        *stats = local;
+    return rc;
+}
+
+const tby_screener *tby_monitor_screener(const tby_monitor *m)
+{
+    return m && m->model_id ? m->screener : NULL;
+}
+
+int64_t tby_monitor_list_version(const tby_monitor *m)
+{
+    return m ? m->list_version : 0;
+}
+
+void tby_monitor_close(tby_monitor *m)
+{
+    if (!m)
+        return;
+    for (size_t i = 0; i < m->count; i++)
+        record_dispose(&m->records[i]);
+    tby__free(m->records);
+    for (size_t i = 0; i < m->set_count; i++)
+        tby_record_set_free(m->sets[i]);
+    tby__free(m->sets);
+    tby_screener_free(m->screener);
+    tby__monitor_set_dispose(&m->list);
+    tby_free(m->model);
+    tby__free(m->list_name);
+    tby__free(m->actor);
+    pthread_mutex_destroy(&m->lock);
+    tby__free(m);
+}
+
+int tby_monitor_open(tby_monitor **out, tby_store *store, const char *list_name,
+                     const tby_monitor_options *opts, tby_error *err)
+{
+    TBY_ASSERT_ARG(out != NULL && store != NULL && list_name != NULL);
+    *out = NULL;
+    if (!opts || opts->version != TBY_MONITOR_OPTIONS_VERSION)
+        return tby__error(err, TBY_EINVALID, -1, "monitor options missing or of another version");
+    if (!opts->actor || !opts->actor[0])
+        return tby__error(err, TBY_EINVALID, -1, "a screening run needs an actor (who screens)");
+    if (!(opts->threshold >= 0.0 && opts->threshold <= 1.0))
+        return tby__error(err, TBY_EINVALID, -1, "threshold %g is not in [0, 1]", opts->threshold);
+    tby_monitor *m = tby__calloc(1, sizeof(*m));
+    if (!m)
+        return tby__error(err, TBY_ENOMEM, -1, "out of memory");
+    if (pthread_mutex_init(&m->lock, NULL)) {
+        tby__free(m);
+        return tby__error(err, TBY_ERROR, -1, "cannot create a mutex");
+    }
+    m->store = store;
+    m->opts = *opts;
+    m->opts.progress = NULL;
+    m->list_name = tby__strndup(list_name, strlen(list_name));
+    m->actor = tby__strndup(opts->actor, strlen(opts->actor));
+    m->opts.actor = m->actor;
+    m->screen_opts = (tby_screen_options)TBY_SCREEN_OPTIONS_INIT;
+    m->screen_opts.threshold = opts->threshold;
+    m->screen_opts.threads = tby__monitor_threads(opts->threads);
+    int rc = m->list_name && m->actor ? tby__monitor_set_init(&m->list, err)
+                                      : tby__error(err, TBY_ENOMEM, -1, "out of memory");
+    if (!rc)
+        rc = tby_monitor_refresh(m, NULL, err);
+    if (rc) {
+        tby_monitor_close(m);
+        return rc;
+    }
+    *out = m;
+    return TBY_OK;
+}
