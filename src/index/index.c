@@ -503,13 +503,16 @@ static size_t select_keys(const tby__index *index, const uint64_t *keys, const u
     return found_count;
 }
 
-size_t tby__index_read_set(const tby__index *index, const tby__person *query,
-                           int32_t (*delta)(const void *, uint64_t), const void *delta_payload,
-                           tby__read_key *out)
+size_t tby__index_query_keys(const tby__person *query, uint64_t *keys, uint8_t *groups)
 {
-    uint64_t keys[MAX_QUERY_KEYS];
-    uint8_t groups[MAX_QUERY_KEYS];
-    size_t n = person_keys(query, keys, groups, MAX_QUERY_KEYS);
+    return person_keys(query, keys, groups, MAX_QUERY_KEYS);
+}
+
+size_t tby__index_read_set_keys(const tby__index *index, const uint64_t *keys,
+                                const uint8_t *groups, size_t n,
+                                int32_t (*delta)(const void *, uint64_t), const void *delta_payload,
+                                tby__read_key *out)
+{
     query_key found[MAX_QUERY_KEYS];
     size_t count = select_keys(index, keys, groups, n, delta, delta_payload, found);
     double entries = index_entries(index);
@@ -523,6 +526,16 @@ size_t tby__index_read_set(const tby__index *index, const tby__person *query,
                                  document};
     }
     return count;
+}
+
+size_t tby__index_read_set(const tby__index *index, const tby__person *query,
+                           int32_t (*delta)(const void *, uint64_t), const void *delta_payload,
+                           tby__read_key *out)
+{
+    uint64_t keys[MAX_QUERY_KEYS];
+    uint8_t groups[MAX_QUERY_KEYS];
+    size_t n = person_keys(query, keys, groups, MAX_QUERY_KEYS);
+    return tby__index_read_set_keys(index, keys, groups, n, delta, delta_payload, out);
 }
 
 uint8_t tby__index_min_hits(const tby__person *query)

@@ -91,6 +91,14 @@ typedef struct tby__read_key {
 size_t tby__index_read_set(const tby__index *index, const tby__person *query,
                            int32_t (*delta)(const void *, uint64_t), const void *delta_payload,
                            tby__read_key *out);
+/* A person's keys and their groups (see tby__index_read_set), computed once for several
+ * read sets; `keys` and `groups` have room for TBY__INDEX_MAX_PERSON_KEYS. */
+size_t tby__index_query_keys(const tby__person *query, uint64_t *keys, uint8_t *groups);
+/* tby__index_read_set from keys that tby__index_query_keys gave. */
+size_t tby__index_read_set_keys(const tby__index *index, const uint64_t *keys,
+                                const uint8_t *groups, size_t n,
+                                int32_t (*delta)(const void *, uint64_t), const void *delta_payload,
+                                tby__read_key *out);
 /* Keys an entry must share with the query to be a candidate (unless one qualifies alone):
  * tby__index_entry_min_hits(tby__index_min_hits(query), tby__index_entry_is_long(entry)). */
 uint8_t tby__index_min_hits(const tby__person *query);

@@ -433,7 +433,8 @@ static int32_t keyset_delta(const void *payload, uint64_t key)
 
 /* What one changed entry shares with the query, accumulated as the index does. */
 typedef struct share {
-    uint32_t slot; /* UINT32_MAX: free */
+    uint32_t slot; /* the changed entry */
+    uint32_t gen;  /* the call that filled it; another: free */
     float score;
     uint8_t hits;
     bool document;
@@ -441,6 +442,11 @@ typedef struct share {
 } share;
 
 #define SHARE_SLOTS (2 * TBY_KEYSET_MAX_CHANGES) /* a power of two */
+
+/* One table per thread, made free for each call by a new generation rather than cleared:
+ * a delta asks it once or more for every record. */
+static _Thread_local share share_table[SHARE_SLOTS];
+static _Thread_local uint32_t share_gen;
 
 /*
  * The changed entries that are candidates of the query with this read set, by the rules of
@@ -452,9 +458,13 @@ static size_t changed_candidates(const tby_keyset *ks, const tby__index *index,
                                  const tby__read_key *read, size_t n, uint8_t min_hits,
                                  uint32_t *out, size_t cap)
 {
-    share table[SHARE_SLOTS];
-    for (size_t i = 0; i < SHARE_SLOTS; i++)
-        table[i].slot = UINT32_MAX;
+    share *table = share_table;
+    if (++share_gen == 0) { /* wrapped: every slot's generation could be current again */
+        memset(share_table, 0, sizeof(share_table));
+        share_gen = 1;
+    }
+    uint32_t gen = share_gen;
+    uint16_t filled[SHARE_SLOTS / 2];
     size_t used = 0;
     for (size_t k = 0; k < n; k++) {
         size_t at = keyset_slot(ks, read[k].key);
@@ -464,13 +474,14 @@ static size_t changed_candidates(const tby_keyset *ks, const tby__index *index,
         for (uint32_t p = ks->first[at]; p; p = ks->postings[p - 1].next) {
             uint32_t slot = ks->postings[p - 1].slot;
             size_t h = (slot * 2654435761u) & (SHARE_SLOTS - 1);
-            while (table[h].slot != UINT32_MAX && table[h].slot != slot)
+            while (table[h].gen == gen && table[h].slot != slot)
                 h = (h + 1) & (SHARE_SLOTS - 1);
             share *sh = &table[h];
-            if (sh->slot == UINT32_MAX) {
-                if (++used > SHARE_SLOTS / 2)
+            if (sh->gen != gen) {
+                if (used == SHARE_SLOTS / 2)
                     return SIZE_MAX;
-                *sh = (share){slot, 0.0f, 0, false, 0};
+                filled[used++] = (uint16_t)h;
+                *sh = (share){slot, gen, 0.0f, 0, false, 0};
             }
             if (sh->groups & bit)
                 continue;
@@ -483,12 +494,13 @@ static size_t changed_candidates(const tby_keyset *ks, const tby__index *index,
             sh->document = sh->document || read[k].document;
         }
     }
+    if (!used)
+        return 0;
     float floor = tby__index_candidate_floor(index, read, n);
     size_t count = 0;
-    for (size_t i = 0; i < SHARE_SLOTS; i++) {
-        const share *sh = &table[i];
-        if (sh->slot == UINT32_MAX ||
-            sh->hits < tby__index_entry_min_hits(min_hits, ks->slots[sh->slot].is_long) ||
+    for (size_t i = 0; i < used; i++) {
+        const share *sh = &table[filled[i]];
+        if (sh->hits < tby__index_entry_min_hits(min_hits, ks->slots[sh->slot].is_long) ||
             !(sh->document || sh->score >= floor))
             continue;
         if (count == cap)
@@ -584,9 +596,21 @@ int tby__keyset_affected_person(const tby_keyset *ks, const tby_screener *screen
     *count = 0;
     if (!ks->used)
         return TBY_OK;
+    uint64_t keys[TBY__INDEX_MAX_PERSON_KEYS];
+    uint8_t groups[TBY__INDEX_MAX_PERSON_KEYS];
+    size_t n_keys = tby__index_query_keys(p, keys, groups);
+    /* A person none of whose keys changed reads and weighs the same keys as before and
+     * shares none with a changed entry: nothing about it moved. */
+    bool touched = false;
+    for (size_t k = 0; k < n_keys && !touched; k++)
+        touched = ks->keys[keyset_slot(ks, keys[k])] != 0;
+    if (!touched)
+        return TBY_OK;
     tby__read_key now[TBY__INDEX_MAX_PERSON_KEYS], before[TBY__INDEX_MAX_PERSON_KEYS];
-    size_t n_now = tby__index_read_set(&screener->index, p, NULL, NULL, now);
-    size_t n_before = tby__index_read_set(&screener->index, p, keyset_delta, ks, before);
+    size_t n_now =
+        tby__index_read_set_keys(&screener->index, keys, groups, n_keys, NULL, NULL, now);
+    size_t n_before =
+        tby__index_read_set_keys(&screener->index, keys, groups, n_keys, keyset_delta, ks, before);
     uint8_t min_hits = tby__index_min_hits(p);
     /* The query reads other keys than before, or weighs one of them otherwise: its
      * unchanged candidates may have moved too. */
