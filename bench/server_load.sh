@@ -84,12 +84,14 @@ if [ "$perf" = 1 ]; then
 fi
 status=0
 "$client" --port "$port" --token "$token" --bodies "$out/bodies.jsonl" --connections "$connections" \
-    --duration "$duration" --pid "$pid" || status=$?
+    --duration "$duration" --pid "$pid" > "$out/client.txt" || status=$?
+cat "$out/client.txt"
 echo "   load average after the run: $(cut -d' ' -f1-3 /proc/loadavg)"
 curl -s "http://127.0.0.1:$port/metrics" > "$out/metrics.txt" || true
-python3 - "$out/metrics.txt" <<'PY'
+python3 - "$out/metrics.txt" "$out/client.txt" <<'PY'
 import re, sys
 text = open(sys.argv[1]).read()
+client = open(sys.argv[2]).read()
 def value(name):
     m = re.search(r"^" + re.escape(name) + r" ([0-9.e+]+)$", text, re.M)
     return float(m.group(1)) if m else 0.0
@@ -99,6 +101,12 @@ m = re.search(r'tabayyun_http_request_duration_seconds_sum\{route="/v1/screen",m
 http = float(m.group(1)) if m else 0.0
 if n:
     print("server's view      %d screenings; in the engine %.1f us each, whole request (headers to answer) %.1f us" % (n, engine / n * 1e6, http / n * 1e6))
+    m = re.search(r"^server CPU +([0-9.]+) us per request", client, re.M)
+    if m:
+        # The engine's figure is wall time around the engine call, so on a busy machine it
+        # includes time the thread waited for a core: the rest is then an underestimate.
+        print("CPU per request    %.1f us: engine %.1f us (wall), the rest (HTTP, JSON, auth, audit, kernel) %.1f us"
+              % (float(m.group(1)), engine / n * 1e6, float(m.group(1)) - engine / n * 1e6))
 PY
 if [ "$perf" = 1 ]; then
     wait "$perf_pid" || true
