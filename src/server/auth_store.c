@@ -153,6 +153,11 @@ static void store_changed(void *ctx)
 
 /* ===== The audit ===== */
 
+static int audit_dump(const char *buffer, size_t size, void *data)
+{
+    return tby__buf_put(data, buffer, size) ? -1 : 0;
+}
+
 /* Appends the entry of one event through `store` (in its transaction when one is open). */
 static int audit_write(tby_store *store, const tby_server_audit_event *event, tby_error *err)
 {
@@ -160,18 +165,15 @@ static int audit_write(tby_store *store, const tby_server_audit_event *event, tb
                                tby_server_role_name(event->who->role), "method", event->method,
                                "path", event->path, "site", event->site, "purpose", event->purpose,
                                "status", event->status, "outcome", event->outcome);
-    char *text = NULL;
-    if (detail) {
-        size_t len = json_dumpb(detail, NULL, 0, JSON_COMPACT | JSON_PRESERVE_ORDER);
-        text = len ? tby__malloc(len + 1) : NULL;
-        if (text && json_dumpb(detail, text, len, JSON_COMPACT | JSON_PRESERVE_ORDER) == len)
-            text[len] = '\0';
-        else if (text) {
-            tby__free(text);
-            text = NULL;
-        }
-    }
+    /* Serialised once, into a buffer of its own (not sized by a first pass). */
+    tby_buf buf = TBY_BUF_INIT(0);
+    bool is_done =
+        detail &&
+        !json_dump_callback(detail, audit_dump, &buf, JSON_COMPACT | JSON_PRESERVE_ORDER) &&
+        buf.ptr; /* NUL-terminated by tby_buf */
     json_decref(detail);
+    char *text = is_done ? tby__buf_detach(&buf) : NULL;
+    tby__buf_dispose(&buf);
     if (!text)
         return tby__error(err, TBY_ENOMEM, -1, "out of memory");
     char action[96];
