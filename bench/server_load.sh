@@ -79,7 +79,7 @@ done
 echo "== tabayyun serve$([ "$use_db" = 1 ] && echo " --db") under load: $list_size list entries, $threads server threads, $connections connections, ${duration} s"
 echo "   machine: $(nproc) cores, load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ "$perf" = 1 ]; then
-    perf record -F 499 -g -p "$pid" -o "$out/perf.data" -- sleep "$duration" > /dev/null 2>&1 &
+    perf record -F ${perf_freq:-499} --call-graph ${perf_callgraph:-fp} -p "$pid" -o "$out/perf.data" -- sleep "$duration" > /dev/null 2>&1 &
     perf_pid=$!
 fi
 status=0
@@ -101,6 +101,10 @@ m = re.search(r'tabayyun_http_request_duration_seconds_sum\{route="/v1/screen",m
 http = float(m.group(1)) if m else 0.0
 if n:
     print("server's view      %d screenings; in the engine %.1f us each, whole request (headers to answer) %.1f us" % (n, engine / n * 1e6, http / n * 1e6))
+    batches = value("tabayyun_audit_batches_total")
+    m = re.search(r'tabayyun_audit_events_total\{result="recorded"\} ([0-9.e+]+)', text)
+    if batches and m:
+        print("audit batches      %d transactions, %.1f entries each" % (batches, float(m.group(1)) / batches))
     m = re.search(r"^server CPU +([0-9.]+) us per request", client, re.M)
     if m:
         # The engine's figure is wall time around the engine call, so on a busy machine it

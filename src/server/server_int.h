@@ -167,6 +167,7 @@ typedef struct tby_server__audit_batcher {
     pthread_mutex_t lock;               /* guards the queue and is_stopping */
     pthread_cond_t wake;                /* signalled when a job is queued or to stop */
     tby_server__audit_job *head, *tail; /* queued, oldest first */
+    int64_t last_write_ns;              /* CLOCK_MONOTONIC at the end of the last batch */
 } tby_server__audit_batcher;
 
 /* Starts the batcher when the auth provider has audit_batch (else finish audits at once). */
@@ -402,6 +403,7 @@ typedef struct tby_server__metrics {
     atomic_uint_fast64_t auth_rejected; /* 401s */
     atomic_uint_fast64_t checkpoints;   /* background WAL checkpoints run */
     atomic_uint_fast64_t wal_pages;     /* WAL pages at the last one */
+    atomic_uint_fast64_t audit_batches; /* transactions of the audit batcher */
 } tby_server__metrics;
 
 /* Writes the metrics in the Prometheus text format (version 0.0.4) to buf. */
