@@ -113,13 +113,22 @@ int tby_server__audit_batch_start(tby_server *server, tby_error *err)
 void tby_server__audit_batch_stop(tby_server *server)
 {
     tby_server__audit_batcher *b = &server->audit_batcher;
-    if (!b->is_running)
+    if (!b->is_running || b->is_stopping)
         return;
     pthread_mutex_lock(&b->lock);
     b->is_stopping = true;
     pthread_cond_signal(&b->wake);
     pthread_mutex_unlock(&b->lock);
     pthread_join(b->thread, NULL);
+    /* is_running stays set and the lock alive: worker threads may still submit (and be
+       refused) until libmicrohttpd has stopped them; tby_server__audit_batch_dispose ends. */
+}
+
+void tby_server__audit_batch_dispose(tby_server *server)
+{
+    tby_server__audit_batcher *b = &server->audit_batcher;
+    if (!b->is_running)
+        return;
     pthread_cond_destroy(&b->wake);
     pthread_mutex_destroy(&b->lock);
     b->is_running = false;

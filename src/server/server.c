@@ -543,6 +543,7 @@ int tby_server_start(tby_server *server, tby_error *err)
         MHD_OPTION_HTTPS_MEM_KEY, server->tls_key_pem, MHD_OPTION_END);
     if (!server->daemon) {
         tby_server__audit_batch_stop(server);
+        tby_server__audit_batch_dispose(server);
         tby_server__housekeeping_stop(server);
         return tby__error(err, TBY_EIO, -1,
                           "cannot listen on %s port %u (in use, or not an address of this "
@@ -570,6 +571,7 @@ void tby_server_stop(tby_server *server)
        own threads. */
     tby_server__audit_batch_stop(server);
     MHD_stop_daemon(server->daemon);
+    tby_server__audit_batch_dispose(server);
     server->daemon = NULL;
     tby_server__housekeeping_stop(server);
 }

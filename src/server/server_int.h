@@ -172,8 +172,11 @@ typedef struct tby_server__audit_batcher {
 
 /* Starts the batcher when the auth provider has audit_batch (else finish audits at once). */
 int tby_server__audit_batch_start(tby_server *server, tby_error *err);
-/* Writes what is queued, calls every job's done, and ends the thread. */
+/* Writes what is queued, calls every job's done, and ends the thread; later submits are
+   refused. Before libmicrohttpd stops (it must find no connection suspended). */
 void tby_server__audit_batch_stop(tby_server *server);
+/* Frees the batcher's lock once no thread may submit (after libmicrohttpd stopped). */
+void tby_server__audit_batch_dispose(tby_server *server);
 /* True when the batcher takes jobs: the caller may set request->is_audit_deferred. */
 bool tby_server__audit_batch_is_running(const tby_server *server);
 /*

@@ -129,63 +129,105 @@ static int read_response(int fd, char *body_out, size_t body_size)
     }
 }
 
-static void test_audit_batch__answers_after_commit(void)
-{
-    tby_error err;
-    tby_record_set *list = NULL;
-    tby_screener *screener = NULL;
-    tby_server *server = NULL;
-    tby_reader_options ro = TBY_READER_OPTIONS_INIT;
+typedef struct fixture {
+    tby_record_set *list;
+    tby_screener *screener;
+    tby_server *server;
     batch_auth auth;
-    memset(&auth, 0, sizeof(auth));
-    pthread_mutex_init(&auth.lock, NULL);
-    pthread_cond_init(&auth.changed, NULL);
-    auth.is_holding = true;
+    int fds[CLIENTS];
+} fixture;
+
+/* A started server whose audit batches are held until release(); CLIENTS screenings sent,
+   the one of client 3 with an entry that fails. */
+static bool fixture_open(fixture *f)
+{
+    memset(f, 0, sizeof(*f));
+    tby_error err;
+    tby_reader_options ro = TBY_READER_OPTIONS_INIT;
+    pthread_mutex_init(&f->auth.lock, NULL);
+    pthread_cond_init(&f->auth.changed, NULL);
+    f->auth.is_holding = true;
     tby_server_auth provider = {.authenticate = batch_authenticate,
                                 .audit = batch_audit_one,
                                 .audit_batch = batch_audit,
-                                .ctx = &auth};
+                                .ctx = &f->auth};
     tby_server_options opts = {0};
     opts.threads = 2;
-    TEST_INT_EQ(tby_record_set_load_file(&list, "examples/watchlist.csv", &ro, &err), 0);
-    TEST_INT_EQ(tby_screener_new(&screener, list, &err), 0);
-    TEST_INT_EQ(tby_screener_fit(screener, NULL, &err), 0);
-    opts.list_entries = tby_record_set_count(list);
-    TEST_INT_EQ(tby_server_new(&server, &opts, screener, &provider, &err), 0);
-    TEST_INT_EQ(tby_server_start(server, &err), 0);
-    TEST_CHECK(tby_server__audit_batch_is_running(server));
-
-    int fds[CLIENTS];
+    if (tby_record_set_load_file(&f->list, "examples/watchlist.csv", &ro, &err) ||
+        tby_screener_new(&f->screener, f->list, &err) || tby_screener_fit(f->screener, NULL, &err))
+        return false;
+    opts.list_entries = tby_record_set_count(f->list);
+    if (tby_server_new(&f->server, &opts, f->screener, &provider, &err) ||
+        tby_server_start(f->server, &err))
+        return false;
     for (int i = 0; i < CLIENTS; i++) {
         char id[16];
         snprintf(id, sizeof(id), i == 3 ? "FAIL-%d" : "R-%d", i);
-        fds[i] = connect_to(tby_server_port(server));
-        TEST_CHECK(fds[i] >= 0 && send_screening(fds[i], id));
+        f->fds[i] = connect_to(tby_server_port(f->server));
+        if (f->fds[i] < 0 || !send_screening(f->fds[i], id))
+            return false;
     }
-    /* The first batch is being written (and held): none of its requests may be answered. */
-    /* Bounded, so that a server that never batches fails here instead of hanging. */
-    pthread_mutex_lock(&auth.lock);
+    return true;
+}
+
+static void fixture_close(fixture *f)
+{
+    for (int i = 0; i < CLIENTS; i++) {
+        if (f->fds[i] > 0)
+            close(f->fds[i]);
+    }
+    tby_server_free(f->server);
+    tby_screener_free(f->screener);
+    tby_record_set_free(f->list);
+    pthread_cond_destroy(&f->auth.changed);
+    pthread_mutex_destroy(&f->auth.lock);
+}
+
+/* Waits (30 s at most, so that a server that never batches fails instead of hanging) until
+   the first batch is being written; true when it is. */
+static bool wait_batch(fixture *f)
+{
+    pthread_mutex_lock(&f->auth.lock);
     struct timespec deadline;
     clock_gettime(CLOCK_REALTIME, &deadline);
     deadline.tv_sec += 30;
-    while (auth.batches == 0 && pthread_cond_timedwait(&auth.changed, &auth.lock, &deadline) == 0) {
+    while (f->auth.batches == 0 &&
+           pthread_cond_timedwait(&f->auth.changed, &f->auth.lock, &deadline) == 0) {
     }
-    int batches = auth.batches;
-    pthread_mutex_unlock(&auth.lock);
-    TEST_CHECK(batches > 0);
+    int batches = f->auth.batches;
+    pthread_mutex_unlock(&f->auth.lock);
+    return batches > 0;
+}
+
+static void release(fixture *f)
+{
+    pthread_mutex_lock(&f->auth.lock);
+    f->auth.is_holding = false;
+    pthread_cond_broadcast(&f->auth.changed);
+    pthread_mutex_unlock(&f->auth.lock);
+}
+
+static void test_audit_batch__answers_after_commit(void)
+{
+    fixture f;
+    if (!fixture_open(&f)) {
+        TEST_CHECK(!"fixture");
+        fixture_close(&f);
+        return;
+    }
+    TEST_CHECK(tby_server__audit_batch_is_running(f.server));
+    /* The first batch is being written (and held): none of its requests may be answered. */
+    TEST_CHECK(wait_batch(&f));
     struct pollfd polls[CLIENTS];
     for (int i = 0; i < CLIENTS; i++)
-        polls[i] = (struct pollfd){.fd = fds[i], .events = POLLIN};
+        polls[i] = (struct pollfd){.fd = f.fds[i], .events = POLLIN};
     TEST_INT_EQ(poll(polls, CLIENTS, 300), 0);
 
-    pthread_mutex_lock(&auth.lock);
-    auth.is_holding = false;
-    pthread_cond_broadcast(&auth.changed);
-    pthread_mutex_unlock(&auth.lock);
+    release(&f);
     int ok = 0;
     for (int i = 0; i < CLIENTS; i++) {
         char body[4096];
-        int status = read_response(fds[i], body, sizeof(body));
+        int status = read_response(f.fds[i], body, sizeof(body));
         if (i == 3) {
             TEST_INT_EQ(status, 503);
             TEST_CHECK(strstr(body, "audit_unavailable") != NULL);
@@ -195,22 +237,54 @@ static void test_audit_batch__answers_after_commit(void)
             TEST_CHECK(strstr(body, "\"alerts\"") != NULL);
             ok += status == 200;
         }
-        close(fds[i]);
     }
-    tby_server_stop(server);
-    TEST_INT_EQ(auth.recorded, ok);
-    TEST_INT_EQ(auth.failed, 1);
-    for (int i = 0; i < auth.recorded && i < CLIENTS; i++)
-        TEST_CHECK(strncmp(auth.subjects[i], "record R-", 9) == 0);
-    tby_server_free(server);
-    tby_screener_free(screener);
-    tby_record_set_free(list);
-    pthread_cond_destroy(&auth.changed);
-    pthread_mutex_destroy(&auth.lock);
+    tby_server_stop(f.server);
+    TEST_INT_EQ(f.auth.recorded, ok);
+    TEST_INT_EQ(f.auth.failed, 1);
+    for (int i = 0; i < f.auth.recorded && i < CLIENTS; i++)
+        TEST_CHECK(strncmp(f.auth.subjects[i], "record R-", 9) == 0);
+    fixture_close(&f);
+}
+
+static void *stop_server(void *arg)
+{
+    tby_server_stop(arg);
+    return NULL;
+}
+
+/* A server stopped while entries wait writes them all before it stops (libmicrohttpd must
+   not find a connection suspended), and an answer it sends is one whose entry was written. */
+static void test_audit_batch__stop_drains(void)
+{
+    fixture f;
+    if (!fixture_open(&f)) {
+        TEST_CHECK(!"fixture");
+        fixture_close(&f);
+        return;
+    }
+    TEST_CHECK(wait_batch(&f));
+    pthread_t stopper;
+    TEST_INT_EQ(pthread_create(&stopper, NULL, stop_server, f.server), 0);
+    release(&f);
+    pthread_join(stopper, NULL);
+    /* The held batch was written, and every answer that left has its entry (requests the
+       daemon had not read when it stopped were never screened, and get no answer). */
+    TEST_CHECK(f.auth.recorded + f.auth.failed >= 1);
+    TEST_CHECK(f.auth.failed <= 1);
+    int ok = 0;
+    for (int i = 0; i < CLIENTS; i++) {
+        char body[4096];
+        int status = read_response(f.fds[i], body, sizeof(body));
+        TEST_CHECK(status == -1 || status == (i == 3 ? 503 : 200));
+        ok += status == 200;
+    }
+    TEST_CHECK(ok <= f.auth.recorded);
+    fixture_close(&f);
 }
 
 TEST_LIST = {
     TEST(test_audit_batch__answers_after_commit),
+    TEST(test_audit_batch__stop_drains),
     TEST_END,
 };
 
