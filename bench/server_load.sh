@@ -11,7 +11,8 @@
 #            [--duration 300] [--connections 32] [--threads 2] [--list 100000]
 #            [--queries 5000] [--out out/server_load] [--perf] [--db]
 #   --perf   also record a CPU profile of the server during the run (perf) and print the
-#            top of it, to see where the time goes.
+#            top of it, to see where the time goes (perf_freq=HZ and perf_callgraph=dwarf,16384
+#            in the environment: libc's and jansson's frames too, at a higher cost).
 #   --db     serve on the store (`serve --db`): the list imported into a fresh database, a
 #            user and an API token made with `tabayyun user`/`token`, and every screening
 #            appended to the database's audit log, as in production. Without it, the
