@@ -75,6 +75,30 @@ static long rss_kib(long pid)
     return kib;
 }
 
+/* The process's CPU time so far (user and system, /proc/PID/stat), in seconds; -1 if unknown. */
+static double cpu_seconds(long pid, double *user, double *sys)
+{
+    char path[64], line[4096];
+    snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    size_t len = fread(line, 1, sizeof(line) - 1, f);
+    fclose(f);
+    line[len] = '\0';
+    /* The command name may hold spaces: the fields after it start past the last ')'. */
+    const char *p = strrchr(line, ')');
+    if (!p)
+        return -1;
+    unsigned long utime = 0, stime = 0;
+    if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) != 2)
+        return -1;
+    double tick = (double)sysconf(_SC_CLK_TCK);
+    *user = (double)utime / tick;
+    *sys = (double)stime / tick;
+    return *user + *sys;
+}
+
 static int conn_open(const bench *b, conn *c, int epoll_fd)
 {
     c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
@@ -256,6 +280,8 @@ int main(int argc, char **argv)
         return 1;
     }
     long rss_start = pid ? rss_kib(pid) : -1;
+    double user_start = 0, sys_start = 0, user_end = 0, sys_end = 0;
+    bool has_cpu = pid && cpu_seconds(pid, &user_start, &sys_start) >= 0;
     for (long i = 0; i < connections; i++) {
         conns[i].fd = -1;
         if (conn_open(&b, &conns[i], epoll_fd)) {
@@ -334,6 +360,7 @@ int main(int argc, char **argv)
     }
     double elapsed = now() - t0;
     long rss_end = pid ? rss_kib(pid) : -1;
+    has_cpu = has_cpu && cpu_seconds(pid, &user_end, &sys_end) >= 0;
     size_t kept = b.answered < b.cap ? b.answered : b.cap;
     qsort(b.latencies, kept, sizeof(double), cmp_double);
 #define PCT(p) (kept ? b.latencies[(size_t)((double)(kept - 1) * (p))] * 1e3 : 0.0)
@@ -350,6 +377,12 @@ int main(int argc, char **argv)
            b.status_errors + b.io_errors, b.status_errors, b.io_errors, b.reconnects);
     if (pid)
         printf("server RSS         start %ld KiB, end %ld KiB\n", rss_start, rss_end);
+    if (has_cpu && b.answered)
+        printf("server CPU         %.1f us per request (user %.1f, system %.1f); %.2f cores\n",
+               (user_end - user_start + sys_end - sys_start) / (double)b.answered * 1e6,
+               (user_end - user_start) / (double)b.answered * 1e6,
+               (sys_end - sys_start) / (double)b.answered * 1e6,
+               (user_end - user_start + sys_end - sys_start) / elapsed);
     printf("RESULT rps=%.0f p50_ms=%.3f p99_ms=%.3f errors=%zu rss_start_kib=%ld "
            "rss_end_kib=%ld\n",
            (double)b.answered / elapsed, PCT(0.50), PCT(0.99), b.status_errors + b.io_errors,

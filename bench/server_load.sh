@@ -11,7 +11,8 @@
 #            [--duration 300] [--connections 32] [--threads 2] [--list 100000]
 #            [--queries 5000] [--out out/server_load] [--perf] [--db]
 #   --perf   also record a CPU profile of the server during the run (perf) and print the
-#            top of it, to see where the time goes.
+#            top of it, to see where the time goes (perf_freq=HZ and perf_callgraph=dwarf,16384
+#            in the environment: libc's and jansson's frames too, at a higher cost).
 #   --db     serve on the store (`serve --db`): the list imported into a fresh database, a
 #            user and an API token made with `tabayyun user`/`token`, and every screening
 #            appended to the database's audit log, as in production. Without it, the
@@ -79,17 +80,19 @@ done
 echo "== tabayyun serve$([ "$use_db" = 1 ] && echo " --db") under load: $list_size list entries, $threads server threads, $connections connections, ${duration} s"
 echo "   machine: $(nproc) cores, load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ "$perf" = 1 ]; then
-    perf record -F 499 -g -p "$pid" -o "$out/perf.data" -- sleep "$duration" > /dev/null 2>&1 &
+    perf record -F ${perf_freq:-499} --call-graph ${perf_callgraph:-fp} -p "$pid" -o "$out/perf.data" -- sleep "$duration" > /dev/null 2>&1 &
     perf_pid=$!
 fi
 status=0
 "$client" --port "$port" --token "$token" --bodies "$out/bodies.jsonl" --connections "$connections" \
-    --duration "$duration" --pid "$pid" || status=$?
+    --duration "$duration" --pid "$pid" > "$out/client.txt" || status=$?
+cat "$out/client.txt"
 echo "   load average after the run: $(cut -d' ' -f1-3 /proc/loadavg)"
 curl -s "http://127.0.0.1:$port/metrics" > "$out/metrics.txt" || true
-python3 - "$out/metrics.txt" <<'PY'
+python3 - "$out/metrics.txt" "$out/client.txt" <<'PY'
 import re, sys
 text = open(sys.argv[1]).read()
+client = open(sys.argv[2]).read()
 def value(name):
     m = re.search(r"^" + re.escape(name) + r" ([0-9.e+]+)$", text, re.M)
     return float(m.group(1)) if m else 0.0
@@ -99,6 +102,16 @@ m = re.search(r'tabayyun_http_request_duration_seconds_sum\{route="/v1/screen",m
 http = float(m.group(1)) if m else 0.0
 if n:
     print("server's view      %d screenings; in the engine %.1f us each, whole request (headers to answer) %.1f us" % (n, engine / n * 1e6, http / n * 1e6))
+    batches = value("tabayyun_audit_batches_total")
+    m = re.search(r'tabayyun_audit_events_total\{result="recorded"\} ([0-9.e+]+)', text)
+    if batches and m:
+        print("audit batches      %d transactions, %.1f entries each" % (batches, float(m.group(1)) / batches))
+    m = re.search(r"^server CPU +([0-9.]+) us per request", client, re.M)
+    if m:
+        # The engine's figure is wall time around the engine call, so on a busy machine it
+        # includes time the thread waited for a core: the rest is then an underestimate.
+        print("CPU per request    %.1f us: engine %.1f us (wall), the rest (HTTP, JSON, auth, audit, kernel) %.1f us"
+              % (float(m.group(1)), engine / n * 1e6, float(m.group(1)) - engine / n * 1e6))
 PY
 if [ "$perf" = 1 ]; then
     wait "$perf_pid" || true

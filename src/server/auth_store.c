@@ -153,35 +153,78 @@ static void store_changed(void *ctx)
 
 /* ===== The audit ===== */
 
-static int store_audit(void *ctx, const tby_server_audit_event *event, tby_error *err)
+static int audit_dump(const char *buffer, size_t size, void *data)
 {
-    store_auth *auth = ctx;
+    return tby__buf_put(data, buffer, size) ? -1 : 0;
+}
+
+/* Appends the entry of one event through `store` (in its transaction when one is open). */
+static int audit_write(tby_store *store, const tby_server_audit_event *event, tby_error *err)
+{
     json_t *detail = json_pack("{s:s, s:s, s:s, s:s?, s:s, s:i, s:s?}", "role",
                                tby_server_role_name(event->who->role), "method", event->method,
                                "path", event->path, "site", event->site, "purpose", event->purpose,
                                "status", event->status, "outcome", event->outcome);
-    char *text = NULL;
-    if (detail) {
-        size_t len = json_dumpb(detail, NULL, 0, JSON_COMPACT | JSON_PRESERVE_ORDER);
-        text = len ? tby__malloc(len + 1) : NULL;
-        if (text && json_dumpb(detail, text, len, JSON_COMPACT | JSON_PRESERVE_ORDER) == len)
-            text[len] = '\0';
-        else if (text) {
-            tby__free(text);
-            text = NULL;
-        }
-    }
+    /* Serialised once, into a buffer of its own (not sized by a first pass). */
+    tby_buf buf = TBY_BUF_INIT(0);
+    bool is_done =
+        detail &&
+        !json_dump_callback(detail, audit_dump, &buf, JSON_COMPACT | JSON_PRESERVE_ORDER) &&
+        buf.ptr; /* NUL-terminated by tby_buf */
     json_decref(detail);
+    char *text = is_done ? tby__buf_detach(&buf) : NULL;
+    tby__buf_dispose(&buf);
     if (!text)
         return tby__error(err, TBY_ENOMEM, -1, "out of memory");
     char action[96];
     snprintf(action, sizeof(action), "api.%s", event->action);
-    tby_store *store = tby_server__db_lock(auth->db);
     int rc = tby_store_audit_append(store, event->who->user, action,
                                     event->subject ? event->subject : event->path, text, NULL, err);
-    tby_server__db_unlock(auth->db);
     tby__free(text);
     return rc;
+}
+
+static int store_audit(void *ctx, const tby_server_audit_event *event, tby_error *err)
+{
+    store_auth *auth = ctx;
+    tby_store *store = tby_server__db_lock(auth->db);
+    int rc = audit_write(store, event, err);
+    tby_server__db_unlock(auth->db);
+    return rc;
+}
+
+/*
+ * Group commit: every event's entry in one write transaction, so that the requests share its
+ * BEGIN, the chain head's read and the COMMIT. If the transaction fails as a whole, each
+ * entry is tried again in a transaction of its own, so that an entry that cannot be written
+ * costs only its own request its answer.
+ */
+static void store_audit_batch(void *ctx, const tby_server_audit_event *events, size_t count,
+                              int *rcs, tby_error *err)
+{
+    store_auth *auth = ctx;
+    tby_store *store = tby_server__db_lock(auth->db);
+    tby_error batch_err;
+    tby_error_clear(&batch_err);
+    int rc = tby_store_begin(store, &batch_err);
+    for (size_t i = 0; !rc && i < count; i++)
+        rc = audit_write(store, &events[i], &batch_err);
+    if (!rc)
+        rc = tby_store_commit(store, &batch_err);
+    if (!rc) {
+        for (size_t i = 0; i < count; i++)
+            rcs[i] = TBY_OK;
+    } else {
+        tby_store_rollback(store);
+        for (size_t i = 0; i < count; i++) {
+            tby_error one_err;
+            tby_error_clear(&one_err);
+            rcs[i] = audit_write(store, &events[i], &one_err);
+            if (rcs[i] && err && !err->code)
+                *err = one_err;
+        }
+    }
+    tby_server__db_unlock(auth->db);
 }
 
 /* ===== Login rate limits ===== */
@@ -420,6 +463,7 @@ int tby_server_auth_store(tby_server_auth *out, tby_server_db *db,
         auth->opts.login_window = 900;
     out->authenticate = store_authenticate;
     out->audit = store_audit;
+    out->audit_batch = store_audit_batch;
     out->login = store_login;
     out->logout = store_logout;
     out->change_password = store_change_password;

@@ -267,14 +267,11 @@ bool tby_server__body_append(tby_server *server, tby_server__request *request, c
     return false;
 }
 
-/* Records the access in the audit log; false (with 503 in *out) when that failed. */
-static bool audit(tby_server *server, tby_server__request *request, tby_server_response *out)
+void tby_server__audit_event(const tby_server__request *request, int status,
+                             tby_server_audit_event *event, char path[256])
 {
-    if (!server->auth.audit)
-        return true;
-    char path[256];
-    snprintf(path, sizeof(path), "%.*s", (int)request->path_len, request->path);
-    tby_server_audit_event event = {
+    snprintf(path, 256, "%.*s", (int)request->path_len, request->path);
+    *event = (tby_server_audit_event){
         .who = &request->principal,
         .action = request->route->operation,
         .method = request->method,
@@ -285,22 +282,45 @@ static bool audit(tby_server *server, tby_server__request *request, tby_server_r
                    : request->audit_purpose ? request->audit_purpose
                                             : request->route->operation,
         .time_ms = wall_ms(),
-        .status = out->status,
+        .status = status,
         .outcome = request->audit_outcome[0] ? request->audit_outcome : NULL,
     };
+}
+
+void tby_server__audit_failed(tby_server *server, tby_server_response *out, int rc,
+                              const tby_error *err)
+{
+    atomic_fetch_add_explicit(&server->metrics.audit_failed, 1, memory_order_relaxed);
+    tby_server__error(out, 503, "audit_unavailable", NULL, -1,
+                      "the access could not be recorded in the audit log, so nothing is "
+                      "returned: %s",
+                      err->message[0] ? err->message : tby_strerror(rc));
+}
+
+/* Records the access in the audit log; false (with 503 in *out) when that failed. */
+static bool audit(tby_server *server, tby_server__request *request, tby_server_response *out)
+{
+    if (!server->auth.audit)
+        return true;
+    char path[256];
+    tby_server_audit_event event;
+    tby_server__audit_event(request, out->status, &event, path);
     tby_error err;
     tby_error_clear(&err);
     int rc = server->auth.audit(server->auth.ctx, &event, &err);
     if (rc) {
-        atomic_fetch_add_explicit(&server->metrics.audit_failed, 1, memory_order_relaxed);
-        tby_server__error(out, 503, "audit_unavailable", NULL, -1,
-                          "the access could not be recorded in the audit log, so nothing is "
-                          "returned: %s",
-                          err.message[0] ? err.message : tby_strerror(rc));
+        tby_server__audit_failed(server, out, rc, &err);
         return false;
     }
     atomic_fetch_add_explicit(&server->metrics.audit_events, 1, memory_order_relaxed);
     return true;
+}
+
+void tby_server__audit_pending_now(tby_server *server, tby_server__request *request,
+                                   tby_server_response *out)
+{
+    request->is_audit_pending = false;
+    audit(server, request, out);
 }
 
 bool tby_server__audit_now(tby_server *server, tby_server__request *request, int status,
@@ -379,8 +399,14 @@ void tby_server__finish(tby_server *server, tby_server__request *request, tby_se
     /* A handler names its subject once it has touched personal data; a request turned
      * away before that (bad fields, another site) read nothing and is only counted. */
     if ((route->flags & TBY_ROUTE_PERSONAL_DATA) && request->is_authenticated &&
-        request->audit_subject[0] && !request->is_audited)
-        audit(server, request, out);
+        request->audit_subject[0] && !request->is_audited) {
+        /* Deferred: the HTTP glue hands the entry to the audit batcher and holds the answer
+           until the transaction with it commits (group commit). */
+        if (request->is_audit_deferred && server->auth.audit)
+            request->is_audit_pending = true;
+        else
+            audit(server, request, out);
+    }
     if (route->flags & TBY_ROUTE_PERSONAL_DATA)
         out->is_no_store = true;
 }

@@ -150,7 +150,12 @@ int tby_server__metrics_format(const tby_server *server, tby_buf *buf)
         "tabayyun_wal_checkpoints_total %llu\n"
         "# HELP tabayyun_wal_pages Pages in the WAL at the last checkpoint.\n"
         "# TYPE tabayyun_wal_pages gauge\n"
-        "tabayyun_wal_pages %llu\n",
-        (unsigned long long)get(&m->checkpoints), (unsigned long long)get(&m->wal_pages));
+        "tabayyun_wal_pages %llu\n"
+        "# HELP tabayyun_audit_batches_total Transactions of the audit batcher (group commit);\n"
+        "# the recorded audit events over this is the mean batch.\n"
+        "# TYPE tabayyun_audit_batches_total counter\n"
+        "tabayyun_audit_batches_total %llu\n",
+        (unsigned long long)get(&m->checkpoints), (unsigned long long)get(&m->wal_pages),
+        (unsigned long long)get(&m->audit_batches));
     return rc ? TBY_ENOMEM : 0;
 }

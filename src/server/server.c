@@ -273,6 +273,11 @@ tby_screen_worker *tby_server__worker(tby_server *server, tby_server__list *list
 
 typedef struct http_request {
     tby_server__request request;
+    struct MHD_Connection *connection; /* the request's */
+    tby_server_response response;      /* the answer held until its audit entry commits */
+    tby_server__audit_job job;         /* that entry, queued to the audit batcher */
+    bool is_held;       /* the connection is suspended (or was) for the audit: the next call
+                           of the access handler sends `response` */
     bool is_queued;     /* a response is queued: ignore further body bytes */
     int status;         /* the status queued, for the metrics */
     uint64_t discarded; /* body bytes dropped after the answer was decided */
@@ -367,6 +372,38 @@ static void http_client(struct MHD_Connection *connection, char *out, size_t siz
                   (socklen_t)size);
 }
 
+/* The batcher committed the request's audit entry (or gave up on it, and the response is a
+   503 now): the connection is resumed and the access handler sends the response. */
+static void http_audit_done(tby_server__audit_job *job)
+{
+    http_request *h = job->done_ctx;
+    MHD_resume_connection(h->connection);
+}
+
+/*
+ * Sends a finished request's response, or when its audit entry is pending (group commit)
+ * suspends the connection until the batcher has committed it, so the thread serves other
+ * connections meanwhile and the answer leaves only after the commit.
+ */
+static enum MHD_Result http_answer(tby_server *server, struct MHD_Connection *connection,
+                                   http_request *h)
+{
+    if (!h->request.is_audit_pending)
+        return http_queue(connection, h, &h->response);
+    h->job.response = &h->response;
+    h->job.done = http_audit_done;
+    h->job.done_ctx = h;
+    h->is_held = true;
+    /* Suspended before it is queued: the batcher may resume it at once. */
+    MHD_suspend_connection(connection);
+    if (!tby_server__audit_submit(server, &h->request, &h->job)) {
+        /* The batcher is stopping: written here, then sent as if resumed by it. */
+        tby_server__audit_pending_now(server, &h->request, &h->response);
+        MHD_resume_connection(connection);
+    }
+    return MHD_YES;
+}
+
 static enum MHD_Result http_access(void *cls, struct MHD_Connection *connection, const char *url,
                                    const char *method, const char *version, const char *upload_data,
                                    size_t *upload_data_size, void **con_cls)
@@ -379,6 +416,7 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *connection,
         if (!h)
             return MHD_NO;
         tby_server__request_init(&h->request);
+        h->connection = connection;
         *con_cls = h;
         http_client(connection, h->request.client, sizeof(h->request.client));
         h->request.query_fn = http_query;
@@ -414,11 +452,13 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *connection,
     }
     if (h->is_queued)
         return MHD_YES;
+    if (h->is_held) /* resumed: the audit entry is in (or the response is its 503) */
+        return http_queue(connection, h, &h->response);
     if (h->request.is_responded)
         return http_queue(connection, h, &h->request.early);
-    tby_server_response response;
-    tby_server__finish(server, &h->request, &response);
-    return http_queue(connection, h, &response);
+    h->request.is_audit_deferred = tby_server__audit_batch_is_running(server);
+    tby_server__finish(server, &h->request, &h->response);
+    return http_answer(server, connection, h);
 }
 
 static void http_completed(void *cls, struct MHD_Connection *connection, void **con_cls,
@@ -434,6 +474,7 @@ static void http_completed(void *cls, struct MHD_Connection *connection, void **
      * ("other"): it was served nothing. */
     tby_server__record(server, h->request.route, h->is_queued ? h->status : 0,
                        tby_server__now_ns() - h->request.start_ns);
+    tby_server_response_dispose(&h->response);
     tby_server__request_dispose(&h->request);
     tby__free(h);
     *con_cls = NULL;
@@ -458,7 +499,9 @@ int tby_server_start(tby_server *server, tby_error *err)
         return 0;
     struct sockaddr_storage addr;
     memset(&addr, 0, sizeof(addr));
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    /* Suspend and resume: a connection waits for its audit entry's commit (audit_batch.c). */
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+                     MHD_ALLOW_SUSPEND_RESUME;
     if (server->tls_cert_pem) {
         if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
             return tby__error(err, TBY_EINVALID, -1,
@@ -487,6 +530,11 @@ int tby_server_start(tby_server *server, tby_error *err)
         tby_server__housekeeping_stop(server);
     if (rc)
         return rc;
+    if ((rc = tby_server__audit_batch_start(server, err))) {
+        tby_server__screen_runs_stop(server);
+        tby_server__housekeeping_stop(server);
+        return rc;
+    }
     server->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, http_access, server, MHD_OPTION_EXTERNAL_LOGGER, http_log, server,
         MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_NOTIFY_COMPLETED, http_completed, server,
@@ -498,6 +546,8 @@ int tby_server_start(tby_server *server, tby_error *err)
         MHD_OPTION_HTTPS_MEM_KEY, server->tls_key_pem, MHD_OPTION_END);
     if (!server->daemon) {
         tby_server__screen_runs_stop(server);
+        tby_server__audit_batch_stop(server);
+        tby_server__audit_batch_dispose(server);
         tby_server__housekeeping_stop(server);
         return tby__error(err, TBY_EIO, -1,
                           "cannot listen on %s port %u (in use, or not an address of this "
@@ -520,7 +570,12 @@ void tby_server_stop(tby_server *server)
 {
     if (!server->daemon)
         return;
+    /* First the batcher: it commits what is queued and resumes those connections (the
+       daemon must have none suspended when it stops); later entries are written by their
+       own threads. */
+    tby_server__audit_batch_stop(server);
     MHD_stop_daemon(server->daemon);
+    tby_server__audit_batch_dispose(server);
     server->daemon = NULL;
     tby_server__screen_runs_stop(server);
     tby_server__housekeeping_stop(server);

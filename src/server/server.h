@@ -146,6 +146,15 @@ typedef struct tby_server_auth {
      * the response by 503 and no personal data leaves the server.
      */
     int (*audit)(void *ctx, const tby_server_audit_event *event, tby_error *err);
+    /*
+     * Optional: records `count` accesses in one transaction (group commit), rcs[i] the result
+     * of events[i] (0: recorded). With it, the HTTP server answers each of them only once the
+     * transaction holding its entry has committed, and its worker threads screen on
+     * meanwhile instead of waiting for the write; without it, `audit` is called per request.
+     * A failure of one entry must not lose the others (err: the first failure's message).
+     */
+    void (*audit_batch)(void *ctx, const tby_server_audit_event *events, size_t count, int *rcs,
+                        tby_error *err);
     /* Frees ctx when the server is freed; may be NULL. */
     void (*free)(void *ctx);
     void *ctx;

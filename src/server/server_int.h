@@ -103,7 +103,10 @@ struct tby_server__request {
     char purpose[TBY_SERVER_PURPOSE_MAX + 1]; /* TBY_ROUTE_PURPOSE: the purpose stated */
     bool is_audited;                          /* the handler recorded the access itself (in the
                                                  transaction of the change it made) */
-    tby_server_response early;                /* the response decided in begin or body_append */
+    bool is_audit_deferred;    /* set by the caller of finish: leave the closing audit entry to
+                                  the audit batcher (tby_server__audit_submit) */
+    bool is_audit_pending;     /* set by finish: the answer waits for that entry to commit */
+    tby_server_response early; /* the response decided in begin or body_append */
 };
 
 void tby_server__request_init(tby_server__request *request);
@@ -137,6 +140,62 @@ void tby_server__handle(tby_server *server, const char *client, const char *meth
  */
 bool tby_server__audit_now(tby_server *server, tby_server__request *request, int status,
                            tby_server_response *out);
+
+/*
+ * The audit batcher (audit_batch.c): group commit of the entries that finish leaves pending
+ * (is_audit_pending). A job is queued by the thread that finished the request, whose
+ * connection then waits (suspended); the batcher's thread writes the entries of every job
+ * queued meanwhile in one transaction (tby_server_auth.audit_batch) and only after its
+ * commit calls each job's `done`, which lets the answer go. A job whose entry was not
+ * written has its response replaced by 503 audit_unavailable first.
+ */
+typedef struct tby_server__audit_job tby_server__audit_job;
+struct tby_server__audit_job {
+    tby_server_audit_event event;  /* built by tby_server__audit_submit */
+    char path[256];                /* event.path's text */
+    tby_server_response *response; /* the answer; replaced by a 503 if the entry failed */
+    void (*done)(tby_server__audit_job *job); /* called on the batcher's thread, last: the
+                                                 job may be freed from then on */
+    void *done_ctx;                           /* for done */
+    tby_server__audit_job *next;
+};
+
+typedef struct tby_server__audit_batcher {
+    bool is_running;
+    bool is_stopping;                   /* under lock: no more jobs; the thread drains, ends */
+    pthread_t thread;                   /* ... */
+    pthread_mutex_t lock;               /* guards the queue and is_stopping */
+    pthread_cond_t wake;                /* signalled when a job is queued or to stop */
+    tby_server__audit_job *head, *tail; /* queued, oldest first */
+    int64_t last_write_ns;              /* CLOCK_MONOTONIC at the end of the last batch */
+} tby_server__audit_batcher;
+
+/* Starts the batcher when the auth provider has audit_batch (else finish audits at once). */
+int tby_server__audit_batch_start(tby_server *server, tby_error *err);
+/* Writes what is queued, calls every job's done, and ends the thread; later submits are
+   refused. Before libmicrohttpd stops (it must find no connection suspended). */
+void tby_server__audit_batch_stop(tby_server *server);
+/* Frees the batcher's lock once no thread may submit (after libmicrohttpd stopped). */
+void tby_server__audit_batch_dispose(tby_server *server);
+/* True when the batcher takes jobs: the caller may set request->is_audit_deferred. */
+bool tby_server__audit_batch_is_running(const tby_server *server);
+/*
+ * Queues the pending entry of a finished request (request->is_audit_pending) with its
+ * response. False when the batcher is stopping: nothing was queued, done will not be called,
+ * and the caller audits with tby_server__audit_pending_now instead. The request and the
+ * response must live until done is called.
+ */
+bool tby_server__audit_submit(tby_server *server, tby_server__request *request,
+                              tby_server__audit_job *job);
+/* Writes a pending entry now (the batcher is gone): the response becomes a 503 on failure. */
+void tby_server__audit_pending_now(tby_server *server, tby_server__request *request,
+                                   tby_server_response *out);
+/* Fills *event (and path[256]) with the request's access, answered with `status`. */
+void tby_server__audit_event(const tby_server__request *request, int status,
+                             tby_server_audit_event *event, char path[256]);
+/* Replaces *out by the 503 of an entry that could not be written, and counts it. */
+void tby_server__audit_failed(tby_server *server, tby_server_response *out, int rc,
+                              const tby_error *err);
 
 /* Counts a finished request in the metrics: its route (NULL: unmatched), status, duration. */
 void tby_server__record(tby_server *server, const tby_server__route *route, int status,
@@ -347,6 +406,7 @@ typedef struct tby_server__metrics {
     atomic_uint_fast64_t auth_rejected; /* 401s */
     atomic_uint_fast64_t checkpoints;   /* background WAL checkpoints run */
     atomic_uint_fast64_t wal_pages;     /* WAL pages at the last one */
+    atomic_uint_fast64_t audit_batches; /* transactions of the audit batcher */
 } tby_server__metrics;
 
 /* Writes the metrics in the Prometheus text format (version 0.0.4) to buf. */
@@ -429,6 +489,7 @@ struct tby_server {
     tby_server__redress_limit redress_limits[TBY_SERVER__REDRESS_SLOTS];
     tby_server__housekeeper housekeeper;
     tby_server__screen_runs *screen_runs; /* NULL: off */
+    tby_server__audit_batcher audit_batcher;
 };
 
 /* The calling thread's engine worker for `list`, made on first use (again when the list
