@@ -3,6 +3,7 @@
 #define _POSIX_C_SOURCE 200809L /* clock_gettime, fileno */
 #include <errno.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -446,18 +447,43 @@ out:
     return status;
 }
 
-/* Loads the list (and registry), builds and fits the screener. */
+typedef struct load_job {
+    tby_record_set **out;
+    const char *path;
+    bool strict;
+    int status;
+} load_job;
+
+static void *load_job_run(void *arg)
+{
+    load_job *job = arg;
+    job->status = load_records(job->out, job->path, job->strict);
+    return NULL;
+}
+
+/*
+ * Loads the list (and registry), builds and fits the screener. The registry is read on a
+ * thread of its own while the list is read and its screener built: a million records take
+ * seconds to read, and nothing but the fit needs them. Each file's messages name it.
+ */
 static int prepare(const screen_args *args, tby_record_set **list, tby_record_set **registry,
                    tby_screener **screener)
 {
+    load_job job = {registry, args->input, args->strict, CLI_OK};
+    pthread_t reader;
+    bool reading = args->input && !pthread_create(&reader, NULL, load_job_run, &job);
+    if (args->input && !reading)
+        load_job_run(&job); /* no thread to be had: one after the other */
     int status = load_records(list, args->list, args->strict);
-    if (status)
-        return status;
-    if (args->input && (status = load_records(registry, args->input, args->strict)))
-        return status;
     tby_error err;
     tby_error_clear(&err);
-    int rc = tby_screener_new(screener, *list, &err);
+    int rc = status ? TBY_OK : tby_screener_new(screener, *list, &err);
+    if (reading)
+        pthread_join(reader, NULL);
+    if (status)
+        return status;
+    if (!rc && job.status)
+        return job.status;
     if (!rc)
         rc = tby_screener_fit(*screener, *registry, &err);
     if (rc) {
