@@ -93,6 +93,14 @@ size_t tby__phon_latin(uint8_t *out, size_t cap, const char *fold, size_t len)
         char n1 = i + 1 < len ? fold[i + 1] : '\0';
         char n2 = i + 2 < len ? fold[i + 2] : '\0';
         bool prev_vowel = count > 0 && is_vowel_sym(out[count - 1]);
+        /* A word-initial "ei" before a consonant is the long ī after an unwritten ayn in
+         * Iraqi and Levantine spellings (Eissa for عيسى, Eid for عيد), not a diphthong. */
+        if (i == 0 && c == 'e' && n1 == 'i' && n2 && n2 != '\'' && !is_vowel_letter(n2) &&
+            n2 != 'y') {
+            phon_emit(out, cap, &count, 'i');
+            i += 2;
+            continue;
+        }
         if (c == 's' && n1 == 'c' && n2 == 'h') {
             phon_emit(out, cap, &count, 'C');
             i += 3;
