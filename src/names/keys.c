@@ -33,7 +33,8 @@ static char skeleton_class(char sym, bool alt)
     case 'K':
     case 'k': /* hard Latin c */
         return 'K';
-    case 'O':
+    case 'O': /* th: ث, and in Iraqi spellings ذ too (Munther, Athraa): alt reads it as dh */
+        return alt ? 'Z' : 'S';
     case 'S':
     case 'c': /* soft Latin c */
         return 'S';
@@ -97,7 +98,7 @@ static size_t skeleton_build(const tby_name_part *part, char out[TBY__SKELETON_M
          * صلاح الدين). */
         if (*src == '+' && n > 1 && out[n - 1] == 'H' && prev == 'H')
             n--;
-        if ((*src == 'G' || *src == 'Z') && has_ambiguous)
+        if ((*src == 'G' || *src == 'Z' || *src == 'O') && has_ambiguous)
             *has_ambiguous = true;
         char c = skeleton_class(*src, alt);
         /* The glide of a diphthong: after a vowel and before a consonant or the end
