@@ -581,7 +581,7 @@ static void costs_build(void)
     cost_pair('E', 'A', 0.1f);
     cost_pair('E', 'i', 0.3f);
     cost_pair('E', 'H', 0.2f);
-    cost_pair('E', 'T', 0.4f);
+    cost_pair('E', 'T', 0.2f); /* -at for ta marbuta: Najat for نجاة, Ismat */
     cost_pair('A', 'U', 0.6f);
     cost_pair('A', 'I', 0.6f);
     cost_pair('U', 'I', 0.6f);
