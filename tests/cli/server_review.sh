@@ -151,7 +151,7 @@ url=http://127.0.0.1:$port
     done < "$tmp/open"
 ) &
 client=$!
-for _ in $(seq 1 200); do [ "$(wc -l < "$tmp/acked")" -ge 20 ] && break; sleep 0.05; done
+for _ in $(seq 1 600); do [ "$(wc -l < "$tmp/acked")" -ge 20 ] && break; sleep 0.05; done
 kill -KILL "$pid"; wait "$pid" 2>/dev/null; pid=
 wait "$client"
 acked=$(wc -l < "$tmp/acked")
