@@ -685,6 +685,78 @@ static uint64_t rng_next(uint64_t *state)
     return x * 0x2545F4914F6CDD1Dull;
 }
 
+/* Parsing a sample of the registry for fitting, on every core: one slice of it a thread. */
+typedef struct fit_slice {
+    const tby_record_set *registry;
+    tby__person *people; /* one slot per sampled record */
+    uint8_t *parsed;     /* whether the slot holds a person */
+    size_t from, to, sample;
+} fit_slice;
+
+static size_t fit_sample_at(size_t i, size_t reg_count, size_t sample)
+{
+    return (size_t)((double)i * (double)reg_count / (double)sample);
+}
+
+static void *fit_parse_slice(void *arg)
+{
+    fit_slice *sl = arg;
+    size_t reg_count = tby_record_set_count(sl->registry);
+    for (size_t i = sl->from; i < sl->to; i++) {
+        tby_error scratch;
+        const tby_record *r =
+            tby_record_set_get(sl->registry, fit_sample_at(i, reg_count, sl->sample));
+        sl->parsed[i] = tby__person_init(&sl->people[i], r, &scratch) == TBY_OK;
+    }
+    return NULL;
+}
+
+/*
+ * Parses `sample` records spread evenly over the registry into people, in order, leaving out
+ * those with no usable name; returns how many it kept. Slices that get no thread (or no
+ * memory for the flags: then everything) run on this one.
+ */
+static size_t fit_parse_sample(const tby_record_set *registry, tby__person *people, size_t sample)
+{
+    enum { MAX_SLICES = 8 };
+    uint8_t *parsed = tby__calloc(sample ? sample : 1, 1);
+    if (!parsed) {
+        size_t kept = 0, reg_count = tby_record_set_count(registry);
+        for (size_t i = 0; i < sample; i++) {
+            tby_error scratch;
+            const tby_record *r = tby_record_set_get(registry, fit_sample_at(i, reg_count, sample));
+            kept += tby__person_init(&people[kept], r, &scratch) == TBY_OK;
+        }
+        return kept;
+    }
+    unsigned threads = threads_wanted(NULL);
+    threads = sample < 1024 ? 1 : threads > MAX_SLICES ? MAX_SLICES : threads;
+    fit_slice slices[MAX_SLICES];
+    pthread_t tids[MAX_SLICES];
+    bool started[MAX_SLICES] = {false};
+    for (unsigned t = 0; t < threads; t++) {
+        slices[t] = (fit_slice){
+            registry, people, parsed, sample * t / threads, sample * (t + 1) / threads, sample};
+        if (t > 0)
+            started[t] = !pthread_create(&tids[t], NULL, fit_parse_slice, &slices[t]);
+    }
+    for (unsigned t = 0; t < threads; t++) {
+        if (!started[t])
+            fit_parse_slice(&slices[t]);
+    }
+    for (unsigned t = 1; t < threads; t++) {
+        if (started[t])
+            pthread_join(tids[t], NULL);
+    }
+    size_t kept = 0;
+    for (size_t i = 0; i < sample; i++) {
+        if (parsed[i])
+            people[kept++] = people[i];
+    }
+    tby__free(parsed);
+    return kept;
+}
+
 int tby_screener_fit(tby_screener *s, const tby_record_set *registry, tby_error *err)
 {
     TBY_ASSERT_ARG(s);
@@ -713,12 +785,9 @@ int tby_screener_fit(tby_screener *s, const tby_record_set *registry, tby_error 
             for (uint8_t k = 0; k < s->entries[i].name_count && !rc; k++)
                 rc = tby__freq_add_name(&fresh, s->entries[i].names[k]);
         }
-        for (size_t i = 0; i < sample && !rc; i++) {
-            size_t at = (size_t)((double)i * (double)reg_count / (double)sample);
-            tby_error scratch;
-            if (tby__person_init(&people[people_count], tby_record_set_get(registry, at), &scratch))
-                continue;
-            tby__person *p = &people[people_count++];
+        people_count = fit_parse_sample(registry, people, sample);
+        for (size_t i = 0; i < people_count && !rc; i++) {
+            const tby__person *p = &people[i];
             for (uint8_t k = 0; k < p->name_count && !rc; k++)
                 rc = tby__freq_add_name(&fresh, p->names[k]);
         }
