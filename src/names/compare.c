@@ -594,40 +594,32 @@ double tby__name_compare_memo(const tby_name *a, unsigned a_id, const tby_name *
             l->weight = w;
         }
     }
-    /* A part left alone in its role on each side, when the rest of the names agree: a typo
-     * that took the part under ALIGN_MIN_SIM (Asmaa against اسثاء, Bilal mistyped Bill
-     * beside an added family name) far more often than two different names in one place,
-     * which then still count as barely alike. */
+    /* One part left on each side, in the same role, when the rest of the names agree: a
+     * typo that took the part under ALIGN_MIN_SIM (Asmaa against اسثاء) far more often than
+     * two different names in one place, which then still count as barely alike. */
     uint32_t left_a = ((n < 32 ? (1u << n) : 0u) - 1u) & ~used_a;
     uint32_t left_b = ((m < 32 ? (1u << m) : 0u) - 1u) & ~used_b;
-    for (size_t i = 0; i < n && matched >= 2; i++) {
-        if (!((left_a >> i) & 1u))
-            continue;
-        tby_role role = a->parts[i].pub.role;
-        size_t j = m, same_a = 0, same_b = 0;
-        for (size_t k = 0; k < n; k++)
-            same_a += ((left_a >> k) & 1u) && a->parts[k].pub.role == role;
-        for (size_t k = 0; k < m; k++) {
-            if (((left_b >> k) & 1u) && b->parts[k].pub.role == role)
-                same_b++, j = k;
-        }
-        if (same_a != 1 || same_b != 1)
-            continue;
+    if (matched >= 2 && left_a && !(left_a & (left_a - 1)) && left_b && !(left_b & (left_b - 1))) {
+        size_t i = 0, j = 0;
+        while (!((left_a >> i) & 1u))
+            i++;
+        while (!((left_b >> j) & 1u))
+            j++;
+        tby_role ra = a->parts[i].pub.role, rb = b->parts[j].pub.role;
         tby_tier tier = TBY_TIER_EDIT;
-        double sim = part_compare(&a->parts[i], &b->parts[j], LEFTOVER_MIN_SIM, &tier);
-        if (sim < LEFTOVER_MIN_SIM)
-            continue;
-        double w = (a->parts[i].weight + b->parts[j].weight) * 0.5;
-        num += w * sim;
-        den += w;
-        matched++;
-        used_a |= 1u << i;
-        used_b |= 1u << j;
-        left_a &= ~(1u << i);
-        left_b &= ~(1u << j);
-        if (match) {
-            tby_name_link *l = &match->links[match->link_count++];
-            *l = (tby_name_link){(unsigned char)i, 1, (unsigned char)j, 1, tier, sim, w};
+        double sim =
+            ra == rb ? part_compare(&a->parts[i], &b->parts[j], LEFTOVER_MIN_SIM, &tier) : 0.0;
+        if (sim >= LEFTOVER_MIN_SIM) {
+            double w = (a->parts[i].weight + b->parts[j].weight) * 0.5;
+            num += w * sim;
+            den += w;
+            matched++;
+            used_a |= left_a;
+            used_b |= left_b;
+            if (match) {
+                tby_name_link *l = &match->links[match->link_count++];
+                *l = (tby_name_link){(unsigned char)i, 1, (unsigned char)j, 1, tier, sim, w};
+            }
         }
     }
     double lambda_a = n < m ? 1.0 : n > m ? 0.5 : 0.75;
