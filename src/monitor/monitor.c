@@ -20,11 +20,10 @@
 //
 // A list version is always read in order of entry id, so an entry keeps its place relative
 // to the others from one version to the next, which the key set's positions rely on.
-#define _POSIX_C_SOURCE 200809L /* clock_gettime */
+#define _POSIX_C_SOURCE 200809L
 #include <jansson.h>
 #include <pthread.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "monitor/monitor_int.h"
@@ -34,13 +33,6 @@
 
 /* Records handed to a delta worker at a time. */
 #define DELTA_CHUNK 256
-
-static double now_seconds(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
 
 /* ===== The run ===== */
 
@@ -246,28 +238,6 @@ static int build_keyset(monitor *m, tby_error *err)
 
 /* ===== Deciding and loading ===== */
 
-/* Full or delta, and why. */
-static void decide_kind(monitor *m)
-{
-    tby_monitor_stats *s = m->stats;
-    s->is_full = true;
-    if (!m->last.id)
-        snprintf(s->reason, sizeof(s->reason), "first run of the list");
-    else if (m->opts.flags & TBY_MONITOR_REFIT)
-        snprintf(s->reason, sizeof(s->reason), "a new model was asked for");
-    else if (m->opts.flags & TBY_MONITOR_FULL)
-        snprintf(s->reason, sizeof(s->reason), "a full run was asked for");
-    else if (m->last.threshold != m->opts.threshold)
-        snprintf(s->reason, sizeof(s->reason), "the threshold changed from %g to %g",
-                 m->last.threshold, m->opts.threshold);
-    else if (strcmp(m->last.engine_version, tby_version()))
-        snprintf(s->reason, sizeof(s->reason), "the engine changed from %s to %s",
-                 m->last.engine_version, tby_version());
-    else
-        s->is_full = false;
-    s->is_new_model = !m->last.id || (m->opts.flags & TBY_MONITOR_REFIT);
-}
-
 /* Reads the list version and builds the screener on it. */
 static int prepare_list(monitor *m, tby_error *err)
 {
@@ -330,13 +300,13 @@ static void *read_registry(void *arg)
 static int monitor_run(monitor *m, tby_error *err)
 {
     tby_monitor_stats *s = m->stats;
-    double t0 = now_seconds();
+    double t0 = tby__monitor_now();
     int rc = tby_store_list_latest(m->store, m->list_name, &s->list_version, err);
     if (!rc)
         rc = tby_store_run_last(m->store, m->list_name, &m->last, err);
     if (rc)
         return rc;
-    decide_kind(m);
+    tby__monitor_decide(&m->last, m->opts.flags, m->opts.threshold, m->stats);
     bool is_list_changed = s->is_full || m->last.list_version != s->list_version;
     s->since_version = s->is_full ? 0 : m->last.list_version;
     m->mark = s->is_full ? 0 : m->last.registry_mark;
@@ -388,7 +358,7 @@ static int monitor_run(monitor *m, tby_error *err)
         goto out;
     if (has_work && !s->is_full && is_list_changed && (rc = build_keyset(m, err)))
         goto out;
-    s->seconds_load = now_seconds() - t0;
+    s->seconds_load = tby__monitor_now() - t0;
 
     tby_store_run_options ro = TBY_STORE_RUN_OPTIONS_INIT;
     ro.actor = m->opts.actor;
@@ -407,10 +377,10 @@ static int monitor_run(monitor *m, tby_error *err)
     if ((rc = tby_store_run_begin(m->store, &ro, &m->run, err)))
         goto out;
 
-    double t1 = now_seconds();
+    double t1 = tby__monitor_now();
     if (has_work)
         rc = s->is_full ? screen_full(m, err) : screen_delta(m, err);
-    s->seconds_screen = now_seconds() - t1;
+    s->seconds_screen = tby__monitor_now() - t1;
     if (rc)
         goto out;
     s->records_whole = m->whole;
@@ -418,10 +388,10 @@ static int monitor_run(monitor *m, tby_error *err)
     s->skipped = m->skipped;
     tby_store_run_counts(m->run, s->records, s->records_whole, s->pairs_scored);
 
-    double t2 = now_seconds();
+    double t2 = tby__monitor_now();
     rc = tby_store_run_commit(m->run, &s->store, err);
     m->run = NULL; /* freed by the commit, whatever it returned */
-    s->seconds_commit = now_seconds() - t2;
+    s->seconds_commit = tby__monitor_now() - t2;
     if (!rc)
         s->run_id = s->store.run_id;
 out:
@@ -454,9 +424,9 @@ int tby_monitor_run(tby_store *store, const char *list_name, const tby_monitor_o
     m.screen_opts.threads = tby__monitor_threads(opts->threads);
     if (pthread_mutex_init(&m.lock, NULL))
         return tby__error(err, TBY_ERROR, -1, "cannot create a mutex");
-    double t0 = now_seconds();
+    double t0 = tby__monitor_now();
     int rc = monitor_run(&m, err);
-    local.seconds = now_seconds() - t0;
+    local.seconds = tby__monitor_now() - t0;
     tby_store_run_abort(m.run);
     tby_keyset_free(m.keyset);
     tby_screener_free(m.screener);

@@ -51,4 +51,14 @@ int tby__monitor_keyset(tby_store *store, const char *list_name, int64_t from, i
 /* Worker threads for `asked` (0: the online CPUs), at most 64. */
 unsigned tby__monitor_threads(unsigned asked);
 
+/*
+ * Full or delta after the list's last complete run `last` (id 0: none), with the run's
+ * TBY_MONITOR_* flags and threshold: sets s->is_full, s->reason and s->is_new_model.
+ */
+void tby__monitor_decide(const tby_store_run_info *last, unsigned flags, double threshold,
+                         tby_monitor_stats *s);
+
+/* A monotonic clock in seconds, for the stats' timings. */
+double tby__monitor_now(void);
+
 #endif

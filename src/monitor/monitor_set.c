@@ -5,6 +5,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <jansson.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "monitor/monitor_int.h"
@@ -211,4 +212,32 @@ int tby__monitor_keyset(tby_store *store, const char *list_name, int64_t from, i
     else
         *out = keyset;
     return rc;
+}
+
+void tby__monitor_decide(const tby_store_run_info *last, unsigned flags, double threshold,
+                         tby_monitor_stats *s)
+{
+    s->is_full = true;
+    if (!last->id)
+        snprintf(s->reason, sizeof(s->reason), "first run of the list");
+    else if (flags & TBY_MONITOR_REFIT)
+        snprintf(s->reason, sizeof(s->reason), "a new model was asked for");
+    else if (flags & TBY_MONITOR_FULL)
+        snprintf(s->reason, sizeof(s->reason), "a full run was asked for");
+    else if (last->threshold != threshold)
+        snprintf(s->reason, sizeof(s->reason), "the threshold changed from %g to %g",
+                 last->threshold, threshold);
+    else if (strcmp(last->engine_version, tby_version()))
+        snprintf(s->reason, sizeof(s->reason), "the engine changed from %s to %s",
+                 last->engine_version, tby_version());
+    else
+        s->is_full = false;
+    s->is_new_model = !last->id || (flags & TBY_MONITOR_REFIT);
+}
+
+double tby__monitor_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }

@@ -21,24 +21,16 @@
 //
 // Records hold pointers into record sets that are never freed while the monitor lives: a
 // record replaced by a refresh leaves its old copy in an older set (see the header).
-#define _POSIX_C_SOURCE 200809L /* clock_gettime */
+#define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "monitor/monitor_int.h"
 #include "screen/screen_int.h"
 
 /* Records handed to a worker at a time. */
 #define RESIDENT_CHUNK 256
-
-static double now_seconds(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
 
 /* One registry record held in memory. */
 typedef struct resident_record {
@@ -463,26 +455,9 @@ static int screen_all(tby_monitor *m, tby_error *err)
     return TBY_OK;
 }
 
-/* Full or delta, and why (as monitor.c decides, the first run and a refit excepted). */
-static void decide(const tby_monitor *m, const tby_store_run_info *last, unsigned flags,
-                   tby_monitor_stats *s)
-{
-    s->is_full = true;
-    if (flags & TBY_MONITOR_FULL)
-        snprintf(s->reason, sizeof(s->reason), "a full run was asked for");
-    else if (last->threshold != m->opts.threshold)
-        snprintf(s->reason, sizeof(s->reason), "the threshold changed from %g to %g",
-                 last->threshold, m->opts.threshold);
-    else if (strcmp(last->engine_version, tby_version()))
-        snprintf(s->reason, sizeof(s->reason), "the engine changed from %s to %s",
-                 last->engine_version, tby_version());
-    else
-        s->is_full = false;
-}
-
 static int resident_run(tby_monitor *m, unsigned flags, tby_monitor_stats *s, tby_error *err)
 {
-    double t0 = now_seconds();
+    double t0 = tby__monitor_now();
     tby_store_run_info last;
     int rc = tby_monitor_refresh(m, NULL, err);
     if (!rc)
@@ -498,8 +473,7 @@ static int resident_run(tby_monitor *m, unsigned flags, tby_monitor_stats *s, tb
             rc = tby_monitor_refresh(m, NULL, err);
         return rc;
     }
-    decide(m, &last, flags, s);
-    s->is_new_model = false;
+    tby__monitor_decide(&last, flags, m->opts.threshold, s); /* no new model: see above */
     s->list_version = m->list_version;
     s->since_version = s->is_full ? 0 : last.list_version;
     m->is_full = s->is_full;
@@ -515,7 +489,7 @@ static int resident_run(tby_monitor *m, unsigned flags, tby_monitor_stats *s, tb
         (rc = tby__monitor_keyset(m->store, m->list_name, last.list_version, m->list_version,
                                   &m->list, m->screener, &m->keyset, &s->entries_changed, err)))
         return rc;
-    s->seconds_load = now_seconds() - t0;
+    s->seconds_load = tby__monitor_now() - t0;
 
     tby_store_run_options ro = TBY_STORE_RUN_OPTIONS_INIT;
     ro.actor = m->actor;
@@ -530,11 +504,11 @@ static int resident_run(tby_monitor *m, unsigned flags, tby_monitor_stats *s, tb
     ro.registry_mark = mark;
     if ((rc = tby_store_run_begin(m->store, &ro, &m->run, err)))
         return rc;
-    double t1 = now_seconds();
+    double t1 = tby__monitor_now();
     /* A delta with no list change and no re-identified record has nothing to screen. */
     if (s->is_full || m->keyset || s->records_changed)
         rc = screen_all(m, err);
-    s->seconds_screen = now_seconds() - t1;
+    s->seconds_screen = tby__monitor_now() - t1;
     if (rc)
         return rc;
     s->records_whole = m->whole;
@@ -545,10 +519,10 @@ static int resident_run(tby_monitor *m, unsigned flags, tby_monitor_stats *s, tb
     if (!s->is_full && !m->keyset)
         s->records = s->records_changed;
     tby_store_run_counts(m->run, s->records, s->records_whole, s->pairs_scored);
-    double t2 = now_seconds();
+    double t2 = tby__monitor_now();
     rc = tby_store_run_commit(m->run, &s->store, err);
     m->run = NULL; /* freed by the commit, whatever it returned */
-    s->seconds_commit = now_seconds() - t2;
+    s->seconds_commit = tby__monitor_now() - t2;
     if (!rc)
         s->run_id = s->store.run_id;
     return rc;
@@ -561,9 +535,9 @@ int tby_monitor_apply(tby_monitor *m, unsigned flags, tby_monitor_stats *stats, 
     memset(&local, 0, sizeof(local));
     tby_error_clear(&m->stop_err);
     m->stop_rc = 0;
-    double t0 = now_seconds();
+    double t0 = tby__monitor_now();
     int rc = resident_run(m, flags, &local, err);
-    local.seconds = now_seconds() - t0;
+    local.seconds = tby__monitor_now() - t0;
     tby_store_run_abort(m->run);
     m->run = NULL;
     tby_keyset_free(m->keyset);
