@@ -644,6 +644,11 @@ static double score_of_bits(double bits)
 }
 
 /* The threshold an alert must reach: higher when an identifier contradicts the pair. */
+static double needed_when(bool contradicted, double threshold)
+{
+    return contradicted && threshold < CONTRADICTED_MIN_SCORE ? CONTRADICTED_MIN_SCORE : threshold;
+}
+
 static double needed_score(const uint8_t *lv, double threshold, bool *contradicted_out)
 {
     /* Another birth date, sex, mother or document: what tells namesakes apart. */
@@ -651,7 +656,27 @@ static double needed_score(const uint8_t *lv, double threshold, bool *contradict
                         lv[TBY_EVIDENCE_MOTHER] == 3 || lv[TBY_EVIDENCE_DOCUMENT] == 2;
     if (contradicted_out)
         *contradicted_out = contradicted;
-    return contradicted && threshold < CONTRADICTED_MIN_SCORE ? CONTRADICTED_MIN_SCORE : threshold;
+    return needed_when(contradicted, threshold);
+}
+
+/*
+ * The most the names can add, in bits: an alert needs names that agree (full, close or
+ * partial; see tby__model_score), the full and close levels with at most `rarity_cap` of
+ * rarity adjustment, the weak-alias bonus when there may be one, or, when a document may
+ * agree, any name level.
+ */
+static double name_bound(const tby__bound *bound, double rarity_cap, bool weak_alias,
+                         bool document_may_agree)
+{
+    double rarity = rarity_cap < RARITY_MAX_BITS ? rarity_cap : RARITY_MAX_BITS;
+    double name = bound->name_full + rarity;
+    if (bound->name_partial > name)
+        name = bound->name_partial;
+    if (weak_alias)
+        name += WEAK_ALIAS_BITS;
+    if (document_may_agree && bound->name_weak > name)
+        name = bound->name_weak;
+    return name;
 }
 
 /* The best level of a field: never below 0, the weight of a missing field. */
@@ -741,19 +766,10 @@ bool tby__bound_may_alert_brief(const tby__bound *bound, const tby__brief *a, co
         bits += bound->best[TBY_EVIDENCE_MOTHER];
     if (both & TBY__BRIEF_PLACE)
         bits += bound->best[TBY_EVIDENCE_BIRTH_PLACE];
-    double rarity = (double)a->rarity_cap + (double)b->rarity_cap;
-    double name = bound->name_full + (rarity < RARITY_MAX_BITS ? rarity : RARITY_MAX_BITS);
-    if (bound->name_partial > name)
-        name = bound->name_partial;
-    if ((a->flags | b->flags) & TBY__BRIEF_WEAK)
-        name += WEAK_ALIAS_BITS;
-    /* An agreeing document lets a weak name alert. */
-    if ((both & TBY__BRIEF_DOCUMENTS) && bound->name_weak > name)
-        name = bound->name_weak;
-    bits += name;
-    double needed =
-        contradicted && threshold < CONTRADICTED_MIN_SCORE ? CONTRADICTED_MIN_SCORE : threshold;
-    return score_of_bits(bits + 1e-9) >= needed;
+    bits += name_bound(bound, (double)a->rarity_cap + (double)b->rarity_cap,
+                       ((a->flags | b->flags) & TBY__BRIEF_WEAK) != 0,
+                       (both & TBY__BRIEF_DOCUMENTS) != 0);
+    return score_of_bits(bits + 1e-9) >= needed_when(contradicted, threshold);
 }
 
 bool tby__bound_may_alert(const tby__bound *bound, const tby__comparison *cmp,
@@ -765,17 +781,7 @@ bool tby__bound_may_alert(const tby__bound *bound, const tby__comparison *cmp,
                                       TBY_EVIDENCE_NATIONALITY, TBY_EVIDENCE_DOCUMENT};
     for (size_t k = 0; k < sizeof(identifiers) / sizeof(identifiers[0]); k++)
         bits += bound->bits[identifiers[k]][lv[identifiers[k]]];
-    /* An alert needs names that agree (full, close or partial; see tby__model_score), or an
-     * agreeing document whatever the names. */
-    double rarity = pair->rarity_cap < RARITY_MAX_BITS ? pair->rarity_cap : RARITY_MAX_BITS;
-    double name = bound->name_full + rarity;
-    if (bound->name_partial > name)
-        name = bound->name_partial;
-    if (pair->weak_alias)
-        name += WEAK_ALIAS_BITS;
-    if (lv[TBY_EVIDENCE_DOCUMENT] == 1 && bound->name_weak > name)
-        name = bound->name_weak;
-    bits += name;
+    bits += name_bound(bound, pair->rarity_cap, pair->weak_alias, lv[TBY_EVIDENCE_DOCUMENT] == 1);
     if (pair->relatives_known) {
         bits += bound->bits[TBY_EVIDENCE_MOTHER][lv[TBY_EVIDENCE_MOTHER]];
         bits += bound->bits[TBY_EVIDENCE_BIRTH_PLACE][lv[TBY_EVIDENCE_BIRTH_PLACE]];
