@@ -28,6 +28,7 @@ static char skeleton_class(char sym, bool alt)
     case 'G':
         return alt ? 'J' : 'K';
     case 'Z':
+    case 'z': /* Latin dh */
         return alt ? 'T' : 'Z';
     case 'Q':
     case 'K':
@@ -75,7 +76,8 @@ uint64_t tby__skeleton_hash(const char *skeleton, size_t len)
  * which Latin spellings write as a vowel (عواد Awwad). */
 static bool is_vowel_like(char sym)
 {
-    return sym && strchr("aeiouAUIE@3'689", sym) != NULL; /* 6 8 9: final Latin vowels */
+    return sym &&
+           strchr("aeiouAUIE@3'689y", sym) != NULL; /* 6 8 9: final Latin vowels, y: final ي */
 }
 
 static size_t skeleton_build(const tby_name_part *part, char out[TBY__SKELETON_MAX], bool alt,
@@ -98,7 +100,7 @@ static size_t skeleton_build(const tby_name_part *part, char out[TBY__SKELETON_M
          * صلاح الدين). */
         if (*src == '+' && n > 1 && out[n - 1] == 'H' && prev == 'H')
             n--;
-        if ((*src == 'G' || *src == 'Z' || *src == 'O') && has_ambiguous)
+        if ((*src == 'G' || *src == 'Z' || *src == 'z' || *src == 'O') && has_ambiguous)
             *has_ambiguous = true;
         char c = skeleton_class(*src, alt);
         /* The glide of a diphthong: after a vowel and before a consonant or the end

@@ -353,7 +353,7 @@ static bool sym_is_common(const uint8_t *sym, size_t len)
     for (size_t i = 0; i < len; i++) {
         uint8_t s = sym[i];
         /* The Latin-only consonant symbols: inner j, hard and soft c (phonetic.c). */
-        s = s == 'j' ? 'J' : s == 'k' ? 'K' : s == 'c' ? 'S' : s;
+        s = s == 'j' ? 'J' : s == 'k' ? 'K' : s == 'c' ? 'S' : s == 'z' ? 'Z' : s;
         if (s >= 'A' && s <= 'Z' && s != 'A' && s != 'U' && s != 'I' && s != 'E' && s != 'W') {
             /* q/k and the t/th classes vary freely in Latin spellings of these names. */
             char c = s == 'Q' ? 'K' : s == 'O' ? 'T' : (char)s;

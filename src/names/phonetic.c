@@ -71,6 +71,22 @@ static bool is_muhammad_abbrev(const char *fold, size_t len)
 #define FINAL_I '8'
 #define FINAL_U '9'
 
+/*
+ * Latin dh: ذ in most spellings, ظ and ز too, and in Iraqi spellings ض (Fadhil, Ridha, Dhuha,
+ * Ramadhan; arabic-names.md 3.1): a symbol of its own that reads as Z and, almost as
+ * cheaply, as D (ض and د). Latin z stays Z, further from d.
+ */
+#define LATIN_DH 'z'
+
+/*
+ * A word-final ي after a consonant in Arabic script: the long ī (فتحي Fathi, علي Ali) or,
+ * written for ى as Egyptian and Iraqi hands do, the long ā (مصطفي Mustafa, هدي Huda;
+ * arabic-names.md 2, alef maqsura written as ي). Arabic against Arabic folds the two; across
+ * scripts it reads as I, and as A for a little more.
+ */
+#define FINAL_YA      'y'
+#define FINAL_YA_AS_A 0.15f
+
 static void mark_final_vowel(uint8_t *out, size_t count)
 {
     size_t last = count > 0 && out[count - 1] == 'h' ? count - 1 : count;
@@ -129,7 +145,7 @@ size_t tby__phon_latin(uint8_t *out, size_t cap, const char *fold, size_t len)
             di = n1 == 'h' ? 'O' : 0;
             break;
         case 'd':
-            di = n1 == 'h' ? 'Z' : n1 == 'j' ? 'J' : 0;
+            di = n1 == 'h' ? LATIN_DH : n1 == 'j' ? 'J' : 0;
             break;
         case 'p':
             di = n1 == 'h' ? 'F' : 0;
@@ -377,6 +393,7 @@ size_t tby__phon_arabic(uint8_t *out, size_t cap, const char *exact, size_t len)
     uint8_t raw[TBY__SYM_MAX * 2];
     size_t raw_len = 0;
     size_t off = 0;
+    bool final_ya = false; /* the last letter is ي or ی */
     while (off < len && raw_len < sizeof(raw)) {
         int32_t cp;
         size_t n = tby__utf8_decode(exact + off, len - off, &cp);
@@ -384,6 +401,8 @@ size_t tby__phon_arabic(uint8_t *out, size_t cap, const char *exact, size_t len)
             break;
         off += n;
         uint8_t cls = arabic_class(cp);
+        if (cls)
+            final_ya = cp == 0x064A || cp == 0x06CC;
         /* A word-final ه after a letter is a ta marbuta written without its dots (فاطمه,
          * خديجه: arabic-names.md 2, "ta marbuta written as ه") or a real ha (الله, طه,
          * وجيه): the weak final h, which reads as H, as the ending -a/-e or as nothing. */
@@ -411,6 +430,9 @@ size_t tby__phon_arabic(uint8_t *out, size_t cap, const char *exact, size_t len)
                 raw[i] = sym == 'W' ? 'U' : 'I';
         }
     }
+    if (final_ya && raw_len >= 3 && raw[raw_len - 1] == 'I' && !is_vowel_sym(raw[raw_len - 2]) &&
+        raw[raw_len - 2] != '3' && raw[raw_len - 2] != '\'')
+        raw[raw_len - 1] = FINAL_YA;
     size_t count = 0;
     for (size_t i = 0; i < raw_len; i++) {
         /* The initial alef only carries the long vowel that follows it (إيمان, أوس). */
@@ -696,6 +718,24 @@ static void costs_build(void)
     cost_pair(FINAL_A, FINAL_I, FINAL_VOWEL_SUB);
     cost_pair(FINAL_A, FINAL_U, FINAL_VOWEL_SUB);
     cost_pair(FINAL_I, FINAL_U, FINAL_VOWEL_SUB);
+    for (int y = 0; y < 128; y++) {
+        float as_a = costs.sub['A'][y] + FINAL_YA_AS_A;
+        float best = costs.sub['I'][y] < as_a ? costs.sub['I'][y] : as_a;
+        costs.sub[FINAL_YA][y] = costs.sub[y][FINAL_YA] = best;
+        /* Latin dh is Z, with ض and د nearer than Latin z has them. */
+        costs.sub[LATIN_DH][y] = costs.sub[y][LATIN_DH] = costs.sub['Z'][y];
+    }
+    costs.sub[FINAL_YA][FINAL_YA] = 0.0f;
+    costs.sub[FINAL_YA]['I'] = costs.sub['I'][FINAL_YA] = 0.0f;
+    costs.del_latin[FINAL_YA] = costs.del_latin['I'];
+    costs.del_cross[FINAL_YA] = costs.del_cross['I'];
+    costs.weight[FINAL_YA] = costs.weight['I'];
+    costs.sub[LATIN_DH][LATIN_DH] = 0.0f;
+    costs.sub[LATIN_DH]['Z'] = costs.sub['Z'][LATIN_DH] = 0.0f;
+    cost_pair(LATIN_DH, 'D', 0.12f);
+    costs.del_latin[LATIN_DH] = costs.del_latin['Z'];
+    costs.del_cross[LATIN_DH] = costs.del_cross['Z'];
+    costs.weight[LATIN_DH] = costs.weight['Z'];
     costs_build_near();
 }
 
@@ -717,7 +757,7 @@ static unsigned pair_target(uint8_t y1, uint8_t y2, float *cost)
 {
     if (y2 == 'H') {
         *cost = y1 == 'D' ? 0.15f : 0.1f;
-        return y1 == 'S' ? 'C' : y1 == 'T' ? 'O' : y1 == 'K' ? 'X' : y1 == 'D' ? 'Z' : NO_PAIR;
+        return y1 == 'S' ? 'C' : y1 == 'T' ? 'O' : y1 == 'K' ? 'X' : y1 == 'D' ? LATIN_DH : NO_PAIR;
     }
     if (y2 == 'W' || y2 == 'Y') {
         /* A diphthong written as the one vowel it is said as: aw, au, ow and Turkish ev
@@ -802,7 +842,7 @@ double tby__phon_length(const uint8_t *sym, size_t len)
 
 static bool is_long_vowel_sym(uint8_t s)
 {
-    return s == 'A' || s == 'U' || s == 'I' || s == 'E';
+    return s == 'A' || s == 'U' || s == 'I' || s == 'E' || s == FINAL_YA;
 }
 
 /*

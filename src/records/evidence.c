@@ -142,7 +142,7 @@ static const char *const name_levels[] = {"missing", "full", "close", "partial",
 static const char *const date_levels[] = {"missing", "exact",        "month",  "year",
                                           "swapped", "one year off", "window", "disagree"};
 static const char *const sex_levels[] = {"missing", "agree", "disagree"};
-static const char *const mother_levels[] = {"missing", "agree", "partial", "disagree"};
+static const char *const mother_levels[] = {"missing", "agree", "partial", "disagree", "alike"};
 static const char *const place_levels[] = {"missing", "agree", "disagree"};
 static const char *const nationality_levels[] = {"missing", "agree", "disagree"};
 static const char *const document_levels[] = {"missing", "agree", "disagree"};
@@ -150,7 +150,7 @@ static const char *const document_levels[] = {"missing", "agree", "disagree"};
 static const char *const *const level_names[TBY_EVIDENCE_COUNT] = {
     name_levels,  date_levels,        sex_levels,     mother_levels,
     place_levels, nationality_levels, document_levels};
-static const int level_counts[TBY_EVIDENCE_COUNT] = {5, 8, 3, 4, 3, 3, 3};
+static const int level_counts[TBY_EVIDENCE_COUNT] = {5, 8, 3, 5, 3, 3, 3};
 
 int tby__level_count(tby_evidence_field field)
 {
@@ -197,25 +197,26 @@ static uint8_t name_level(double score, size_t agreeing)
 
 /*
  * Aligns two names and says whether every part of the shorter one was found with at least
- * `min_sim`, and (when given_agrees is not NULL) whether the two first parts, the given
- * names, were aligned with each other at that similarity.
+ * `min_sim`, and (when given_sim is not NULL) how alike the two first parts, the given
+ * names, are when they were aligned with each other (0 when they were not).
  */
-static bool shorter_found(const tby_name *a, const tby_name *b, double min_sim, bool *given_agrees)
+static bool shorter_found(const tby_name *a, const tby_name *b, double min_sim, double *given_sim)
 {
     tby_name_match match;
     tby_name_compare(a, b, &match);
     size_t na = tby_name_part_count(a), nb = tby_name_part_count(b);
     size_t shorter = na < nb ? na : nb;
     size_t found = 0;
-    if (given_agrees)
-        *given_agrees = false;
+    if (given_sim)
+        *given_sim = 0.0;
     for (size_t i = 0; i < match.link_count; i++) {
         const tby_name_link *l = &match.links[i];
-        if (!l->a_count || !l->b_count || l->similarity < min_sim)
+        if (!l->a_count || !l->b_count)
             continue;
-        found++; /* a merged row is one part on its shorter side */
-        if (given_agrees && l->a_first == 0 && l->b_first == 0)
-            *given_agrees = true;
+        if (given_sim && l->a_first == 0 && l->b_first == 0)
+            *given_sim = l->similarity;
+        if (l->similarity >= min_sim)
+            found++; /* a merged row is one part on its shorter side */
     }
     return found >= shorter;
 }
@@ -233,16 +234,25 @@ static uint8_t place_level(const tby_name *a, const tby_name *b)
  * The mother's name is often recorded as her given name only (Iraq) or with her father's or
  * family name (Syria; arabic-names.md 1.8), so it agrees on what both sides have: every part
  * of the shorter record found (agree when that is two parts or more), or the given names
- * alike (partial), else disagree.
+ * alike (partial); given names less alike than that but close make a level of their own
+ * (alike), else disagree.
  */
+#define MOTHER_AGREE_SIM 0.85
+#define MOTHER_ALIKE_SIM 0.7
+
 static uint8_t mother_level(const tby_name *a, const tby_name *b)
 {
-    bool given_agrees;
-    bool all = shorter_found(a, b, 0.85, &given_agrees);
+    double given_sim;
+    bool all = shorter_found(a, b, MOTHER_AGREE_SIM, &given_sim);
     size_t na = tby_name_part_count(a), nb = tby_name_part_count(b);
     if (all && (na < nb ? na : nb) >= 2)
         return 1;
-    return given_agrees ? 2 : 3;
+    if (given_sim >= MOTHER_AGREE_SIM)
+        return 2;
+    /* Given names that are alike without agreeing (Narjis and Narges, a letter mistyped)
+     * are a level of their own, neither agreement nor the contradiction that disagreement
+     * is (tby__model_score); the model weighs it like every level. */
+    return given_sim >= MOTHER_ALIKE_SIM ? 4 : 3;
 }
 
 /* Query name ids in the part memo: names 0.., weak aliases from MEMO_WEAK_ID. */
@@ -497,7 +507,7 @@ static const double prior_m[TBY_EVIDENCE_COUNT][TBY_LEVEL_MAX] = {
     {0, 0.70, 0.20, 0.08, 0.02},
     {0, 0.45, 0.05, 0.25, 0.03, 0.12, 0.07, 0.03},
     {0, 0.98, 0.02},
-    {0, 0.80, 0.12, 0.08},
+    {0, 0.80, 0.12, 0.04, 0.04},
     {0, 0.70, 0.30},
     {0, 0.90, 0.10},
     {0, 0.97, 0.03},
@@ -506,7 +516,7 @@ static const double prior_u[TBY_EVIDENCE_COUNT][TBY_LEVEL_MAX] = {
     {0, 0.0005, 0.002, 0.01, 0.9875},
     {0, 0.0003, 0.0005, 0.03, 0.0003, 0.06, 0.05, 0.8589},
     {0, 0.5, 0.5},
-    {0, 0.03, 0.08, 0.89},
+    {0, 0.03, 0.08, 0.85, 0.04},
     {0, 0.10, 0.90},
     {0, 0.50, 0.50},
     {0, 0.000001, 0.999999},
@@ -519,6 +529,18 @@ static const double prior_u[TBY_EVIDENCE_COUNT][TBY_LEVEL_MAX] = {
 #define EM_PRIOR_WEIGHT 20.0
 #define EM_ITERATIONS   25
 #define PROB_FLOOR      1e-6
+
+void tby__model_complete(tby__model *model)
+{
+    for (int f = 0; f < TBY_EVIDENCE_COUNT; f++) {
+        for (int l = 1; l < level_counts[f]; l++) {
+            if (!(model->m[f][l] > 0.0) || !(model->u[f][l] > 0.0)) {
+                model->m[f][l] = prior_m[f][l];
+                model->u[f][l] = prior_u[f][l];
+            }
+        }
+    }
+}
 
 void tby__model_init(tby__model *model)
 {

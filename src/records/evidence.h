@@ -208,6 +208,9 @@ const char *tby__level_name(tby_evidence_field field, int level);
 
 /* The documented prior weights (used before fitting and as EM's pseudo-counts). */
 void tby__model_init(tby__model *model);
+/* Gives a level that a model saved by an earlier version did not have (m or u of 0) its
+ * prior, so that the level weighs nothing either way. */
+void tby__model_complete(tby__model *model);
 
 /* Measures u on comparison vectors of random pairs. */
 void tby__model_fit_u(tby__model *model, const tby__comparison *pairs, size_t count);

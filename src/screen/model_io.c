@@ -203,6 +203,7 @@ int tby_screener_model_load(tby_screener *s, const unsigned char *data, size_t l
         return corrupt(err, "truncated or inconsistent counts", r.at);
     if (!model_values_usable(&m) || !(entropy >= 0.0 && entropy < 1e6) || (used && !total))
         return corrupt(err, "weights out of range", r.at);
+    tby__model_complete(&m);
     tby__freq f;
     tby__freq_init(&f);
     int rc = TBY_OK;

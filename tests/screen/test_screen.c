@@ -206,6 +206,44 @@ out:
     fixture_close(&f);
 }
 
+/* The mother's level in the alert for WL-004 (mother Sabah), kept by mother_cb. */
+static int mother_cb(const tby_alert *a, void *payload)
+{
+    if (!strcmp(a->entry->id, "WL-004"))
+        *(const char **)payload = a->fields[TBY_EVIDENCE_MOTHER].level_name;
+    return 0;
+}
+
+static const char *mother_level_against_wl004(fixture *f, const char *mother)
+{
+    tby_record r = {0};
+    r.id = "q";
+    r.name = "Ahmed Jassim Mohamed";
+    r.mother = mother;
+    const char *level = "no alert";
+    tby_screen_options opts = TBY_SCREEN_OPTIONS_INIT;
+    opts.threshold = 0.0;
+    tby_error err;
+    TEST_INT_EQ(tby_screen_record(f->screener, &r, &opts, mother_cb, &level, &err), 0);
+    return level;
+}
+
+/* A mother's given name that is alike without agreeing (a letter added) is neither agreement
+ * nor the contradiction of another name: a level of its own. */
+static void test_screen_record__mother_alike(void)
+{
+    fixture f;
+    if (!fixture_open(&f))
+        goto out;
+    TEST_STR_EQ(mother_level_against_wl004(&f, "Sabah"), "partial");
+    TEST_STR_EQ(mother_level_against_wl004(&f, "Sabaha"), "alike");
+    /* Another name contradicts: the pair is a namesake unless the score says otherwise. */
+    const char *other = mother_level_against_wl004(&f, "Zainab");
+    TEST_CHECK(!strcmp(other, "disagree") || !strcmp(other, "no alert"));
+out:
+    fixture_close(&f);
+}
+
 static void test_screen_record__unusable_name(void)
 {
     fixture f;
@@ -229,6 +267,7 @@ TEST_LIST = {
     TEST(test_screen_record__weak_alias_alone_never_alerts),
     TEST(test_screen_record__explanation),
     TEST(test_screen_record__unusable_name),
+    TEST(test_screen_record__mother_alike),
     TEST_END,
 };
 TEST_MAIN()
