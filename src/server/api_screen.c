@@ -128,7 +128,7 @@ static int on_alert(const tby_alert *alert, void *payload)
     }
     if (call->is_detailed) {
         tby_server__jw_alert(&call->alerts_writer, alert);
-        if (call->alerts_writer.rc)
+        if (tby_server__jw_finish(&call->alerts_writer))
             return TBY_ENOMEM;
     }
     call->alert_count++;
@@ -272,7 +272,7 @@ static void screen_result(screen_call *call, tby_server_response *out)
         tby_server__jw_bool(&w, call->is_truncated);
     }
     tby_server__jw_object_end(&w);
-    if (w.rc || !buf.ptr) {
+    if (tby_server__jw_finish(&w)) {
         tby__buf_dispose(&buf);
         tby_server__error(out, 500, "internal", NULL, -1, "out of memory");
         return;

@@ -177,7 +177,7 @@ static int audit_write(tby_store *store, const tby_server_audit_event *event, tb
     tby_server__jw_key(&w, "outcome");
     tby_server__jw_string_or_null(&w, event->outcome);
     tby_server__jw_object_end(&w);
-    const char *text = !w.rc ? buf.ptr : NULL; /* NUL-terminated by tby_buf */
+    const char *text = !tby_server__jw_finish(&w) ? buf.ptr : NULL; /* NUL-terminated */
     if (!text) {
         tby__buf_dispose(&buf);
         return tby__error(err, TBY_ENOMEM, -1, "out of memory");

@@ -42,10 +42,38 @@ void tby_server__jw_init(tby_server__jw *w, tby_buf *buf)
     w->buf = buf;
 }
 
+/* Moves what is pending to the buffer. */
+static void jw_flush(tby_server__jw *w)
+{
+    if (!w->rc && w->pending_len)
+        w->rc = tby__buf_put(w->buf, w->pending, w->pending_len);
+    w->pending_len = 0;
+}
+
+/* Bytes go to a small array first and to the buffer a kilobyte at a time: most pieces are a
+   few bytes, and the buffer's append costs more than a copy of them. */
 static void jw_put(tby_server__jw *w, const char *s, size_t len)
 {
-    if (!w->rc)
-        w->rc = tby__buf_put(w->buf, s, len);
+    if (w->rc)
+        return;
+    if (len > sizeof(w->pending) - w->pending_len) {
+        jw_flush(w);
+        if (len > sizeof(w->pending)) {
+            if (!w->rc)
+                w->rc = tby__buf_put(w->buf, s, len);
+            return;
+        }
+    }
+    memcpy(w->pending + w->pending_len, s, len);
+    w->pending_len += len;
+}
+
+int tby_server__jw_finish(tby_server__jw *w)
+{
+    jw_flush(w);
+    if (!w->rc && !w->buf->ptr)
+        w->rc = tby__buf_put(w->buf, "", 0); /* an empty text is still a string */
+    return w->rc;
 }
 
 /* The comma before a value or a key, unless it follows its key or opens its container. */
@@ -184,6 +212,108 @@ void tby_server__jw_string_or_null(tby_server__jw *w, const char *s)
         tby_server__jw_null(w);
 }
 
+__extension__ typedef unsigned __int128 jw_u128;
+
+/* 10^p for p in 0..22, exactly. */
+static jw_u128 pow10_u128(int p)
+{
+    jw_u128 r = 1;
+    for (int i = 0; i < p; i++)
+        r *= 10;
+    return r;
+}
+
+/*
+ * "%.17g" of a positive v in [1e-6, 1e15) as jansson leaves it, computed exactly: v is
+ * m * 2^e with a 53-bit m, so v * 10^p for p <= 22 is the 127-bit integer m * 10^p shifted
+ * right by -e, and its rounding to an integer (to nearest, ties to even, as printf does) is
+ * exact too. The 17 digits D = round(v * 10^(16 - k)), k the decimal exponent of v (the
+ * one of D when it rounds up to 10^17), are then written as %g writes them (trailing zeros dropped;
+ * exponential below 1e-4) with jansson's touches (".0" for a whole number, no '+' or leading zeros
+ * in the exponent). Returns the length, or 0 when v is outside that range (printf then).
+ */
+static int format_real_exact(double v, char *out)
+{
+    if (!(v >= 1e-6 && v < 1e15))
+        return 0;
+    int exp2;
+    double frac = frexp(v, &exp2); /* v = frac * 2^exp2, frac in [0.5, 1) */
+    uint64_t m = (uint64_t)ldexp(frac, 53);
+    int shift = 53 - exp2; /* v = m / 2^shift */
+    if (shift <= 0 || shift > 120)
+        return 0;
+    int k = (int)floor(log10(v));
+    uint64_t digits = 0;
+    const uint64_t low = 10000000000000000ull; /* 10^16 */
+    int tries = 0;
+    for (;; tries++) {
+        int p = 16 - k;
+        if (tries > 3 || p < 0 || p > 22)
+            return 0;
+        jw_u128 x = (jw_u128)m * pow10_u128(p);
+        jw_u128 q = x >> shift; /* v * 10^p rounded down: 17 digits when k is right */
+        if (q >= (jw_u128)low * 10) {
+            k++;
+            continue;
+        }
+        if (q < low) {
+            k--;
+            continue;
+        }
+        jw_u128 r = x - (q << shift);
+        jw_u128 half = (jw_u128)1 << (shift - 1);
+        if (r > half || (r == half && (q & 1)))
+            q++;
+        if (q == (jw_u128)low * 10) { /* rounded up to the next power of ten */
+            q = low;
+            k++;
+        }
+        digits = (uint64_t)q;
+        break;
+    }
+    char d[17];
+    for (int i = 16; i >= 0; i--) {
+        d[i] = (char)('0' + digits % 10);
+        digits /= 10;
+    }
+    int nd = 17;
+    while (nd > 1 && d[nd - 1] == '0')
+        nd--;
+    int n = 0;
+    if (k >= -4) {
+        if (k >= 0) {
+            for (int i = 0; i <= k; i++)
+                out[n++] = i < nd ? d[i] : '0';
+            out[n++] = '.';
+            if (nd > k + 1) {
+                memcpy(out + n, d + k + 1, (size_t)(nd - k - 1));
+                n += nd - k - 1;
+            } else {
+                out[n++] = '0'; /* jansson's ".0" */
+            }
+        } else {
+            out[n++] = '0';
+            out[n++] = '.';
+            for (int i = 0; i < -k - 1; i++)
+                out[n++] = '0';
+            memcpy(out + n, d, (size_t)nd);
+            n += nd;
+        }
+    } else {
+        out[n++] = d[0];
+        if (nd > 1) {
+            out[n++] = '.';
+            memcpy(out + n, d + 1, (size_t)(nd - 1));
+            n += nd - 1;
+        }
+        out[n++] = 'e';
+        out[n++] = '-';
+        out[n++] = (char)('0' + -k); /* k is -5 or -6 here */
+    }
+    out[n] = '\0';
+    return n;
+}
+
 int tby_server__jw_format_real(double value, char out[TBY_SERVER__JW_REAL_LEN])
 {
     if (!isfinite(value))
@@ -201,6 +331,12 @@ int tby_server__jw_format_real(double value, char out[TBY_SERVER__JW_REAL_LEN])
         memcpy(out + n, p, len);
         memcpy(out + n + len, ".0", 3);
         return n + (int)len + 2;
+    }
+    if (value > 0 && (n = format_real_exact(value, out)) > 0)
+        return n;
+    if (value < 0 && (n = format_real_exact(-value, out + 1)) > 0) {
+        out[0] = '-';
+        return n + 1;
     }
     n = snprintf(out, TBY_SERVER__JW_REAL_LEN, "%.17g", value);
     if (n <= 0 || n >= TBY_SERVER__JW_REAL_LEN - 3)

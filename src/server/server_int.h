@@ -233,14 +233,17 @@ void tby_server__json(tby_server_response *out, int status, struct json_t *json)
 #define TBY_SERVER__JW_REAL_LEN 40
 
 typedef struct tby_server__jw {
-    tby_buf *buf;      /* written to; owned by the caller */
-    int rc;            /* the first error, 0 while none */
-    unsigned depth;    /* containers open */
-    uint64_t has_item; /* bit d: the container at depth d has an item (a comma goes next) */
-    bool is_after_key; /* a key was written: its value takes no comma */
+    tby_buf *buf;       /* written to (by tby_server__jw_finish); owned by the caller */
+    int rc;             /* the first error, 0 while none */
+    unsigned depth;     /* containers open */
+    uint64_t has_item;  /* bit d: the container at depth d has an item (a comma goes next) */
+    bool is_after_key;  /* a key was written: its value takes no comma */
+    size_t pending_len; /* bytes in pending */
+    char pending[1024]; /* written, not yet in buf */
 } tby_server__jw;
 
 void tby_server__jw_init(tby_server__jw *w, tby_buf *buf);
+int tby_server__jw_finish(tby_server__jw *w); /* w->rc; the text is in the buffer */
 void tby_server__jw_object(tby_server__jw *w);
 void tby_server__jw_object_end(tby_server__jw *w);
 void tby_server__jw_array(tby_server__jw *w);
