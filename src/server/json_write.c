@@ -188,8 +188,24 @@ static void jw_string_body(tby_server__jw *w, const char *s, size_t len)
 void tby_server__jw_key(tby_server__jw *w, const char *key)
 {
     jw_separate(w);
-    jw_string_body(w, key, key ? strlen(key) : 0);
-    jw_put(w, ":", 1);
+    /* Keys are the program's own names: printable ASCII go out as they are, in one piece. */
+    char text[64];
+    size_t len = 0;
+    text[len++] = '"';
+    for (const char *k = key; k && *k && len < sizeof(text) - 2; k++) {
+        unsigned char c = (unsigned char)*k;
+        if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
+            break;
+        text[len++] = (char)c;
+    }
+    if (key && key[len - 1] == '\0') {
+        text[len++] = '"';
+        text[len++] = ':';
+        jw_put(w, text, len);
+    } else {
+        jw_string_body(w, key, key ? strlen(key) : 0);
+        jw_put(w, ":", 1);
+    }
     w->is_after_key = !w->rc;
 }
 
