@@ -9,7 +9,8 @@
 // /v1/clearances/1/revoke as a supervisor, and to POST /v1/login. Besides "no crash, no leak, no
 // undefined behaviour" it checks the error contract: the status is one the route documents,
 // every body is a JSON object, an error has a string code and message and a field that is a
-// string or null, and a registrar's answer never carries alerts.
+// string or null, a registrar's answer never carries alerts, and every body is byte for byte
+// what jansson writes for it (the screening answer is written directly, json_write.c).
 //
 // Named <target>_fuzzer.c like every target here (fuzz/CMakeLists.txt finds them by that
 // suffix), so the replay binary is fuzz_replay_server_request.
@@ -166,6 +167,13 @@ static void fuzz_check(const tby_server_response *response, bool is_registrar)
     json_t *json = json_loadb(response->body, response->body_len, 0, &error);
     if (!json_is_object(json))
         fuzz_fail("body is not a JSON object", response->body);
+    /* The screening answer is written without jansson (src/server/json_write.c) but must be
+       the bytes jansson writes: parsed and dumped again, every body comes out unchanged. */
+    char *again = json_dumps(json, JSON_COMPACT);
+    if (!again || strlen(again) != response->body_len ||
+        memcmp(again, response->body, response->body_len) != 0)
+        fuzz_fail("body is not what jansson writes for it", response->body);
+    free(again); /* jansson's, from json_dumps */
     if (response->status == 200 && json_object_get(json, "import")) {
         if (!json_is_integer(json_object_get(json, "records")))
             fuzz_fail("records answer without a count", response->body);

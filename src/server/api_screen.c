@@ -7,8 +7,10 @@
 //    "purpose": "registration", "threshold": 0.01, "max_alerts": 10}
 //
 // answers, for analysts, supervisors and admins, every alert with the structure that
-// `tabayyun screen --json` prints (the same serialiser), and for registrars only whether the
-// person needs an identifier check: the registrar never sees list details.
+// `tabayyun screen --json` prints (the same bytes: written directly here, json_write.c, rather
+// than built as a json_t tree and dumped, which cost more than the rest of the server's own
+// work per screening), and for registrars only whether the person needs an identifier check:
+// the registrar never sees list details.
 #include <jansson.h>
 #include <string.h>
 
@@ -29,21 +31,90 @@ static const tby_server__field screen_fields[] = {
 typedef struct screen_call {
     tby_server *server;
     tby_screen_worker *worker;
-    bool is_detailed;    /* the caller may see alerts (not a registrar) */
-    double threshold;    /* alerts below are left out */
-    size_t max_alerts;   /* alerts kept */
-    json_t *alerts;      /* detailed: the alerts so far */
-    size_t alert_count;  /* alerts kept */
-    bool is_truncated;   /* more alerts passed the threshold than max_alerts */
-    tby_grade best;      /* highest grade kept */
-    size_t by_grade[3];  /* alerts kept by grade */
-    char record_id[128]; /* the record's id, copied out of the borrowed record */
-    int64_t screen_ns;   /* time in the engine */
-    tby_error error;     /* why screening failed */
+    bool is_detailed;  /* the caller may see alerts (not a registrar) */
+    double threshold;  /* alerts below are left out */
+    size_t max_alerts; /* alerts kept */
+    tby_buf alerts;    /* detailed: the alerts so far, written as JSON, comma-separated */
+    tby_server__jw alerts_writer; /* ... by this writer */
+    size_t alert_count;           /* alerts kept */
+    bool is_truncated;            /* more alerts passed the threshold than max_alerts */
+    tby_grade best;               /* highest grade kept */
+    size_t by_grade[3];           /* alerts kept by grade */
+    char record_id[128];          /* the record's id, copied out of the borrowed record */
+    int64_t screen_ns;            /* time in the engine */
+    tby_error error;              /* why screening failed */
 } screen_call;
 
 /* Returned by on_alert to stop the engine once nothing more will be kept. */
 #define SCREEN_STOP 1
+
+/* The record's and the list's forms of one aligned group of parts. */
+static void jw_alert_link(tby_server__jw *w, const tby_alert *a, const tby_name_link *l)
+{
+    tby_server__jw_object(w);
+    tby_server__jw_key(w, "record");
+    tby_server__jw_array(w);
+    for (unsigned i = l->a_first; i < l->a_first + l->a_count; i++)
+        tby_server__jw_string(w, tby_name_part_at(a->record_parsed, i)->form);
+    tby_server__jw_array_end(w);
+    tby_server__jw_key(w, "list");
+    tby_server__jw_array(w);
+    for (unsigned i = l->b_first; i < l->b_first + l->b_count; i++)
+        tby_server__jw_string(w, tby_name_part_at(a->entry_parsed, i)->form);
+    tby_server__jw_array_end(w);
+    tby_server__jw_key(w, "tier");
+    tby_server__jw_string(w, tby_tier_name(l->tier));
+    tby_server__jw_key(w, "similarity");
+    tby_server__jw_real(w, l->similarity);
+    tby_server__jw_key(w, "weight");
+    tby_server__jw_real(w, l->weight);
+    tby_server__jw_object_end(w);
+}
+
+/*
+ * The alert as tby_screen__alert_json (src/screen/alert_json.c) builds it for `tabayyun
+ * screen --json`, written directly: the same keys in the same order, the same bytes
+ * (tests/server/test_json_write.c checks that on real screenings, so a field added there and
+ * not here fails the test).
+ */
+void tby_server__jw_alert(tby_server__jw *w, const tby_alert *a)
+{
+    tby_server__jw_object(w);
+    tby_server__jw_key(w, "list_id");
+    tby_server__jw_string(w, a->entry->id);
+    tby_server__jw_key(w, "score");
+    tby_server__jw_real(w, a->score);
+    tby_server__jw_key(w, "grade");
+    tby_server__jw_string(w, tby_grade_name(a->grade));
+    tby_server__jw_key(w, "matched_name");
+    tby_server__jw_string(w, a->matched_name);
+    tby_server__jw_key(w, "record_name");
+    tby_server__jw_string(w, a->record_name);
+    tby_server__jw_key(w, "name_parts");
+    tby_server__jw_array(w);
+    for (size_t k = 0; k < a->name_match.link_count; k++)
+        jw_alert_link(w, a, &a->name_match.links[k]);
+    tby_server__jw_array_end(w);
+    tby_server__jw_key(w, "fields");
+    tby_server__jw_object(w);
+    for (int f = 0; f < TBY_EVIDENCE_COUNT; f++) {
+        tby_server__jw_key(w, tby_evidence_field_name((tby_evidence_field)f));
+        tby_server__jw_object(w);
+        tby_server__jw_key(w, "level");
+        tby_server__jw_string(w, a->fields[f].level_name);
+        tby_server__jw_key(w, "bits");
+        tby_server__jw_real(w, a->fields[f].bits);
+        tby_server__jw_object_end(w);
+    }
+    tby_server__jw_object_end(w);
+    tby_server__jw_key(w, "name_rarity_bits");
+    tby_server__jw_real(w, a->name_frequency_bits);
+    tby_server__jw_key(w, "prior_bits");
+    tby_server__jw_real(w, a->prior_bits);
+    tby_server__jw_key(w, "weak_alias_agrees");
+    tby_server__jw_bool(w, a->weak_alias_agrees);
+    tby_server__jw_object_end(w);
+}
 
 static int on_alert(const tby_alert *alert, void *payload)
 {
@@ -56,8 +127,8 @@ static int on_alert(const tby_alert *alert, void *payload)
         return SCREEN_STOP;
     }
     if (call->is_detailed) {
-        json_t *json = tby_screen__alert_json(alert);
-        if (!json || json_array_append_new(call->alerts, json))
+        tby_server__jw_alert(&call->alerts_writer, alert);
+        if (tby_server__jw_finish(&call->alerts_writer))
             return TBY_ENOMEM;
     }
     call->alert_count++;
@@ -103,8 +174,15 @@ bool tby_server__check_record(json_t *record, const char *prefix, tby_server_res
     char name[TBY_ERROR_FIELD_LEN + 32];
     json_object_foreach(record, key, value)
     {
-        snprintf(name, sizeof(name), "%s%s", prefix, key);
         int field = tby_record__field_lookup(key, strlen(key));
+        bool is_list = field >= 0 && tby_record__field_is_list((tby_record_field)field);
+        bool ok = field >= 0 && (json_is_string(value) || json_is_null(value) ||
+                                 (field == TBY_FIELD_ID && json_is_integer(value)) ||
+                                 (is_list && json_is_array(value)));
+        if (ok)
+            continue;
+        /* The field's name only for the error: a key costs a lookup and a type test. */
+        snprintf(name, sizeof(name), "%s%s", prefix, key);
         if (field < 0) {
             tby_server__error(out, 400, "unknown_field", name, -1,
                               "unknown field \"%s\" (the record format's keys: "
@@ -112,15 +190,9 @@ bool tby_server__check_record(json_t *record, const char *prefix, tby_server_res
                               name);
             return false;
         }
-        bool is_list = tby_record__field_is_list((tby_record_field)field);
-        bool ok = json_is_string(value) || json_is_null(value) ||
-                  (field == TBY_FIELD_ID && json_is_integer(value)) ||
-                  (is_list && json_is_array(value));
-        if (!ok) {
-            tby_server__error(out, 400, "wrong_type", name, -1, "%s must be a string%s", name,
-                              is_list ? " or an array" : "");
-            return false;
-        }
+        tby_server__error(out, 400, "wrong_type", name, -1, "%s must be a string%s", name,
+                          is_list ? " or an array" : "");
+        return false;
     }
     json_t *name_value = json_object_get(record, "name");
     json_t *given = json_object_get(record, "given");
@@ -174,23 +246,42 @@ static const char *outcome_name(const screen_call *call)
     return tby_grade_name(call->best);
 }
 
-static json_t *screen_result(const screen_call *call)
+/*
+ * The answer, written directly (json_write.c: the bytes jansson would write for the same
+ * object): {"record_id", "outcome"} and, for a detailed caller, "threshold", "alerts" (the
+ * alerts written while screening) and "truncated". 500 when out of memory.
+ */
+static void screen_result(screen_call *call, tby_server_response *out)
 {
-    json_t *o = json_object();
-    if (!o)
-        return NULL;
-    int bad = json_object_set_new(o, "record_id", json_string(call->record_id));
-    bad |= json_object_set_new(o, "outcome", json_string(outcome_name(call)));
+    tby_buf buf = TBY_BUF_INIT(0);
+    tby_server__jw w;
+    tby_server__jw_init(&w, &buf);
+    tby_server__jw_object(&w);
+    tby_server__jw_key(&w, "record_id");
+    tby_server__jw_string(&w, call->record_id);
+    tby_server__jw_key(&w, "outcome");
+    tby_server__jw_string(&w, outcome_name(call));
     if (call->is_detailed) {
-        bad |= json_object_set_new(o, "threshold", json_real(call->threshold));
-        bad |= json_object_set_new(o, "alerts", json_incref(call->alerts));
-        bad |= json_object_set_new(o, "truncated", json_boolean(call->is_truncated));
+        tby_server__jw_key(&w, "threshold");
+        tby_server__jw_real(&w, call->threshold);
+        tby_server__jw_key(&w, "alerts");
+        tby_server__jw_array(&w);
+        tby_server__jw_raw(&w, call->alerts.ptr, call->alerts.len);
+        tby_server__jw_array_end(&w);
+        tby_server__jw_key(&w, "truncated");
+        tby_server__jw_bool(&w, call->is_truncated);
     }
-    if (bad) {
-        json_decref(o);
-        return NULL;
+    tby_server__jw_object_end(&w);
+    if (tby_server__jw_finish(&w)) {
+        tby__buf_dispose(&buf);
+        tby_server__error(out, 500, "internal", NULL, -1, "out of memory");
+        return;
     }
-    return o;
+    tby_server_response_dispose(out);
+    out->status = 200;
+    out->body_len = buf.len;
+    out->body = tby__buf_detach(&buf);
+    out->content_type = "application/json";
 }
 
 void tby_server__api_screen(tby_server *server, tby_server__request *request,
@@ -237,9 +328,9 @@ void tby_server__api_screen(tby_server *server, tby_server__request *request,
         return;
     }
     call.worker = tby_server__worker(server, list);
-    call.alerts = call.is_detailed ? json_array() : NULL;
-    if (!call.worker || (call.is_detailed && !call.alerts)) {
-        json_decref(call.alerts);
+    tby__buf_init(&call.alerts, 0);
+    tby_server__jw_init(&call.alerts_writer, &call.alerts);
+    if (!call.worker) {
         tby_server__list_release(list);
         tby_server__error(out, 500, "internal", NULL, -1, "out of memory");
         return;
@@ -274,8 +365,8 @@ void tby_server__api_screen(tby_server *server, tby_server__request *request,
                                       memory_order_relaxed);
         snprintf(request->audit_outcome, sizeof(request->audit_outcome), "%s, %zu alert(s)",
                  outcome_name(&call), call.alert_count);
-        tby_server__json(out, 200, screen_result(&call));
+        screen_result(&call, out);
     }
-    json_decref(call.alerts);
+    tby__buf_dispose(&call.alerts);
     tby_server__list_release(list);
 }

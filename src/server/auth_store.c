@@ -18,7 +18,6 @@
 // and Retry-After until the oldest failure leaves the window, without checking the password.
 // A restart forgets them; several servers on one database count separately.
 #define _POSIX_C_SOURCE 200809L
-#include <jansson.h>
 #include <sodium.h>
 #include <string.h>
 
@@ -153,34 +152,41 @@ static void store_changed(void *ctx)
 
 /* ===== The audit ===== */
 
-static int audit_dump(const char *buffer, size_t size, void *data)
-{
-    return tby__buf_put(data, buffer, size) ? -1 : 0;
-}
-
 /* Appends the entry of one event through `store` (in its transaction when one is open). */
 static int audit_write(tby_store *store, const tby_server_audit_event *event, tby_error *err)
 {
-    json_t *detail = json_pack("{s:s, s:s, s:s, s:s?, s:s, s:i, s:s?}", "role",
-                               tby_server_role_name(event->who->role), "method", event->method,
-                               "path", event->path, "site", event->site, "purpose", event->purpose,
-                               "status", event->status, "outcome", event->outcome);
-    /* Serialised once, into a buffer of its own (not sized by a first pass). */
+    /* {"role", "method", "path", "site", "purpose", "status", "outcome"}, site and outcome
+       null when absent: the bytes json_pack and json_dump wrote before, written directly
+       (json_write.c), as is every screening's. */
     tby_buf buf = TBY_BUF_INIT(0);
-    bool is_done =
-        detail &&
-        !json_dump_callback(detail, audit_dump, &buf, JSON_COMPACT | JSON_PRESERVE_ORDER) &&
-        buf.ptr; /* NUL-terminated by tby_buf */
-    json_decref(detail);
-    char *text = is_done ? tby__buf_detach(&buf) : NULL;
-    tby__buf_dispose(&buf);
-    if (!text)
+    tby_server__jw w;
+    tby_server__jw_init(&w, &buf);
+    tby_server__jw_object(&w);
+    tby_server__jw_key(&w, "role");
+    tby_server__jw_string(&w, tby_server_role_name(event->who->role));
+    tby_server__jw_key(&w, "method");
+    tby_server__jw_string(&w, event->method);
+    tby_server__jw_key(&w, "path");
+    tby_server__jw_string(&w, event->path);
+    tby_server__jw_key(&w, "site");
+    tby_server__jw_string_or_null(&w, event->site);
+    tby_server__jw_key(&w, "purpose");
+    tby_server__jw_string(&w, event->purpose);
+    tby_server__jw_key(&w, "status");
+    tby_server__jw_integer(&w, event->status);
+    tby_server__jw_key(&w, "outcome");
+    tby_server__jw_string_or_null(&w, event->outcome);
+    tby_server__jw_object_end(&w);
+    const char *text = !tby_server__jw_finish(&w) ? buf.ptr : NULL; /* NUL-terminated */
+    if (!text) {
+        tby__buf_dispose(&buf);
         return tby__error(err, TBY_ENOMEM, -1, "out of memory");
+    }
     char action[96];
     snprintf(action, sizeof(action), "api.%s", event->action);
     int rc = tby_store_audit_append(store, event->who->user, action,
                                     event->subject ? event->subject : event->path, text, NULL, err);
-    tby__free(text);
+    tby__buf_dispose(&buf);
     return rc;
 }
 

@@ -218,6 +218,56 @@ void tby_server__error(tby_server_response *out, int status, const char *code, c
 /* Fills *out with 200 and `json` serialised compactly (the reference is consumed). */
 void tby_server__json(tby_server_response *out, int status, struct json_t *json);
 
+/* ===== JSON written directly (json_write.c) ===== */
+
+/*
+ * A JSON writer into a tby_buf that writes byte for byte what jansson's json_dump_callback
+ * with JSON_COMPACT writes for the same values in the same order (json_write.c has the
+ * rules), without building a json_t tree: the hot answers use it. Errors are sticky in rc
+ * (TBY_ENOMEM, TBY_ETOOLARGE for the buffer's cap or nesting past TBY_SERVER__JW_DEPTH,
+ * TBY_EINVALID for a string that is not UTF-8 or a real that is not finite, which jansson
+ * refuses too); check it once at the end. Keys and values go in order:
+ *   jw_object; jw_key "a"; jw_real 1; jw_key "b"; jw_array; ...; jw_array_end; jw_object_end
+ */
+#define TBY_SERVER__JW_DEPTH    64
+#define TBY_SERVER__JW_REAL_LEN 40
+
+typedef struct tby_server__jw {
+    tby_buf *buf;       /* written to (by tby_server__jw_finish); owned by the caller */
+    int rc;             /* the first error, 0 while none */
+    unsigned depth;     /* containers open */
+    uint64_t has_item;  /* bit d: the container at depth d has an item (a comma goes next) */
+    bool is_after_key;  /* a key was written: its value takes no comma */
+    size_t pending_len; /* bytes in pending */
+    char pending[1024]; /* written, not yet in buf */
+} tby_server__jw;
+
+void tby_server__jw_init(tby_server__jw *w, tby_buf *buf);
+int tby_server__jw_finish(tby_server__jw *w); /* w->rc; the text is in the buffer */
+void tby_server__jw_object(tby_server__jw *w);
+void tby_server__jw_object_end(tby_server__jw *w);
+void tby_server__jw_array(tby_server__jw *w);
+void tby_server__jw_array_end(tby_server__jw *w);
+void tby_server__jw_key(tby_server__jw *w, const char *key);
+void tby_server__jw_string(tby_server__jw *w, const char *s);
+void tby_server__jw_stringn(tby_server__jw *w, const char *s, size_t len);
+void tby_server__jw_string_or_null(tby_server__jw *w, const char *s); /* NULL: null */
+void tby_server__jw_real(tby_server__jw *w, double value);
+void tby_server__jw_integer(tby_server__jw *w, long long value);
+void tby_server__jw_bool(tby_server__jw *w, bool value);
+void tby_server__jw_null(tby_server__jw *w);
+/* One value (or several, comma-separated, for an array's items) already written as JSON;
+   nothing when len is 0. */
+void tby_server__jw_raw(tby_server__jw *w, const char *json, size_t len);
+
+/* A real as jansson writes it, into out (NUL-terminated); its length, or -1 when the value
+   is not finite. */
+int tby_server__jw_format_real(double value, char out[TBY_SERVER__JW_REAL_LEN]);
+
+/* One alert as tby_screen__alert_json builds it (`tabayyun screen --json`), written with w;
+   tests/server/test_json_write.c compares the two byte for byte. */
+void tby_server__jw_alert(tby_server__jw *w, const tby_alert *alert);
+
 /* ===== Request bodies ===== */
 
 /*
