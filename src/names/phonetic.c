@@ -548,7 +548,14 @@ static void costs_build_near(void)
     }
 }
 
+/*
+ * A final vowel with no counterpart, Latin against Latin. A final -a or -i added makes another
+ * name, the feminine of a given name (Jamil, Jamila; Nabil, Nabila) or a nisba (Husayn,
+ * Husayni; Sultan, Sultani; arabic-names.md 1.1, 3.5): it costs about a consonant. A final -o or
+ * -u is a diminutive or a silent waw (Hamo, Amro for Amr) and stays cheaper.
+ */
 #define FINAL_VOWEL_DEL 0.45f
+#define FINAL_AI_DEL    0.9f
 #define FINAL_VOWEL_SUB 0.7f
 
 static void cost_pair(uint8_t x, uint8_t y, float value)
@@ -711,7 +718,7 @@ static void costs_build(void)
             costs.sub[fs][y] = costs.sub[y][fs] = best;
         }
         costs.sub[fs][fs] = 0.0f;
-        costs.del_latin[fs] = FINAL_VOWEL_DEL;
+        costs.del_latin[fs] = fs == FINAL_U ? FINAL_VOWEL_DEL : FINAL_AI_DEL;
         costs.del_cross[fs] = costs.del_cross[(uint8_t)final_bases[f][0]];
         costs.weight[fs] = costs.weight[(uint8_t)final_bases[f][0]];
     }
