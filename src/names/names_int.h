@@ -35,7 +35,7 @@ typedef struct tby__part {
     uint8_t sym_len;           /* symbols used in sym */
     uint8_t ar[TBY__SYM_MAX];  /* Arabic letter codes of the fold form, 0 for Latin */
     uint8_t ar_len;            /* letters used in ar */
-    uint8_t art_skip;          /* symbols of a leading unhyphenated "al"/"el" in sym, else 0 */
+    uint8_t art_skip;          /* symbols of a fused "al"/"el" or "ben"/"ould" in sym, else 0 */
     uint8_t comp_count;        /* components in a compound (1 for a simple part) */
     uint8_t comp_end[TBY__COMP_MAX]; /* end offset in sym of each component */
     float weight;                    /* prior informativeness of the part (role, commonness) */

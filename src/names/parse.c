@@ -725,6 +725,31 @@ static const char *comp_key(const comp *c, bool arabic, size_t *len)
     return fixed;
 }
 
+/*
+ * A lineage particle written fused to the name after it, as Maghreb civil records and French
+ * spellings do (Benali, Benyoucef, Ouldahmed for Ben Ali, Ben Youssef, Ould Ahmed;
+ * arabic-names.md 1.5): the number of leading symbols of the part that are the particle, so
+ * that the part is also read without it, as the separate particle is. 0 when the part does not
+ * start with a particle, when fewer than three letters follow it, or when the symbols of what
+ * follows are not the tail of the part's (a spelling read differently across the join).
+ */
+static uint8_t fused_lineage_skip(const tby__part *part, const char *text, size_t len)
+{
+    static const char *const particles[] = {"ben", "bin", "ibn", "ould"};
+    for (size_t k = 0; k < sizeof(particles) / sizeof(particles[0]); k++) {
+        size_t plen = strlen(particles[k]);
+        if (len < plen + 3 || memcmp(text, particles[k], plen) != 0)
+            continue;
+        uint8_t rest[TBY__SYM_MAX];
+        size_t rest_len = tby__phon_latin(rest, sizeof(rest), text + plen, len - plen);
+        if (rest_len < 2 || rest_len >= part->sym_len ||
+            memcmp(rest, part->sym + (part->sym_len - rest_len), rest_len) != 0)
+            return 0;
+        return (uint8_t)(part->sym_len - rest_len);
+    }
+    return 0;
+}
+
 /* First pass: symbols, letter codes, hashes and string lengths of one part. */
 static void part_build(tby__part *part, part_sizes *sz, const parse_ctx *ctx, const draft *d)
 {
@@ -784,6 +809,8 @@ static void part_build(tby__part *part, part_sizes *sz, const parse_ctx *ctx, co
         (!memcmp(d->comps[0].text, "al", 2) || !memcmp(d->comps[0].text, "el", 2)) &&
         part->sym_len > 3 && part->sym[1] == 'L')
         part->art_skip = 2;
+    if (!arabic && !part->art_skip && d->comp_count == 1)
+        part->art_skip = fused_lineage_skip(part, d->comps[0].text, d->comps[0].text_len);
     part->pub.script = (tby_script)d->script;
     part->pub.flags = d->flags;
 }
