@@ -77,7 +77,7 @@ uint64_t tby__skeleton_hash(const char *skeleton, size_t len)
 static bool is_vowel_like(char sym)
 {
     return sym &&
-           strchr("aeiouAUIE@3'689y", sym) != NULL; /* 6 8 9: final Latin vowels, y: final ي */
+           strchr("aeiouAUIE@3'4689y", sym) != NULL; /* 4 6 8 9: final Latin vowels, y: final ي */
 }
 
 static size_t skeleton_build(const tby_name_part *part, char out[TBY__SKELETON_MAX], bool alt,

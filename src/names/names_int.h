@@ -123,6 +123,9 @@ static inline void tby__name_prefetch(const tby_name *name)
 
 /* Symbols of one Latin token (fold form, ASCII letters and '); returns the count. */
 size_t tby__phon_latin(uint8_t *out, size_t cap, const char *fold, size_t len);
+/* Marks a final u of Latin symbols (tby__phon_latin) as the Turkish final ü, which may be the
+ * nisba -i written after vowel harmony (Şükrü for Shukri); for words whose exact form ends in ü. */
+void tby__phon_final_umlaut(uint8_t *sym, size_t len);
 
 /* Symbols of one Arabic token (exact form, UTF-8); returns the count. */
 size_t tby__phon_arabic(uint8_t *out, size_t cap, const char *exact, size_t len);

@@ -780,6 +780,11 @@ static void part_build(tby__part *part, part_sizes *sz, const parse_ctx *ctx, co
         if (cp->kind == COMP_TEXT) {
             added = arabic ? tby__phon_arabic(sym, room, cp->exact, cp->exact_len)
                            : tby__phon_latin(sym, room, cp->text, cp->text_len);
+            /* A final ü (U+00FC), Turkish vowel harmony of the ending -ī. */
+            if (!arabic && cp->exact_len >= 2 && cp->text_len &&
+                cp->text[cp->text_len - 1] == 'u' &&
+                !memcmp(cp->exact + cp->exact_len - 2, "\xC3\xBC", 2))
+                tby__phon_final_umlaut(sym, added);
         } else {
             uint8_t tmp[4];
             added = comp_fixed_syms(cp->kind, tmp);

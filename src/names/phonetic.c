@@ -70,6 +70,12 @@ static bool is_muhammad_abbrev(const char *fold, size_t len)
 #define FINAL_A '6'
 #define FINAL_I '8'
 #define FINAL_U '9'
+/*
+ * Turkish writes the Arabic ending -ī after the vowel harmony of the word: -i, -ı, -u or -ü
+ * (Şükrü, Hüsnü, Lütfü for Shukri, Husni, Lutfi; arabic-names.md 3.3). A final ü is therefore
+ * the nisba -i as much as a final u: a symbol of its own, near both (tby__phon_final_umlaut).
+ */
+#define FINAL_UE '4'
 
 /*
  * Latin dh: ذ in most spellings, ظ and ز too, and in Iraqi spellings ض (Fadhil, Ridha, Dhuha,
@@ -291,6 +297,12 @@ size_t tby__phon_latin(uint8_t *out, size_t cap, const char *fold, size_t len)
     }
     mark_final_vowel(out, count);
     return count;
+}
+
+void tby__phon_final_umlaut(uint8_t *sym, size_t len)
+{
+    if (len >= 2 && sym[len - 1] == FINAL_U)
+        sym[len - 1] = FINAL_UE;
 }
 
 /* ===== Arabic letters ===== */
@@ -743,6 +755,18 @@ static void costs_build(void)
     costs.del_latin[LATIN_DH] = costs.del_latin['Z'];
     costs.del_cross[LATIN_DH] = costs.del_cross['Z'];
     costs.weight[LATIN_DH] = costs.weight['Z'];
+    /* The Turkish final ü reads as u or i, and as the -ī of the nisba. */
+    for (int y = 0; y < 128; y++) {
+        float best = costs.sub['u'][y] < costs.sub['i'][y] ? costs.sub['u'][y] : costs.sub['i'][y];
+        costs.sub[FINAL_UE][y] = costs.sub[y][FINAL_UE] = best;
+    }
+    costs.sub[FINAL_UE][FINAL_UE] = 0.0f;
+    cost_pair(FINAL_UE, FINAL_I, 0.15f);
+    cost_pair(FINAL_UE, FINAL_U, 0.15f);
+    cost_pair(FINAL_UE, FINAL_A, FINAL_VOWEL_SUB);
+    costs.del_latin[FINAL_UE] = FINAL_AI_DEL;
+    costs.del_cross[FINAL_UE] = costs.del_cross['u'];
+    costs.weight[FINAL_UE] = costs.weight['u'];
     costs_build_near();
 }
 
