@@ -799,6 +799,12 @@ static unsigned pair_target(uint8_t y1, uint8_t y2, float *cost)
             return y1 == 'a' || y1 == 'e' || y1 == 'o' ? 'o' : NO_PAIR;
         return y1 == 'a' || y1 == 'e' ? 'e' : y1 == 'S' ? 'C' : NO_PAIR;
     }
+    if (y1 == 'W' && (y2 == 'u' || y2 == 'o')) {
+        /* French ou after a vowel is w and u at once (Daoud, Daoudi for Dawud, Dawudi):
+         * wu and wo, as in Dawud and Dawood, read as that one u. */
+        *cost = 0.1f;
+        return 'u';
+    }
     *cost = 0.15f;
     return y2 == 'S' && y1 == 'K' ? 'X' : NO_PAIR;
 }
