@@ -80,6 +80,17 @@ static bool is_vowel_like(char sym)
            strchr("aeiouAUIE@3'4689y", sym) != NULL; /* 4 6 8 9: final Latin vowels, y: final ي */
 }
 
+/* The glide that Arabic writes between Latin vowels prev and sym, or 0 (skeleton_build). */
+static char hiatus_glide(char prev, char sym)
+{
+    bool second_back = sym == 'a' || sym == 'o' || sym == 'u' || sym == '6' || sym == '9';
+    if ((prev == 'i' || prev == 'e') && second_back)
+        return 'Y';
+    if (prev == 'a' && (sym == 'o' || sym == 'u' || sym == '9'))
+        return 'W';
+    return 0;
+}
+
 static size_t skeleton_build(const tby_name_part *part, char out[TBY__SKELETON_MAX], bool alt,
                              bool *has_ambiguous)
 {
@@ -102,6 +113,14 @@ static size_t skeleton_build(const tby_name_part *part, char out[TBY__SKELETON_M
             n--;
         if ((*src == 'G' || *src == 'Z' || *src == 'z' || *src == 'O') && has_ambiguous)
             *has_ambiguous = true;
+        /* Two Latin vowels in a row leave out the glide between them that Arabic writes:
+         * Ziad, Riad for Ziyad, Riyad (زياد), Daoud for Dawud. The alternative key puts it
+         * back: i or e before a, o, u is y; a before o or u is w. */
+        char glide = hiatus_glide(prev, *src);
+        if (glide && has_ambiguous)
+            *has_ambiguous = true;
+        if (glide && alt && n > 0 && n + 2 < TBY__SKELETON_MAX && out[n - 1] != glide)
+            out[n++] = glide;
         char c = skeleton_class(*src, alt);
         /* The glide of a diphthong: after a vowel and before a consonant or the end
          * (Husayn, Awad). Between vowels it is a consonant (Nawal, Ziyad), in both scripts. */
