@@ -309,7 +309,7 @@ static bool latin_rest_is_allah(const char *s, uint32_t len)
     static const lit forms[] = {LIT("allah"),  LIT("ullah"), LIT("llah"),  LIT("lah"),
                                 LIT("alla"),   LIT("ulla"),  LIT("lla"),   LIT("allahi"),
                                 LIT("ullahi"), LIT("illah"), LIT("ellah"), LIT("ollah"),
-                                LIT_END};
+                                LIT("ulah"),   LIT("alah"),  LIT_END};
     return lit_in(s, len, forms);
 }
 
@@ -465,6 +465,10 @@ static bool draft_fused(draft *d, const word *w)
 {
     if (w->script == TBY_SCRIPT_LATIN) {
         uint32_t at = latin_abd_split(w->fold, w->fold_len);
+        /* Abdulah, Abdalah: Allah with one l is too short a rest for latin_abd_split. */
+        if (!at && w->fold_len >= 6 && !memcmp(w->fold, "abd", 3) &&
+            latin_rest_is_allah(w->fold + 3, w->fold_len - 3))
+            at = 3;
         if (at) {
             draft_add(d, COMP_ABD, NULL, 0);
             if (latin_rest_is_allah(w->fold + at, w->fold_len - at))
@@ -479,8 +483,12 @@ static bool draft_fused(draft *d, const word *w)
             LIT("eddeen"), LIT("aldeen"), LIT("eldeen"), LIT("uldeen"), LIT("uldin"), LIT_END};
         static const lit allah_suffixes[] = {LIT("allah"), LIT("ullah"), LIT("ollah"), LIT("ellah"),
                                              LIT_END};
+        /* Allah with one l, as Afghan and Pakistani records write it (Sanaulah, Rahmatulah),
+         * after a longer first name: Beulah is not Be + Allah. */
+        static const lit allah_one_l[] = {LIT("ulah"), LIT_END};
         if (draft_split_suffix(d, w, din_suffixes, 2, COMP_DIN) ||
-            draft_split_suffix(d, w, allah_suffixes, 2, COMP_ALLAH))
+            draft_split_suffix(d, w, allah_suffixes, 2, COMP_ALLAH) ||
+            draft_split_suffix(d, w, allah_one_l, 4, COMP_ALLAH))
             return true;
         static const lit abu_prefixes[] = {LIT("abu"), LIT("abou"), LIT("ebu"), LIT("abo"),
                                            LIT_END};
