@@ -296,10 +296,11 @@ size_t tby__phon_latin(uint8_t *out, size_t cap, const char *fold, size_t len)
         i++;
     }
     /* A final -ie, -ee or -iy is the long ending -i of a nisba (Samarraie, Samaraee,
-     * Khazrajiy for Samarrai, Khazraji; arabic-names.md 3.2): the one vowel i. */
+     * Khazrajiy for Samarrai, Khazraji; arabic-names.md 3.2): the one vowel i. -iy only in
+     * longer words: in a short one the y is as often a glide (Abiy). */
     char last1 = len >= 4 ? fold[len - 2] : '\0', last2 = len >= 4 ? fold[len - 1] : '\0';
-    if (count >= 3 &&
-        ((last1 == 'i' && (last2 == 'e' || last2 == 'y')) || (last1 == 'e' && last2 == 'e'))) {
+    if (count >= 3 && ((last1 == 'i' && (last2 == 'e' || (last2 == 'y' && len >= 6))) ||
+                       (last1 == 'e' && last2 == 'e'))) {
         if (out[count - 1] == 'Y' || (out[count - 1] == 'e' && out[count - 2] == 'i'))
             count--;
         else if (out[count - 1] == 'e')
