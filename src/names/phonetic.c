@@ -679,6 +679,9 @@ static void costs_build(void)
     cost_pair('B', 'P', 0.1f);
     cost_pair('F', 'V', 0.1f);
     cost_pair('B', 'V', 0.4f);
+    /* p and v both stand for b: Turkish devoicing (Yakup, Eyüp) and the v of Hebrew and
+     * Slavic cognates (Yaakov, Jakov for Ya'qub): near each other through b. */
+    cost_pair('P', 'V', 0.45f);
     cost_pair('D', 'T', 0.35f);
     cost_pair('H', '3', 0.6f);
     cost_pair('C', 'K', 0.5f);
