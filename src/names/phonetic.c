@@ -203,8 +203,10 @@ size_t tby__phon_latin(uint8_t *out, size_t cap, const char *fold, size_t len)
             sym = prev_vowel && out[count - 1] != 'u' && !is_vowel_letter(n1) ? 'W' : 'u';
             break;
         case 'y':
-            /* y between consonants or at the end after a consonant is a vowel (Mahdy, Aly). */
-            sym = (count > 0 && !prev_vowel && !is_vowel_letter(n1)) ? 'i' : 'Y';
+            /* y between consonants or at the end after a consonant is a vowel (Mahdy, Aly);
+             * a doubled y is the one glide (Qusayy, Udayy). */
+            sym = (count > 0 && !prev_vowel && !is_vowel_letter(n1) && fold[i - 1] != 'y') ? 'i'
+                                                                                           : 'Y';
             break;
         case 'w':
             sym = 'W';
