@@ -47,11 +47,14 @@ static void phon_emit(uint8_t *out, size_t cap, size_t *count, uint8_t sym)
 
 /*
  * Abbreviations of Muhammad, read as the name itself: Syrian Mhd, Malaysian and South Asian
- * Mohd and Md, and the vowel-less Mhmd of Arabizi (arabic-names.md 1.6). Only whole words.
+ * Mohd and Md, and the vowel-less Mhmd of Arabizi (arabic-names.md 1.6); and the Dagestani and
+ * Chechen form Magomed, Magomet, where Russian g stands for h (arabic-names.md 3.1, 3.3).
+ * Only whole words.
  */
 static bool is_muhammad_abbrev(const char *fold, size_t len)
 {
-    static const char *const forms[] = {"md", "mhd", "mohd", "muhd", "mhmd", "mohmd", "mohamd"};
+    static const char *const forms[] = {"md",    "mhd",    "mohd",    "muhd",   "mhmd",
+                                        "mohmd", "mohamd", "magomed", "magomet"};
     for (size_t k = 0; k < sizeof(forms) / sizeof(forms[0]); k++) {
         if (strlen(forms[k]) == len && !memcmp(forms[k], fold, len))
             return true;
