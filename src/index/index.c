@@ -28,6 +28,11 @@
 /* Keys a query always takes, however common, so that every query finds something. */
 #define QUERY_MIN_KEYS 2
 #define MAX_QUERY_KEYS TBY__INDEX_MAX_PERSON_KEYS
+/* In a key's group byte: the key is a pair with a letter left out (pair_deletions). A query
+ * reads it only when it is rare (RARE_KEY_POSTINGS): then it makes a candidate on its own,
+ * while a common one ((Muhammad, Hasan) with a letter out) would only spend the budget. */
+#define GROUP_TYPO 0x80u
+#define GROUP_MASK 0x3Fu
 
 /* Kind of a key, kept in its two low bits (so a key is never 0, the empty slot). */
 enum { KEY_PART = 1, KEY_PAIR = 2, KEY_DOC = 3 };
@@ -51,7 +56,42 @@ typedef struct key_entry {
  * skeleton and an alternative reading: Ziyad as ZYD and DYD), 1..63, else 0: an entry that
  * shares both keys of one part has one agreeing part, not two.
  */
-static size_t person_keys(const tby__person *p, uint64_t *out, uint8_t *groups, size_t cap)
+/*
+ * Pairs whose one part is mistyped: the pair key with one letter left out of either part's
+ * skeleton. An entry of two parts whose other part is mistyped (Amkir Ali for Amir Ali;
+ * Salma Awwda for Salma Awwad) shares only its given name with the right spelling, a key
+ * too common to make it a candidate; the pair with one letter out is rare. Entries with a
+ * name of at most PAIR_DELETION_MAX_PARTS keyed parts get them for their pair; a query gets
+ * them for the pairs of its first part (the given name) with each other part, which is
+ * where such an entry's pair is. A substitution meets on both sides' deletions, a letter
+ * left out or added on one side's.
+ */
+#define PAIR_DELETION_MAX_PARTS    2
+#define PAIR_DELETION_MIN_SKELETON 2
+
+static size_t pair_deletions(const char *keep, size_t keep_len, const char *del_from,
+                             size_t del_len, bool keep_first, uint8_t group, uint64_t *out,
+                             uint8_t *group_of, size_t n, size_t cap)
+{
+    uint64_t keep_hash = tby__skeleton_hash(keep, keep_len);
+    for (size_t d = 0; del_len >= PAIR_DELETION_MIN_SKELETON && d < del_len && n < cap; d++) {
+        if (d > 0 && del_from[d] == del_from[d - 1])
+            continue;
+        char del[TBY__SKELETON_MAX];
+        memcpy(del, del_from, d);
+        memcpy(del + d, del_from + d + 1, del_len - d - 1);
+        uint64_t h = tby__skeleton_hash(del, del_len - 1);
+        uint64_t a = keep_first ? keep_hash : h, b = keep_first ? h : keep_hash;
+        uint64_t lo = a < b ? a : b;
+        uint64_t hi = a ^ b ^ lo;
+        group_of[n] = (uint8_t)(group | GROUP_TYPO);
+        out[n++] = mix(lo * 31 + hi, KIND_PAIR);
+    }
+    return n;
+}
+
+static size_t person_keys(const tby__person *p, uint64_t *out, uint8_t *groups, size_t cap,
+                          bool as_query)
 {
     size_t n = 0;
     uint8_t group_of[MAX_QUERY_KEYS];
@@ -62,6 +102,8 @@ static size_t person_keys(const tby__person *p, uint64_t *out, uint8_t *groups, 
         size_t parts = tby_name_part_count(name);
         uint64_t part_keys[TBY_NAME_MAX_PARTS];
         uint8_t part_group[TBY_NAME_MAX_PARTS];
+        char part_skel[TBY_NAME_MAX_PARTS][TBY__SKELETON_MAX];
+        size_t part_len[TBY_NAME_MAX_PARTS];
         size_t used = 0;
         /* A kunya is weak: it finds candidates only for a name that has nothing else (a
          * list entry known as "Abu Rusdan"), and then scoring asks for corroboration. */
@@ -89,6 +131,8 @@ static size_t person_keys(const tby__person *p, uint64_t *out, uint8_t *groups, 
             }
             if (len) {
                 part_group[used] = group;
+                memcpy(part_skel[used], skel, len);
+                part_len[used] = len;
                 part_keys[used++] = tby__skeleton_hash(skel, len);
             }
             if (alt_len && n < cap) {
@@ -117,8 +161,23 @@ static size_t person_keys(const tby__person *p, uint64_t *out, uint8_t *groups, 
             for (size_t j = i + 1; j < used && n < cap; j++) {
                 uint64_t lo = part_keys[i] < part_keys[j] ? part_keys[i] : part_keys[j];
                 uint64_t hi = part_keys[i] ^ part_keys[j] ^ lo;
-                group_of[n] = 0;
+                bool deletions = i == 0 && (as_query ? j == 1 || j + 1 == used
+                                                     : used <= PAIR_DELETION_MAX_PARTS);
+                /* The pair and its mistyped forms are one group: an entry sharing several
+                 * of them shares one pair. */
+                uint8_t group = 0;
+                if (deletions && next_group < 63) {
+                    group_hash[next_group] = 0; /* no part's skeleton hash is 0 */
+                    group = (uint8_t)++next_group;
+                }
+                group_of[n] = group;
                 out[n++] = mix(lo * 31 + hi, KIND_PAIR);
+                if (group) {
+                    n = pair_deletions(part_skel[i], part_len[i], part_skel[j], part_len[j], true,
+                                       group, out, group_of, n, cap);
+                    n = pair_deletions(part_skel[j], part_len[j], part_skel[i], part_len[i], false,
+                                       group, out, group_of, n, cap);
+                }
                 /* The pair with a birth year: on a large list a common pair (Omar, Ahmad)
                  * ties with hundreds of entries, and the one born the same year should be
                  * among the candidates that are scored. */
@@ -158,8 +217,9 @@ static size_t person_keys(const tby__person *p, uint64_t *out, uint8_t *groups, 
             group_of[unique] = group_of[i];
             out[unique++] = out[i];
         } else if (group_of[i] != group_of[unique - 1]) {
-            /* One key standing for two parts (a name and its alias share it): no group. */
-            group_of[unique - 1] = 0;
+            /* One key standing for two parts (a name and its alias share it): no group. It
+             * stays a mistyped pair only when it is one in both. */
+            group_of[unique - 1] = (uint8_t)(group_of[i] & group_of[unique - 1] & GROUP_TYPO);
         }
     }
     if (groups)
@@ -169,7 +229,7 @@ static size_t person_keys(const tby__person *p, uint64_t *out, uint8_t *groups, 
 
 size_t tby__index_person_keys(const tby__person *p, uint64_t *out, size_t cap)
 {
-    return person_keys(p, out, NULL, cap);
+    return person_keys(p, out, NULL, cap, false);
 }
 
 static int key_entry_cmp(const void *x, const void *y)
@@ -202,7 +262,7 @@ int tby__index_build(tby__index *index, const tby__person *entries, size_t count
     }
     for (size_t e = 0; e < count; e++) {
         index->entry_long[e] = tby__index_entry_is_long(&entries[e]);
-        size_t n = person_keys(&entries[e], keys, NULL, MAX_QUERY_KEYS);
+        size_t n = person_keys(&entries[e], keys, NULL, MAX_QUERY_KEYS, false);
         if (used + n > cap_pairs) {
             size_t want = cap_pairs ? cap_pairs * 2 : 4096;
             while (want < used + n)
@@ -300,6 +360,7 @@ typedef struct query_key {
     uint64_t key;
     bool is_pair;
     uint8_t group; /* see person_keys */
+    bool typo;     /* GROUP_TYPO */
 } query_key;
 
 static int query_key_cmp(const void *x, const void *y)
@@ -487,25 +548,33 @@ static size_t select_keys(const tby__index *index, const uint64_t *keys, const u
             if (index->pin_cap && count > 0 && count <= RARE_KEY_POSTINGS)
                 count = RARE_KEY_POSTINGS;
         }
-        if (count <= 0)
+        if (count <= 0 || ((groups[k] & GROUP_TYPO) && count > RARE_KEY_POSTINGS))
             continue;
-        found[found_count++] = (query_key){start,   (uint32_t)count,           live,
-                                           keys[k], (keys[k] & 3) == KEY_PAIR, groups[k]};
+        found[found_count++] = (query_key){start,
+                                           (uint32_t)count,
+                                           live,
+                                           keys[k],
+                                           (keys[k] & 3) == KEY_PAIR,
+                                           (uint8_t)(groups[k] & GROUP_MASK),
+                                           (groups[k] & GROUP_TYPO) != 0};
     }
     qsort(found, found_count, sizeof(*found), query_key_cmp);
-    size_t read = 0;
+    size_t read = 0, own = 0;
     for (size_t k = 0; k < found_count; k++) {
         bool document = (found[k].key & 3) == KEY_DOC;
-        if (!document && k >= QUERY_MIN_KEYS && read + found[k].count > QUERY_POSTINGS_BUDGET)
+        if (!document && own >= QUERY_MIN_KEYS && read + found[k].count > QUERY_POSTINGS_BUDGET)
             return k;
-        read += found[k].count;
+        /* A rare pair with a letter left out costs a few postings and leaves the budget, and
+         * the keys always taken, to the query's own keys. */
+        if (!found[k].typo)
+            read += found[k].count, own++;
     }
     return found_count;
 }
 
 size_t tby__index_query_keys(const tby__person *query, uint64_t *keys, uint8_t *groups)
 {
-    return person_keys(query, keys, groups, MAX_QUERY_KEYS);
+    return person_keys(query, keys, groups, MAX_QUERY_KEYS, true);
 }
 
 size_t tby__index_read_set_keys(const tby__index *index, const uint64_t *keys,
@@ -523,7 +592,8 @@ size_t tby__index_read_set_keys(const tby__index *index, const uint64_t *keys,
                                  (uint8_t)(found[k].is_pair ? 2 : 1),
                                  found[k].group,
                                  document || found[k].count <= RARE_KEY_POSTINGS,
-                                 document};
+                                 document,
+                                 found[k].typo};
     }
     return count;
 }
@@ -534,7 +604,7 @@ size_t tby__index_read_set(const tby__index *index, const tby__person *query,
 {
     uint64_t keys[MAX_QUERY_KEYS];
     uint8_t groups[MAX_QUERY_KEYS];
-    size_t n = person_keys(query, keys, groups, MAX_QUERY_KEYS);
+    size_t n = person_keys(query, keys, groups, MAX_QUERY_KEYS, true);
     return tby__index_read_set_keys(index, keys, groups, n, delta, delta_payload, out);
 }
 
@@ -548,6 +618,8 @@ float tby__index_candidate_floor(const tby__index *index, const tby__read_key *r
     float smax = 0.0f;
     uint64_t groups = 0;
     for (size_t k = 0; k < n; k++) {
+        if (read[k].typo)
+            continue; /* see tby__index_query_ex */
         uint64_t bit = read[k].group ? (uint64_t)1 << (read[k].group - 1) : 0;
         if (!(groups & bit))
             smax += read[k].info + 0.01f;
@@ -581,7 +653,7 @@ size_t tby__index_query_ex(const tby__index *index, tby__index_scratch *scratch,
         return 0;
     uint64_t keys[MAX_QUERY_KEYS];
     uint8_t groups[MAX_QUERY_KEYS];
-    size_t n = person_keys(query, keys, groups, MAX_QUERY_KEYS);
+    size_t n = person_keys(query, keys, groups, MAX_QUERY_KEYS, true);
     query_key found[MAX_QUERY_KEYS];
     size_t found_count = select_keys(index, keys, groups, n, delta, delta_payload, found);
     double entries = index_entries(index);
@@ -592,9 +664,12 @@ size_t tby__index_query_ex(const tby__index *index, tby__index_scratch *scratch,
         bool document = (qk->key & 3) == KEY_DOC;
         float info = key_info(entries, qk->count);
         uint64_t group_bit = qk->group ? (uint64_t)1 << (qk->group - 1) : 0;
-        if (!(query_groups & group_bit))
+        /* A pair with a letter left out finds a mistyped entry; it is not information the
+         * query holds, so it leaves the candidate floor where the query's own keys put it. */
+        if (!qk->typo && !(query_groups & group_bit))
             smax += info + 0.01f;
-        query_groups |= group_bit;
+        if (!qk->typo)
+            query_groups |= group_bit;
         const uint32_t *post = index->postings + qk->start;
         for (uint32_t i = 0; i < qk->postings; i++) {
             uint32_t e = post[i];

@@ -87,6 +87,7 @@ typedef struct tby__read_key {
     uint8_t group;  /* the part it stands for when the part has two keys, else 0 */
     bool qualifies; /* a document or a rare key: sharing it alone makes a candidate */
     bool document;  /* an identity document: a candidate whatever its information */
+    bool typo;      /* a pair with a letter left out: not part of the query's information */
 } tby__read_key;
 size_t tby__index_read_set(const tby__index *index, const tby__person *query,
                            int32_t (*delta)(const void *, uint64_t), const void *delta_payload,
