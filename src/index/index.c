@@ -161,8 +161,7 @@ static size_t person_keys(const tby__person *p, uint64_t *out, uint8_t *groups, 
             for (size_t j = i + 1; j < used && n < cap; j++) {
                 uint64_t lo = part_keys[i] < part_keys[j] ? part_keys[i] : part_keys[j];
                 uint64_t hi = part_keys[i] ^ part_keys[j] ^ lo;
-                bool deletions = i == 0 && (as_query ? j == 1 || j + 1 == used
-                                                     : used <= PAIR_DELETION_MAX_PARTS);
+                bool deletions = i == 0 && as_query && (j == 1 || j + 1 == used);
                 /* The pair and its mistyped forms are one group: an entry sharing several
                  * of them shares one pair. */
                 uint8_t group = 0;
