@@ -51,22 +51,15 @@ typedef struct key_entry {
 } key_entry;
 
 /*
- * The keys of one person, deduplicated; returns the count written (at most cap). `groups`
- * (may be NULL) receives, per key, the part it stands for when that part has two keys (its
- * skeleton and an alternative reading: Ziyad as ZYD and DYD), 1..63, else 0: an entry that
- * shares both keys of one part has one agreeing part, not two.
+ * Pairs with one part mistyped: the pair key with one letter left out of either part's
+ * skeleton. An entry of two parts whose second part is mistyped (Salma Awwda for Salma
+ * Awwad, عائشة أحد for عائشة أحمد) shares only its given name with the right spelling, a
+ * key too common to make it a candidate, while its pair is rare. A query makes these keys
+ * for the pair of its given name and second part, in its first name only: they meet an
+ * entry's own pair when the entry left a letter out or changed one that the skeleton drops
+ * (a substitution or a letter added on the entry's side would need the entries' deletions
+ * too, which cost more candidates than they found). See select_keys for how they are read.
  */
-/*
- * Pairs whose one part is mistyped: the pair key with one letter left out of either part's
- * skeleton. An entry of two parts whose other part is mistyped (Amkir Ali for Amir Ali;
- * Salma Awwda for Salma Awwad) shares only its given name with the right spelling, a key
- * too common to make it a candidate; the pair with one letter out is rare. Entries with a
- * name of at most PAIR_DELETION_MAX_PARTS keyed parts get them for their pair; a query gets
- * them for the pairs of its first part (the given name) with each other part, which is
- * where such an entry's pair is. A substitution meets on both sides' deletions, a letter
- * left out or added on one side's.
- */
-#define PAIR_DELETION_MAX_PARTS    2
 #define PAIR_DELETION_MIN_SKELETON 2
 
 static size_t pair_deletions(const char *keep, size_t keep_len, const char *del_from,
@@ -90,6 +83,13 @@ static size_t pair_deletions(const char *keep, size_t keep_len, const char *del_
     return n;
 }
 
+/*
+ * The keys of one person, deduplicated; returns the count written (at most cap). `groups`
+ * (may be NULL) receives, per key, the part it stands for when that part has two keys (its
+ * skeleton and an alternative reading: Ziyad as ZYD and DYD), 1..63, else 0: an entry that
+ * shares both keys of one part has one agreeing part, not two. A query (as_query) also gets
+ * its mistyped pairs (pair_deletions), flagged GROUP_TYPO in their group byte.
+ */
 static size_t person_keys(const tby__person *p, uint64_t *out, uint8_t *groups, size_t cap,
                           bool as_query)
 {
@@ -161,7 +161,7 @@ static size_t person_keys(const tby__person *p, uint64_t *out, uint8_t *groups, 
             for (size_t j = i + 1; j < used && n < cap; j++) {
                 uint64_t lo = part_keys[i] < part_keys[j] ? part_keys[i] : part_keys[j];
                 uint64_t hi = part_keys[i] ^ part_keys[j] ^ lo;
-                bool deletions = i == 0 && as_query && (j == 1 || j + 1 == used);
+                bool deletions = i == 0 && j == 1 && as_query && k == 0;
                 /* The pair and its mistyped forms are one group: an entry sharing several
                  * of them shares one pair. */
                 uint8_t group = 0;
