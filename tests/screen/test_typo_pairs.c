@@ -15,17 +15,18 @@ static int collect(const tby_alert *a, void *payload)
     return 0;
 }
 
-/* A list where many entries are called Salma, one of them "Salma Awwda" (Awwad mistyped). */
+/* A list where many entries are called Salma, one of them "Salma Awwd" (Awwad with a letter
+ * dropped). */
 static tby_record_set *typo_list(void)
 {
     /* Fathers of three distinct consonants, none of them d or t (the typo'd entry's is t
-     * alone): no other entry has Awwda's key with a letter left out. */
+     * alone): no other entry has Awwd's key. */
     static const char cons[] = "bfgklmnrsz";
     size_t cap = 64 * 1024, len = 0;
     char *csv = malloc(cap);
     if (!csv)
         return NULL;
-    len += (size_t)snprintf(csv + len, cap - len, "id,name,sex\nT-1,Salma Awwda,f\n");
+    len += (size_t)snprintf(csv + len, cap - len, "id,name,sex\nT-1,Salma Awwd,f\n");
     int n = 0;
     for (const char *a = cons; *a; a++) {
         for (const char *b = cons; *b; b++) {
