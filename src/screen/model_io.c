@@ -682,6 +682,22 @@ int tby_keyset_touches(const tby_keyset *ks, const tby_screener *screener, const
     return rc;
 }
 
+size_t tby__keyset_keys(const tby_keyset *ks, uint64_t *keys, int32_t *deltas, size_t cap)
+{
+    size_t n = 0;
+    for (size_t at = 0; ks && at < ks->cap; at++) {
+        if (!ks->keys[at])
+            continue;
+        if (n < cap) {
+            keys[n] = ks->keys[at];
+            if (deltas)
+                deltas[n] = ks->delta[at];
+        }
+        n++;
+    }
+    return n;
+}
+
 size_t tby_keyset_count(const tby_keyset *ks)
 {
     return ks ? ks->slot_count : 0;

@@ -42,6 +42,17 @@ int tby__keyset_affected_person(const tby_keyset *ks, const tby_screener *screen
                                 bool *rescreen, tby_delta_change *out, size_t cap, size_t *count);
 
 /*
+ * The keys of a key set, each once, into keys[0..cap) with (deltas: may be NULL) the
+ * postings each gains from the old version to the new; returns how many the set holds (call
+ * with cap 0 to size the arrays). A person is concerned by the change only when one of its
+ * query keys (tby__index_query_keys) is among them, and, when the key's weight is the same
+ * before and after (tby__index_read_set_keys), only when its read set holds the key: a
+ * resident registry indexed by those keys finds the records a delta must look at without
+ * looking at the others.
+ */
+size_t tby__keyset_keys(const tby_keyset *ks, uint64_t *keys, int32_t *deltas, size_t cap);
+
+/*
  * tby_screen_worker_delta and tby_screen_worker_record for a person parsed already and kept
  * (tby__person_init: complete), as a resident monitor holds its registry: nothing is parsed.
  * The person is only read, so one may be screened from several workers at once.
