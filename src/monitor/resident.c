@@ -61,6 +61,20 @@ typedef struct key_pair {
     uint32_t record;
 } key_pair;
 
+/*
+ * The change from the list version held before the last refresh of the list to the version
+ * held now, worked out in memory from the two when the new one was read (the store's diff,
+ * tby_store_list_diff, reads both versions whole): what tby__monitor_keyset takes from the
+ * store, for a delta from the version before.
+ */
+typedef struct list_change {
+    int64_t from, to;         /* 0: none */
+    tby_record_set *old_side; /* old sides of re-identified entries, then removed entries */
+    size_t *new_positions;    /* added and re-identified entries in version `to` */
+    size_t new_count;
+    size_t changed; /* entries added, removed or re-identified */
+} list_change;
+
 /* One registry record held in memory. */
 typedef struct resident_record {
     const tby_record *record; /* in one of the monitor's record sets */
@@ -95,6 +109,7 @@ struct tby_monitor {
     /* The list. */
     tby__monitor_set list; /* version list_version, in order of entry id */
     int64_t list_version;  /* 0: none read */
+    list_change change;    /* from the version held before */
     tby_screener *screener;
     int64_t model_id;     /* the model loaded into the screener; 0: none */
     unsigned char *model; /* ... its blob, for the screener of the next version */
@@ -447,6 +462,79 @@ static int refresh_registry(tby_monitor *m, size_t *changed, tby_error *err)
 
 /* ===== The list ===== */
 
+static void change_dispose(list_change *c)
+{
+    tby_record_set_free(c->old_side);
+    tby__free(c->new_positions);
+    memset(c, 0, sizeof(*c));
+}
+
+/*
+ * The change from `old` to `now` (both read in order of entry id), as the store's diff gives
+ * it to tby__monitor_keyset: an entry whose identity hash is the same (a note changed, or
+ * nothing) is no change; the old sides in the diff's order (re-identified entries, then
+ * removed ones, each in order of id).
+ */
+static int change_make(list_change *c, const tby__monitor_set *old, const tby__monitor_set *now,
+                       tby_error *err)
+{
+    memset(c, 0, sizeof(*c));
+    size_t *removed = tby__malloc((old->count ? old->count : 1) * sizeof(*removed));
+    size_t removed_count = 0;
+    c->new_positions = tby__malloc((now->count ? now->count : 1) * sizeof(*c->new_positions));
+    int rc = removed && c->new_positions ? tby_record_set_new(&c->old_side, err)
+                                         : tby__error(err, TBY_ENOMEM, -1, "out of memory");
+    size_t i = 0, j = 0;
+    while (!rc && (i < old->count || j < now->count)) {
+        int cmp = i == old->count   ? 1
+                  : j == now->count ? -1
+                                    : strcmp(tby_record_set_get(old->set, i)->id,
+                                             tby_record_set_get(now->set, j)->id);
+        if (cmp < 0) {
+            removed[removed_count++] = i++;
+            c->changed++;
+        } else if (cmp > 0) {
+            c->new_positions[c->new_count++] = j++;
+            c->changed++;
+        } else {
+            if (memcmp(old->identity[i], now->identity[j], TBY_STORE_HASH_LEN)) {
+                rc = tby_record_set_add(c->old_side, tby_record_set_get(old->set, i), err);
+                c->new_positions[c->new_count++] = j;
+                c->changed++;
+            }
+            i++, j++;
+        }
+    }
+    for (size_t k = 0; !rc && k < removed_count; k++)
+        rc = tby_record_set_add(c->old_side, tby_record_set_get(old->set, removed[k]), err);
+    tby__free(removed);
+    if (rc)
+        change_dispose(c);
+    return rc;
+}
+
+/* The key set of the held change (as tby__monitor_keyset builds it from the store's diff). */
+static int change_keyset(const tby_monitor *m, tby_keyset **out, size_t *changed, tby_error *err)
+{
+    const list_change *c = &m->change;
+    tby_keyset *ks = NULL;
+    int rc = tby_keyset_new(&ks, err);
+    for (size_t i = 0; !rc && i < tby_record_set_count(c->old_side); i++)
+        rc = tby_keyset_add(ks, tby_record_set_get(c->old_side, i), -1, 0, err);
+    for (size_t i = 0; !rc && i < c->new_count; i++)
+        rc = tby_keyset_add(ks, tby_record_set_get(m->list.set, c->new_positions[i]), 1,
+                            c->new_positions[i], err);
+    if (!rc)
+        rc = tby_keyset_bind(ks, m->screener, err);
+    if (rc) {
+        tby_keyset_free(ks);
+        return rc;
+    }
+    *out = ks;
+    *changed = c->changed;
+    return TBY_OK;
+}
+
 /* Builds the screener of `version` under the model held, and swaps it in. */
 static int refresh_list(tby_monitor *m, int64_t version, tby_error *err)
 {
@@ -460,11 +548,19 @@ static int refresh_list(tby_monitor *m, int64_t version, tby_error *err)
         rc = tby_screener_new(&screener, list.set, err);
     if (!rc && m->model)
         rc = tby_screener_model_load(screener, m->model, m->model_len, err);
+    list_change change;
+    memset(&change, 0, sizeof(change));
+    if (!rc && m->list_version && !(rc = change_make(&change, &m->list, &list, err))) {
+        change.from = m->list_version;
+        change.to = version;
+    }
     if (rc) {
         tby_screener_free(screener);
         tby__monitor_set_dispose(&list);
         return rc;
     }
+    change_dispose(&m->change);
+    m->change = change;
     tby_screener_free(m->screener);
     tby__monitor_set_dispose(&m->list);
     m->list = list;
@@ -913,10 +1009,16 @@ static int resident_run(tby_monitor *m, unsigned flags, tby_monitor_stats *s, tb
             mark = m->records[i].identity_import;
     }
     s->records = m->count;
-    if (!s->is_full && last.list_version != m->list_version &&
-        (rc = tby__monitor_keyset(m->store, m->list_name, last.list_version, m->list_version,
-                                  &m->list, m->screener, &m->keyset, &s->entries_changed, err)))
-        return rc;
+    /* The change since the last run's version: held since the refresh when it is the one
+       from the version held before, read from the store's diff otherwise. */
+    if (!s->is_full && last.list_version != m->list_version) {
+        rc = m->change.from == last.list_version && m->change.to == m->list_version
+                 ? change_keyset(m, &m->keyset, &s->entries_changed, err)
+                 : tby__monitor_keyset(m->store, m->list_name, last.list_version, m->list_version,
+                                       &m->list, m->screener, &m->keyset, &s->entries_changed, err);
+        if (rc)
+            return rc;
+    }
     /* The read sets serve when they are those of the version and model of the last run; they
        are not valid again until this run is committed. */
     bool is_read_valid = m->read_version && m->read_version == last.list_version &&
@@ -1015,6 +1117,7 @@ void tby_monitor_close(tby_monitor *m)
     tby__free(m->sets);
     tby_screener_free(m->screener);
     tby__monitor_set_dispose(&m->list);
+    change_dispose(&m->change);
     tby_free(m->model);
     tby__free(m->list_name);
     tby__free(m->actor);
