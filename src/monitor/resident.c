@@ -83,8 +83,9 @@ typedef struct resident_record {
     bool has_person;         /* false: no name of it parses (never screened) */
     bool has_read;           /* read holds its read set on the screener of read_version */
     uint16_t read_count;
-    uint64_t *read;     /* the keys its query reads (tby__index_read_set_keys), read_count */
-    tby__person person; /* its names (and the rest) parsed, complete */
+    uint8_t min_hits;    /* its tby__index_min_hits */
+    tby__read_key *read; /* what its query reads (tby__index_read_set_keys), read_count */
+    tby__person person;  /* its names (and the rest) parsed, complete */
 } resident_record;
 
 struct tby_monitor {
@@ -125,6 +126,7 @@ struct tby_monitor {
     uint32_t *todo; /* a delta: the positions of the records to visit; NULL: every record */
     size_t todo_count;
     uint8_t *needs_read; /* a delta: per position, 1 when its read set is computed again */
+    bool is_read_valid;  /* a delta: the read sets are those of the last run's version */
     size_t next, whole, pairs, skipped;
     int stop_rc;
     tby_error stop_err;
@@ -633,10 +635,10 @@ static int record_read(const tby_monitor *m, resident_record *r)
         r->read = tby__malloc(n * sizeof(*r->read));
         if (!r->read)
             return TBY_ENOMEM;
-        for (size_t k = 0; k < n; k++)
-            r->read[k] = read[k].key;
+        memcpy(r->read, read, n * sizeof(*r->read));
     }
     r->read_count = (uint16_t)n;
+    r->min_hits = tby__index_min_hits(&r->person);
     r->has_read = true;
     return TBY_OK;
 }
@@ -661,7 +663,7 @@ static int read_index_add(tby_monitor *m, size_t at)
     const resident_record *r = &m->records[at];
     int rc = TBY_OK;
     for (size_t k = 0; !rc && k < r->read_count; k++)
-        rc = key_index_add(&m->read_keys, r->read[k], (uint32_t)at);
+        rc = key_index_add(&m->read_keys, r->read[k].key, (uint32_t)at);
     return rc;
 }
 
@@ -751,20 +753,25 @@ static int worker_drop(const tby_record *record, const char *entry_id, void *pay
     return rc;
 }
 
-static int worker_screen(worker *w, tby_screen_worker *screen, const resident_record *r);
+static int worker_screen(worker *w, tby_screen_worker *screen, const resident_record *r,
+                         bool is_read_same);
 
-/* One record of the run, and its read set when it is computed again. */
+/* One record of the run, and its read set when it is computed again. A record whose read
+   set is not computed again reads what it read at the last run (see delta_todo). */
 static int worker_record(worker *w, tby_screen_worker *screen, size_t at)
 {
-    resident_record *r = &w->m->records[at];
-    int rc = worker_screen(w, screen, r);
+    tby_monitor *m = w->m;
+    resident_record *r = &m->records[at];
+    bool is_read_same = m->is_read_valid && m->needs_read && r->has_read && !m->needs_read[at];
+    int rc = worker_screen(w, screen, r, is_read_same);
     if (!rc && w->m->needs_read && w->m->needs_read[at] && record_read(w->m, r))
         rc = tby__error(&w->err, TBY_ENOMEM, -1, "out of memory");
     return rc;
 }
 
 /* One record: whole (a full run, or re-identified since the last run) or its delta. */
-static int worker_screen(worker *w, tby_screen_worker *screen, const resident_record *r)
+static int worker_screen(worker *w, tby_screen_worker *screen, const resident_record *r,
+                         bool is_read_same)
 {
     tby_monitor *m = w->m;
     w->record = r;
@@ -786,8 +793,12 @@ static int worker_screen(worker *w, tby_screen_worker *screen, const resident_re
         return TBY_OK;
     bool whole = false;
     size_t pairs = 0;
-    int rc = tby__screen_worker_delta_person(screen, m->keyset, &r->person, &whole, &pairs,
-                                             worker_drop, worker_alert, w, &w->err);
+    int rc = is_read_same
+                 ? tby__screen_worker_delta_read(screen, m->keyset, &r->person, r->read,
+                                                 r->read_count, r->min_hits, &whole, &pairs,
+                                                 worker_drop, worker_alert, w, &w->err)
+                 : tby__screen_worker_delta_person(screen, m->keyset, &r->person, &whole, &pairs,
+                                                   worker_drop, worker_alert, w, &w->err);
     w->pairs += pairs;
     return rc;
 }
@@ -862,18 +873,28 @@ static int32_t one_delta_of(const void *payload, uint64_t key)
 }
 
 /*
- * Whether a key of the key set weighs otherwise before the change than after: its postings
- * moved (delta) and the pinned model does not fix its weight (a key the model pins is read
- * whatever its postings; one it does not is not read at all with its postings taken away).
+ * Whether a key of the key set weighs otherwise before the change than after. Not when its
+ * postings did not move (delta 0), nor when the pinned model fixes its weight (a pinned key
+ * is read whatever its postings; an unpinned one is not read at all with its postings taken
+ * away), nor when it is rare both before and after: under a pinned model a rare key that is
+ * not a document weighs as rare (RARE_KEY_POSTINGS) however few its postings, and is then
+ * the one kind that qualifies alone.
  */
 static bool weight_moves(const tby_screener *s, uint64_t key, int32_t delta)
 {
     if (!delta)
         return false;
     uint8_t group = 0;
-    tby__read_key read;
+    tby__read_key now, before;
     one_delta gone = {key, INT32_MAX};
-    return tby__index_read_set_keys(&s->index, &key, &group, 1, one_delta_of, &gone, &read) == 0;
+    if (tby__index_read_set_keys(&s->index, &key, &group, 1, one_delta_of, &gone, &now))
+        return false; /* pinned */
+    one_delta d = {key, delta};
+    bool is_now = tby__index_read_set_keys(&s->index, &key, &group, 1, NULL, NULL, &now) == 1;
+    bool is_before =
+        tby__index_read_set_keys(&s->index, &key, &group, 1, one_delta_of, &d, &before) == 1;
+    return !(s->index.pin_cap && is_now && is_before && now.qualifies && before.qualifies &&
+             !now.document && !before.document);
 }
 
 /* Marks the records a key index holds under `key`; returns how many were not marked yet. */
@@ -1024,6 +1045,7 @@ static int resident_run(tby_monitor *m, unsigned flags, tby_monitor_stats *s, tb
     bool is_read_valid = m->read_version && m->read_version == last.list_version &&
                          m->read_model == m->model_id && last.model_id == m->model_id;
     m->read_version = 0;
+    m->is_read_valid = is_read_valid;
     if (!s->is_full && (rc = delta_todo(m, is_read_valid, err)))
         return rc;
     s->seconds_load = tby__monitor_now() - t0;
@@ -1087,6 +1109,7 @@ int tby_monitor_apply(tby_monitor *m, unsigned flags, tby_monitor_stats *stats, 
     m->todo_count = 0;
     tby__free(m->needs_read);
     m->needs_read = NULL;
+    m->is_read_valid = false;
     if (stats)
         *stats = local;
     return rc;

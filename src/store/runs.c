@@ -443,13 +443,24 @@ typedef struct entry_pass {
     size_t record_count;
 } entry_pass;
 
+/* A row of the entry pass (id, record and entry only): superseded when its pair was dropped.
+   Nothing found concerns it: the records with an alert found are the record pass's. */
 static int merge_dropped(const tby_store__current *row, void *payload)
 {
     const entry_pass *pass = payload;
+    merger *m = pass->m;
     if (pass->record_count && bsearch(&row->record_id, pass->records, pass->record_count,
                                       sizeof(*pass->records), string_cmp))
         return TBY_OK;
-    return merge_current(row, pass->m);
+    pair key = {row->record_id, row->entry_id};
+    if (!bsearch(&key, m->run->drops, m->run->drop_count, sizeof(*m->run->drops), drop_cmp))
+        return TBY_OK;
+    int64_t *ids = grow(m->superseded, &m->superseded_cap, m->superseded_count, sizeof(*ids));
+    if (!ids)
+        return tby__error(m->err, TBY_ENOMEM, -1, "out of memory");
+    m->superseded = ids;
+    m->superseded[m->superseded_count++] = row->id;
+    return TBY_OK;
 }
 
 /* Hands the standing alerts the run can change to merge_current. */

@@ -488,10 +488,9 @@ static const char *const *const migrations[] = {migration_1, migration_2, migrat
                              "entry_identity FROM alerts INDEXED BY alerts_standing "              \
                              "WHERE list_id = ?1 AND record_id = ?2 AND status <> 'superseded' "   \
                              "ORDER BY entry_id")                                                  \
-    X(ALERTS_CURRENT_ENTRY, "SELECT id, record_id, entry_id, score, grade, record_identity, "      \
-                            "entry_identity FROM alerts INDEXED BY alerts_standing_entry "         \
-                            "WHERE list_id = ?1 AND entry_id = ?2 AND status <> 'superseded' "     \
-                            "ORDER BY record_id")                                                  \
+    X(ALERTS_CURRENT_ENTRY, "SELECT id, record_id, entry_id FROM alerts "                          \
+                            "INDEXED BY alerts_standing_entry WHERE list_id = ?1 AND "             \
+                            "entry_id = ?2 AND status <> 'superseded' ORDER BY record_id")         \
     X(ALERT_SUPERSEDE, "UPDATE alerts SET status = 'superseded', superseded_by_run = ?2, "         \
                        "updated_at = ?3 WHERE id = ?1 AND status <> 'superseded'")                 \
     X(ALERTS_UNREGISTERED, "UPDATE alerts SET status = 'superseded', superseded_by_run = ?2, "     \
@@ -1594,18 +1593,17 @@ static int sqlite_alerts_current(tby_store__conn *conn, int64_t list_id, tby_sto
     return rc;
 }
 
-/* The standing alerts of the list with each of these record (or entry) ids in turn. */
-static int alerts_current_of(tby_store__conn *conn, stmt_id statement, int64_t list_id,
-                             const char *const *ids, size_t count, tby_store__current_cb cb,
-                             void *payload, tby_error *err)
+static int sqlite_alerts_current_records(tby_store__conn *conn, int64_t list_id,
+                                         const char *const *record_ids, size_t count,
+                                         tby_store__current_cb cb, void *payload, tby_error *err)
 {
     sqlite3_stmt *stmt = NULL;
-    int rc = stmt_get(conn, statement, &stmt, err);
+    int rc = stmt_get(conn, STMT_ALERTS_CURRENT_RECORD, &stmt, err);
     if (rc)
         return rc;
     for (size_t i = 0; !rc && i < count; i++) {
         sqlite3_bind_int64(stmt, 1, list_id);
-        bind_text(stmt, 2, ids[i]);
+        bind_text(stmt, 2, record_ids[i]);
         int step;
         while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
             uint8_t record_identity[TBY_STORE_HASH_LEN], entry_identity[TBY_STORE_HASH_LEN];
@@ -1630,20 +1628,34 @@ static int alerts_current_of(tby_store__conn *conn, stmt_id statement, int64_t l
     return rc;
 }
 
-static int sqlite_alerts_current_records(tby_store__conn *conn, int64_t list_id,
-                                         const char *const *record_ids, size_t count,
-                                         tby_store__current_cb cb, void *payload, tby_error *err)
-{
-    return alerts_current_of(conn, STMT_ALERTS_CURRENT_RECORD, list_id, record_ids, count, cb,
-                             payload, err);
-}
-
+/* Read from the index alone: id, record and entry; no score, grade or hashes. */
 static int sqlite_alerts_current_entries(tby_store__conn *conn, int64_t list_id,
                                          const char *const *entry_ids, size_t count,
                                          tby_store__current_cb cb, void *payload, tby_error *err)
 {
-    return alerts_current_of(conn, STMT_ALERTS_CURRENT_ENTRY, list_id, entry_ids, count, cb,
-                             payload, err);
+    sqlite3_stmt *stmt = NULL;
+    int rc = stmt_get(conn, STMT_ALERTS_CURRENT_ENTRY, &stmt, err);
+    if (rc)
+        return rc;
+    for (size_t i = 0; !rc && i < count; i++) {
+        sqlite3_bind_int64(stmt, 1, list_id);
+        bind_text(stmt, 2, entry_ids[i]);
+        int step;
+        while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+            tby_store__current row;
+            memset(&row, 0, sizeof(row));
+            row.id = sqlite3_column_int64(stmt, 0);
+            row.record_id = column_text(stmt, 1);
+            row.entry_id = column_text(stmt, 2);
+            if ((rc = cb(&row, payload)))
+                break;
+        }
+        if (!rc && step != SQLITE_DONE)
+            rc = db_error(conn, step, "alerts", err);
+        sqlite3_reset(stmt);
+    }
+    stmt_done(stmt);
+    return rc;
 }
 
 static int sqlite_alert_supersede(tby_store__conn *conn, int64_t alert_id, int64_t run_id,

@@ -306,7 +306,8 @@ typedef struct tby_store__backend {
     int (*alerts_current_records)(tby_store__conn *conn, int64_t list_id,
                                   const char *const *record_ids, size_t count,
                                   tby_store__current_cb cb, void *payload, tby_error *err);
-    /* ... and for these entries only (distinct, in order of id). */
+    /* ... and for these entries only (distinct, in order of id): id, record and entry only
+       (score 0, grade and hashes NULL), from the index. */
     int (*alerts_current_entries)(tby_store__conn *conn, int64_t list_id,
                                   const char *const *entry_ids, size_t count,
                                   tby_store__current_cb cb, void *payload, tby_error *err);
