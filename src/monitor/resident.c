@@ -9,18 +9,22 @@
 //              refresh (tby_store_registry_foreach since_import) and puts them in place
 //   key index  the records by query key (tby__index_query_keys: the keys that decide whether
 //              a list change concerns a person), maintained by every refresh
+//   read sets  each record's read set (tby__index_read_set_keys) on the version last
+//              screened, and the records by the keys of their read sets
 //   list       the latest version (in order of entry id) and its screener under the pinned
-//              model; a refresh builds them again only when a new version was imported
+//              model; a refresh builds them again only when a new version was imported, and
+//              works out the change from the version it held (list_change)
 //
 //   apply:  refresh; the last complete run (tby_store_run_last) decides as in monitor.c:
 //             none or refit   -> the one-shot run (it fits and pins the model), then its model
 //             full, threshold or engine changed -> every record screened whole, here
-//             otherwise       -> a delta from that run: the key set of the list's diff since
-//                                its version; records re-identified since its registry mark
-//                                screened whole; the records the key index holds under a key
-//                                of the key set through the delta on their parsed person
-//                                (tby__screen_worker_delta_person); no other record is
-//                                visited (none of its keys changed: the delta would leave it)
+//             otherwise       -> a delta from that run: the key set of the change since its
+//                                version (held, or the store's diff); only the records the
+//                                change can concern are visited (delta_todo): through their
+//                                kept read sets (tby__screen_worker_delta_read) when none of
+//                                their keys weighs otherwise, else whole (re-identified since
+//                                its registry mark) or through the delta on their parsed
+//                                person (tby__screen_worker_delta_person)
 //           committed as one run (tby_store_run_commit), as monitor.c commits it.
 //
 // Records hold pointers into record sets that are never freed while the monitor lives: a
