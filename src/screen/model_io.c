@@ -683,6 +683,39 @@ int tby_keyset_touches(const tby_keyset *ks, const tby_screener *screener, const
     return rc;
 }
 
+int tby__keyset_affected_read(const tby_keyset *ks, const tby_screener *screener,
+                              const tby__read_key *read, size_t n, uint8_t min_hits, bool *rescreen,
+                              tby_delta_change *out, size_t cap, size_t *count)
+{
+    *rescreen = false;
+    *count = 0;
+    if (!ks->used)
+        return TBY_OK;
+    /* As tby__keyset_affected_person when the read set is the same before and after. */
+    size_t found = changed_of_sign(ks, screener, read, n, min_hits, 0, out, 0, cap);
+    if (found == SIZE_MAX)
+        *rescreen = true;
+    else
+        *count = found;
+    return TBY_OK;
+}
+
+size_t tby__keyset_keys(const tby_keyset *ks, uint64_t *keys, int32_t *deltas, size_t cap)
+{
+    size_t n = 0;
+    for (size_t at = 0; ks && at < ks->cap; at++) {
+        if (!ks->keys[at])
+            continue;
+        if (n < cap) {
+            keys[n] = ks->keys[at];
+            if (deltas)
+                deltas[n] = ks->delta[at];
+        }
+        n++;
+    }
+    return n;
+}
+
 size_t tby_keyset_count(const tby_keyset *ks)
 {
     return ks ? ks->slot_count : 0;

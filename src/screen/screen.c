@@ -514,6 +514,42 @@ int tby__screen_worker_delta_person(tby_screen_worker *w, const tby_keyset *ks,
                         err);
 }
 
+int tby__screen_worker_delta_read(tby_screen_worker *w, const tby_keyset *ks, const tby__person *q,
+                                  const tby__read_key *read, size_t read_count, uint8_t min_hits,
+                                  bool *rescreened, size_t *pairs_scored, tby_drop_cb on_drop,
+                                  tby_alert_cb on_alert, void *payload, tby_error *err)
+{
+    TBY_ASSERT_ARG(w && ks && q && (read || !read_count) && rescreened && on_drop && on_alert);
+    if (pairs_scored)
+        *pairs_scored = 0;
+    const tby_screener *s = w->s;
+    tby_delta_change changes[TBY_KEYSET_MAX_CHANGES];
+    size_t count = 0, alerts = 0, scored = 0;
+    tby__keyset_affected_read(ks, s, read, read_count, min_hits, rescreened, changes,
+                              TBY_KEYSET_MAX_CHANGES, &count);
+    int rc = TBY_OK;
+    if (*rescreened) {
+        rc = on_drop(q->record, NULL, payload);
+        if (!rc && screen_person(s, &w->work, q, w->threshold, &alerts, &scored))
+            rc = tby__error(err, TBY_ENOMEM, -1, "out of memory");
+    } else if (count) {
+        size_t n = 0;
+        for (size_t i = 0; i < count && !rc; i++) {
+            if (changes[i].change < 0)
+                rc = on_drop(q->record, changes[i].entry_id, payload);
+            else
+                n = add_position(&w->work, s, q->record, changes[i].position, n);
+        }
+        if (!rc && score_candidates(s, &w->work, q, n, w->threshold, &alerts))
+            rc = tby__error(err, TBY_ENOMEM, -1, "out of memory");
+        if (pairs_scored)
+            *pairs_scored = n;
+    }
+    for (size_t i = 0; i < alerts && !rc; i++)
+        rc = on_alert(&w->work.found[i].alert, payload);
+    return rc;
+}
+
 int tby__screen_worker_person(tby_screen_worker *w, const tby__person *person,
                               tby_alert_cb on_alert, void *payload, tby_error *err)
 {

@@ -42,6 +42,27 @@ int tby__keyset_affected_person(const tby_keyset *ks, const tby_screener *screen
                                 bool *rescreen, tby_delta_change *out, size_t cap, size_t *count);
 
 /*
+ * tby__keyset_affected_person for a person whose read set is `read` (n keys) both before and
+ * after the change (none of its keys weighs otherwise: its postings did not move, or the
+ * pinned model fixes its weight), min_hits its tby__index_min_hits. The read set may come
+ * from the screener of an earlier version under the same pinned model. Always 0.
+ */
+int tby__keyset_affected_read(const tby_keyset *ks, const tby_screener *screener,
+                              const tby__read_key *read, size_t n, uint8_t min_hits, bool *rescreen,
+                              tby_delta_change *out, size_t cap, size_t *count);
+
+/*
+ * The keys of a key set, each once, into keys[0..cap) with (deltas: may be NULL) the
+ * postings each gains from the old version to the new; returns how many the set holds (call
+ * with cap 0 to size the arrays). A person is concerned by the change only when one of its
+ * query keys (tby__index_query_keys) is among them, and, when the key's weight is the same
+ * before and after (tby__index_read_set_keys), only when its read set holds the key: a
+ * resident registry indexed by those keys finds the records a delta must look at without
+ * looking at the others.
+ */
+size_t tby__keyset_keys(const tby_keyset *ks, uint64_t *keys, int32_t *deltas, size_t cap);
+
+/*
  * tby_screen_worker_delta and tby_screen_worker_record for a person parsed already and kept
  * (tby__person_init: complete), as a resident monitor holds its registry: nothing is parsed.
  * The person is only read, so one may be screened from several workers at once.
@@ -50,6 +71,13 @@ int tby__screen_worker_delta_person(tby_screen_worker *worker, const tby_keyset 
                                     const tby__person *person, bool *rescreened,
                                     size_t *pairs_scored, tby_drop_cb on_drop,
                                     tby_alert_cb on_alert, void *payload, tby_error *err);
+/* tby__screen_worker_delta_person with the person's read set known to be `read` before and
+   after the change and min_hits its tby__index_min_hits (tby__keyset_affected_read). */
+int tby__screen_worker_delta_read(tby_screen_worker *worker, const tby_keyset *keyset,
+                                  const tby__person *person, const tby__read_key *read,
+                                  size_t read_count, uint8_t min_hits, bool *rescreened,
+                                  size_t *pairs_scored, tby_drop_cb on_drop, tby_alert_cb on_alert,
+                                  void *payload, tby_error *err);
 int tby__screen_worker_person(tby_screen_worker *worker, const tby__person *person,
                               tby_alert_cb on_alert, void *payload, tby_error *err);
 

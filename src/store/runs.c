@@ -8,15 +8,19 @@
 //   commit  -> write transaction:
 //                another run of the list completed meanwhile? refuse (run again)
 //                a new model? store it
-//                standing alerts of the list, in order of (record, entry), merged with what
-//                the run found (sorted the same way):
+//                standing alerts of the list (a full run: all of them; a delta: those of
+//                the records it found or screened whole and of the entries of the pairs it
+//                dropped, each a range of the alerts_standing or alerts_standing_entry
+//                index, unless they are many), merged with what the run found (sorted by
+//                record and entry):
 //                  found, same score, grade and identity hashes -> kept as it is
 //                  found otherwise                             -> superseded, new one stored
 //                  not found, record whole / pair dropped / full run -> superseded
 //                  not found, otherwise                        -> left alone
 //                new alerts: suppressed when an active clearance names the pair with the same
 //                identity hashes, else open
-//                standing alerts of records no longer in the registry -> superseded
+//                standing alerts of records no longer in the registry -> superseded (a
+//                delta looks among the records noted as deleted, registry_removed)
 //                audit entry "screen.run", run row "complete" with its counts
 #include <jansson.h>
 #include <stdlib.h>
@@ -386,6 +390,106 @@ static int merge_current(const tby_store__current *row, void *payload)
     return TBY_OK;
 }
 
+/*
+ * What a delta's merge must read: the records it found an alert for or screened whole
+ * (*records), and the entries of the pairs it dropped (*entries), each distinct and in order.
+ * A stored alert of any other record and entry is neither kept nor superseded by the merge.
+ * Returns 0 or TBY_ENOMEM.
+ */
+static int run_scope(const tby_store_run *run, const char ***records, size_t *record_count,
+                     const char ***entries, size_t *entry_count)
+{
+    size_t cap = run->found_count + run->whole_count;
+    const char **ids = tby__malloc((cap ? cap : 1) * sizeof(*ids));
+    const char **drops = tby__malloc((run->drop_count ? run->drop_count : 1) * sizeof(*drops));
+    if (!ids || !drops) {
+        tby__free(ids);
+        tby__free(drops);
+        return TBY_ENOMEM;
+    }
+    size_t f = 0, w = 0, n = 0;
+    for (;;) { /* both lists are sorted: merged */
+        const char *next = NULL;
+        if (f < run->found_count)
+            next = run->found[f].found.record_id;
+        if (w < run->whole_count && (!next || strcmp(run->wholes[w], next) < 0))
+            next = run->wholes[w];
+        if (!next)
+            break;
+        ids[n++] = next;
+        while (f < run->found_count && !strcmp(run->found[f].found.record_id, next))
+            f++;
+        while (w < run->whole_count && !strcmp(run->wholes[w], next))
+            w++;
+    }
+    for (size_t i = 0; i < run->drop_count; i++)
+        drops[i] = run->drops[i].entry_id;
+    *records = ids;
+    *record_count = n;
+    *entries = drops;
+    *entry_count = sort_unique(drops, run->drop_count, sizeof(*drops), string_cmp);
+    return TBY_OK;
+}
+
+/* A delta reads its scope's standing alerts one range at a time while the ranges are fewer
+   than this share of the records the run covers; past it one pass over the list's is
+   cheaper. */
+#define RUN_RANGES_SHARE 4
+
+/* The entry pass of a delta's merge: rows of records the record pass read are skipped. */
+typedef struct entry_pass {
+    merger *m;
+    const char **records;
+    size_t record_count;
+} entry_pass;
+
+/* A row of the entry pass (id, record and entry only): superseded when its pair was dropped.
+   Nothing found concerns it: the records with an alert found are the record pass's. */
+static int merge_dropped(const tby_store__current *row, void *payload)
+{
+    const entry_pass *pass = payload;
+    merger *m = pass->m;
+    if (pass->record_count && bsearch(&row->record_id, pass->records, pass->record_count,
+                                      sizeof(*pass->records), string_cmp))
+        return TBY_OK;
+    pair key = {row->record_id, row->entry_id};
+    if (!bsearch(&key, m->run->drops, m->run->drop_count, sizeof(*m->run->drops), drop_cmp))
+        return TBY_OK;
+    int64_t *ids = grow(m->superseded, &m->superseded_cap, m->superseded_count, sizeof(*ids));
+    if (!ids)
+        return tby__error(m->err, TBY_ENOMEM, -1, "out of memory");
+    m->superseded = ids;
+    m->superseded[m->superseded_count++] = row->id;
+    return TBY_OK;
+}
+
+/* Hands the standing alerts the run can change to merge_current. */
+static int run_merge(tby_store_run *run, merger *m, tby_error *err)
+{
+    tby_store *store = run->store;
+    const tby_store__backend *backend = store->backend;
+    if (run->is_full)
+        return backend->alerts_current(store->conn, run->list_id, merge_current, m, err);
+    const char **records = NULL, **entries = NULL;
+    size_t record_count = 0, entry_count = 0;
+    if (run_scope(run, &records, &record_count, &entries, &entry_count))
+        return tby__error(err, TBY_ENOMEM, -1, "out of memory");
+    int rc;
+    if ((record_count + entry_count) * RUN_RANGES_SHARE > run->records) {
+        rc = backend->alerts_current(store->conn, run->list_id, merge_current, m, err);
+    } else {
+        entry_pass pass = {m, records, record_count};
+        rc = backend->alerts_current_records(store->conn, run->list_id, records, record_count,
+                                             merge_current, m, err);
+        if (!rc)
+            rc = backend->alerts_current_entries(store->conn, run->list_id, entries, entry_count,
+                                                 merge_dropped, &pass, err);
+    }
+    tby__free(records);
+    tby__free(entries);
+    return rc;
+}
+
 static int run_audit(tby_store_run *run, const tby_store_run_stats *stats, bool is_new_model,
                      int64_t *seq_out, tby_error *err)
 {
@@ -447,7 +551,7 @@ static int run_apply(tby_store_run *run, tby_store_run_stats *stats, tby_error *
     memset(&m, 0, sizeof(m));
     m.run = run;
     m.err = err;
-    rc = backend->alerts_current(store->conn, run->list_id, merge_current, &m, err);
+    rc = run_merge(run, &m, err);
     for (size_t i = 0; !rc && i < m.superseded_count; i++) {
         tby_store__crash_point();
         rc = backend->alert_supersede(store->conn, m.superseded[i], run->run_id, at, err);
@@ -485,8 +589,9 @@ static int run_apply(tby_store_run *run, tby_store_run_stats *stats, tby_error *
             stats->alerts_new++;
     }
 
-    if ((rc = backend->alerts_supersede_unregistered(store->conn, run->list_id, run->run_id, at,
-                                                     &stats->alerts_unregistered, err)))
+    if ((rc = (run->is_full ? backend->alerts_supersede_unregistered
+                            : backend->alerts_supersede_removed)(
+             store->conn, run->list_id, run->run_id, at, &stats->alerts_unregistered, err)))
         return rc;
     stats->alerts_superseded += stats->alerts_unregistered;
 

@@ -356,7 +356,32 @@ static const char *const migration_4[] = {
     NULL,
 };
 
-static const char *const *const migrations[] = {migration_1, migration_2, migration_3, migration_4};
+/*
+ * 5: a delta's commit reads only the standing alerts it can change: those of the records it
+ * screened (alerts_standing) and those of the entries whose pairs it dropped (a changed or
+ * removed entry's, alerts_standing_entry). And the records that left the registry. tabayyun never
+ * deletes a registry record, but a record deleted behind its back must lose its standing alerts at
+ * the next run; a delta looks for them among these record ids (a trigger notes every deletion, and
+ * a change of id as the deletion of the old one) instead of checking every standing alert against
+ * the registry. The records already gone when the database is migrated are noted here.
+ */
+static const char *const migration_5[] = {
+    "CREATE INDEX alerts_standing_entry ON alerts(list_id, entry_id, record_id)\n"
+    "  WHERE status <> 'superseded'",
+    "CREATE TABLE registry_removed (record_id TEXT PRIMARY KEY) WITHOUT ROWID",
+    "CREATE TRIGGER registry_removed_delete AFTER DELETE ON registry\n"
+    "  BEGIN INSERT OR IGNORE INTO registry_removed (record_id) VALUES (old.record_id); END",
+    "CREATE TRIGGER registry_removed_rename AFTER UPDATE OF record_id ON registry\n"
+    "  WHEN old.record_id <> new.record_id\n"
+    "  BEGIN INSERT OR IGNORE INTO registry_removed (record_id) VALUES (old.record_id); END",
+    "INSERT OR IGNORE INTO registry_removed (record_id) SELECT DISTINCT a.record_id\n"
+    "  FROM alerts a WHERE a.status <> 'superseded'\n"
+    "  AND NOT EXISTS (SELECT 1 FROM registry r WHERE r.record_id = a.record_id)",
+    NULL,
+};
+
+static const char *const *const migrations[] = {migration_1, migration_2, migration_3, migration_4,
+                                                migration_5};
 
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -459,12 +484,24 @@ static const char *const *const migrations[] = {migration_1, migration_2, migrat
                       "entry_identity FROM alerts INDEXED BY alerts_standing "                     \
                       "WHERE list_id = ?1 AND status <> 'superseded' "                             \
                       "ORDER BY record_id, entry_id")                                              \
+    X(ALERTS_CURRENT_RECORD, "SELECT id, record_id, entry_id, score, grade, record_identity, "     \
+                             "entry_identity FROM alerts INDEXED BY alerts_standing "              \
+                             "WHERE list_id = ?1 AND record_id = ?2 AND status <> 'superseded' "   \
+                             "ORDER BY entry_id")                                                  \
+    X(ALERTS_CURRENT_ENTRY, "SELECT id, record_id, entry_id FROM alerts "                          \
+                            "INDEXED BY alerts_standing_entry WHERE list_id = ?1 AND "             \
+                            "entry_id = ?2 AND status <> 'superseded' ORDER BY record_id")         \
     X(ALERT_SUPERSEDE, "UPDATE alerts SET status = 'superseded', superseded_by_run = ?2, "         \
                        "updated_at = ?3 WHERE id = ?1 AND status <> 'superseded'")                 \
     X(ALERTS_UNREGISTERED, "UPDATE alerts SET status = 'superseded', superseded_by_run = ?2, "     \
                            "updated_at = ?3 WHERE list_id = ?1 AND status <> 'superseded' "        \
                            "AND NOT EXISTS (SELECT 1 FROM registry r "                             \
                            "WHERE r.record_id = alerts.record_id)")                                \
+    X(ALERTS_REMOVED, "UPDATE alerts INDEXED BY alerts_standing SET status = 'superseded', "       \
+                      "superseded_by_run = ?2, updated_at = ?3 WHERE list_id = ?1 "                \
+                      "AND status <> 'superseded' AND record_id IN (SELECT g.record_id "           \
+                      "FROM registry_removed g WHERE NOT EXISTS (SELECT 1 FROM registry r "        \
+                      "WHERE r.record_id = g.record_id))")                                         \
     X(ALERT_INSERT, "INSERT INTO alerts (run_id, list_id, list_version, record_id, "               \
                     "record_identity, entry_id, entry_identity, score, grade, matched_name, "      \
                     "explanation, explanation_text, engine_version, threshold, status, "           \
@@ -1556,6 +1593,71 @@ static int sqlite_alerts_current(tby_store__conn *conn, int64_t list_id, tby_sto
     return rc;
 }
 
+static int sqlite_alerts_current_records(tby_store__conn *conn, int64_t list_id,
+                                         const char *const *record_ids, size_t count,
+                                         tby_store__current_cb cb, void *payload, tby_error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    int rc = stmt_get(conn, STMT_ALERTS_CURRENT_RECORD, &stmt, err);
+    if (rc)
+        return rc;
+    for (size_t i = 0; !rc && i < count; i++) {
+        sqlite3_bind_int64(stmt, 1, list_id);
+        bind_text(stmt, 2, record_ids[i]);
+        int step;
+        while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+            uint8_t record_identity[TBY_STORE_HASH_LEN], entry_identity[TBY_STORE_HASH_LEN];
+            column_hash(stmt, 5, record_identity);
+            column_hash(stmt, 6, entry_identity);
+            tby_store__current row;
+            row.id = sqlite3_column_int64(stmt, 0);
+            row.record_id = column_text(stmt, 1);
+            row.entry_id = column_text(stmt, 2);
+            row.score = sqlite3_column_double(stmt, 3);
+            row.grade = column_text(stmt, 4);
+            row.record_identity = record_identity;
+            row.entry_identity = entry_identity;
+            if ((rc = cb(&row, payload)))
+                break;
+        }
+        if (!rc && step != SQLITE_DONE)
+            rc = db_error(conn, step, "alerts", err);
+        sqlite3_reset(stmt);
+    }
+    stmt_done(stmt);
+    return rc;
+}
+
+/* Read from the index alone: id, record and entry; no score, grade or hashes. */
+static int sqlite_alerts_current_entries(tby_store__conn *conn, int64_t list_id,
+                                         const char *const *entry_ids, size_t count,
+                                         tby_store__current_cb cb, void *payload, tby_error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    int rc = stmt_get(conn, STMT_ALERTS_CURRENT_ENTRY, &stmt, err);
+    if (rc)
+        return rc;
+    for (size_t i = 0; !rc && i < count; i++) {
+        sqlite3_bind_int64(stmt, 1, list_id);
+        bind_text(stmt, 2, entry_ids[i]);
+        int step;
+        while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+            tby_store__current row;
+            memset(&row, 0, sizeof(row));
+            row.id = sqlite3_column_int64(stmt, 0);
+            row.record_id = column_text(stmt, 1);
+            row.entry_id = column_text(stmt, 2);
+            if ((rc = cb(&row, payload)))
+                break;
+        }
+        if (!rc && step != SQLITE_DONE)
+            rc = db_error(conn, step, "alerts", err);
+        sqlite3_reset(stmt);
+    }
+    stmt_done(stmt);
+    return rc;
+}
+
 static int sqlite_alert_supersede(tby_store__conn *conn, int64_t alert_id, int64_t run_id,
                                   const char *at, tby_error *err)
 {
@@ -1576,6 +1678,23 @@ static int sqlite_alerts_supersede_unregistered(tby_store__conn *conn, int64_t l
     *count_out = 0;
     sqlite3_stmt *stmt = NULL;
     int rc = stmt_get(conn, STMT_ALERTS_UNREGISTERED, &stmt, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(stmt, 1, list_id);
+    sqlite3_bind_int64(stmt, 2, run_id);
+    bind_text(stmt, 3, at);
+    if ((rc = stmt_run(conn, stmt, "alerts", err)))
+        return rc;
+    *count_out = (size_t)sqlite3_changes(conn->db);
+    return TBY_OK;
+}
+
+static int sqlite_alerts_supersede_removed(tby_store__conn *conn, int64_t list_id, int64_t run_id,
+                                           const char *at, size_t *count_out, tby_error *err)
+{
+    *count_out = 0;
+    sqlite3_stmt *stmt = NULL;
+    int rc = stmt_get(conn, STMT_ALERTS_REMOVED, &stmt, err);
     if (rc)
         return rc;
     sqlite3_bind_int64(stmt, 1, list_id);
@@ -2089,8 +2208,11 @@ const tby_store__backend tby_store__sqlite = {
     sqlite_run_abandon,
     sqlite_run_last,
     sqlite_alerts_current,
+    sqlite_alerts_current_records,
+    sqlite_alerts_current_entries,
     sqlite_alert_supersede,
     sqlite_alerts_supersede_unregistered,
+    sqlite_alerts_supersede_removed,
     sqlite_alert_insert,
     sqlite_clearance_applies,
     sqlite_alerts_scan,

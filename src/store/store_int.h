@@ -302,11 +302,24 @@ typedef struct tby_store__backend {
     /* The list's standing alerts (not superseded), in order of record id then entry id. */
     int (*alerts_current)(tby_store__conn *conn, int64_t list_id, tby_store__current_cb cb,
                           void *payload, tby_error *err);
+    /* alerts_current for these records only (distinct, in order of id): a range read each. */
+    int (*alerts_current_records)(tby_store__conn *conn, int64_t list_id,
+                                  const char *const *record_ids, size_t count,
+                                  tby_store__current_cb cb, void *payload, tby_error *err);
+    /* ... and for these entries only (distinct, in order of id): id, record and entry only
+       (score 0, grade and hashes NULL), from the index. */
+    int (*alerts_current_entries)(tby_store__conn *conn, int64_t list_id,
+                                  const char *const *entry_ids, size_t count,
+                                  tby_store__current_cb cb, void *payload, tby_error *err);
     int (*alert_supersede)(tby_store__conn *conn, int64_t alert_id, int64_t run_id, const char *at,
                            tby_error *err);
     /* Supersedes the list's standing alerts whose record is no longer in the registry. */
     int (*alerts_supersede_unregistered)(tby_store__conn *conn, int64_t list_id, int64_t run_id,
                                          const char *at, size_t *count_out, tby_error *err);
+    /* The same, looking only at the records noted as deleted from the registry (the same
+       alerts as long as every deletion was noted: see the schema's migration 5). */
+    int (*alerts_supersede_removed)(tby_store__conn *conn, int64_t list_id, int64_t run_id,
+                                    const char *at, size_t *count_out, tby_error *err);
     int (*alert_insert)(tby_store__conn *conn, const tby_store__alert_row *row, tby_error *err);
     /* Whether an active clearance names the pair with these identity hashes. */
     int (*clearance_applies)(tby_store__conn *conn, int64_t list_id, const char *record_id,

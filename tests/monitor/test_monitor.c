@@ -423,6 +423,115 @@ static void test_monitor__resident_equals_one_shot(void)
     inputs_free(&in);
 }
 
+static const char *pair_status(const char *db, const char *record, const char *entry);
+
+/* Checks that a one-shot full run under the same model finds every standing alert as it is. */
+static void full_run_agrees(tby_store *store)
+{
+    monitor_test_alerts before = monitor_test_standing(store);
+    tby_monitor_stats stats;
+    TEST_INT_EQ(monitor_test_run(store, "UN", TBY_MONITOR_FULL, &stats), 0);
+    TEST_CHECK(stats.is_full && !stats.is_new_model);
+    TEST_INT_EQ(stats.store.alerts_new, 0);
+    TEST_INT_EQ(stats.store.alerts_superseded, 0);
+    TEST_INT_EQ(stats.store.alerts_kept, before.count);
+    monitor_test_alerts after = monitor_test_standing(store);
+    monitor_test_same(&before, &after);
+    monitor_test_alerts_free(&before);
+    monitor_test_alerts_free(&after);
+}
+
+/* A resident monitor follows its records through registry changes: a renamed record is
+ * found under its new name, records added before and after every other in order of id are
+ * found, and after a run made by another process the next delta starts from it. Each list
+ * change is checked against a full run. */
+static void test_monitor__resident_follows_its_records(void)
+{
+    inputs in;
+    make_inputs(&in);
+    if (!in.list1 || !in.registry1)
+        return;
+    char path[300];
+    store_test_path(path, sizeof(path), "follow.db");
+    store_test_remove_db(path);
+    tby_store *store = store_test_open(path, true);
+    import_set(store, NULL, in.registry1);
+    import_set(store, "UN", in.list1);
+    tby_monitor *m = resident_open(store, "UN");
+    TEST_CHECK(m != NULL);
+    tby_monitor_stats stats;
+    if (!m || resident_apply(m, 0, &stats)) {
+        tby_monitor_close(m);
+        tby_store_close(store);
+        inputs_free(&in);
+        return;
+    }
+
+    /* The registry: one record renamed, two added at both ends of the order of id, and one
+       whose name parts no entry has (its read set is empty until an entry brings them). */
+    const tby_record *old_a = tby_record_set_get(in.registry1, 10);
+    tby_record a = *old_a, first = *tby_record_set_get(in.registry1, 700),
+               last = *tby_record_set_get(in.registry1, 800);
+    rename_to(&a, tby_record_set_get(in.registry1, 600));
+    first.id = "0-FIRST";
+    last.id = "zz-LAST";
+    tby_record novel = first;
+    novel.id = "R-NOVEL";
+    novel.name = "Qwertyan Zxcvbani Plmokniyya";
+    novel.given = novel.father = novel.grandfather = novel.family = NULL;
+    const tby_record *records[] = {&a, &first, &last, &novel};
+    import_records(store, NULL, records, 4);
+    TEST_INT_EQ(resident_apply(m, 0, &stats), 0);
+    TEST_CHECK(!stats.is_full);
+    TEST_INT_EQ(stats.records_changed, 4);
+
+    /* The list: entries that are those people (the renamed one under its new name), and one
+       under the renamed record's old name. The novel names' keys are new: they weigh
+       otherwise after the change, so the records holding them are visited through them. */
+    size_t nl = tby_record_set_count(in.list1);
+    const tby_record **list = calloc(nl + 5, sizeof(*list));
+    for (size_t i = 0; i < nl; i++)
+        list[i] = tby_record_set_get(in.list1, i);
+    tby_record e_a = a, e_first = first, e_last = last, e_old = *old_a, e_novel = novel;
+    e_a.id = "NEW-A";
+    e_first.id = "NEW-FIRST";
+    e_last.id = "NEW-LAST";
+    e_old.id = "NEW-OLD";
+    e_novel.id = "NEW-NOVEL";
+    e_a.site = e_first.site = e_last.site = e_old.site = e_novel.site = NULL;
+    list[nl] = &e_a;
+    list[nl + 1] = &e_first;
+    list[nl + 2] = &e_last;
+    list[nl + 3] = &e_old;
+    list[nl + 4] = &e_novel;
+    import_records(store, "UN", list, nl + 5);
+    TEST_INT_EQ(resident_apply(m, 0, &stats), 0);
+    TEST_CHECK(!stats.is_full);
+    TEST_INT_EQ(stats.entries_changed, 5);
+    TEST_INT_EQ(stats.records_changed, 0);
+    TEST_CHECK(pair_status(path, a.id, "NEW-A")[0] != '\0');
+    TEST_CHECK(pair_status(path, "0-FIRST", "NEW-FIRST")[0] != '\0');
+    TEST_CHECK(pair_status(path, "zz-LAST", "NEW-LAST")[0] != '\0');
+    TEST_CHECK(pair_status(path, "R-NOVEL", "NEW-NOVEL")[0] != '\0');
+    full_run_agrees(store); /* another process's run: the base of the next delta */
+
+    /* The entry under the renamed record's name leaves: its alert goes with it. */
+    list[nl] = list[nl + 4];
+    import_records(store, "UN", list, nl + 4);
+    TEST_INT_EQ(resident_apply(m, 0, &stats), 0);
+    TEST_CHECK(!stats.is_full);
+    TEST_INT_EQ(stats.entries_changed, 1);
+    TEST_STR_EQ(pair_status(path, a.id, "NEW-A"), "");
+    TEST_CHECK(pair_status(path, "zz-LAST", "NEW-LAST")[0] != '\0');
+    full_run_agrees(store);
+    tby_audit_report report;
+    TEST_INT_EQ(tby_store_audit_verify(store, &report, NULL), 0);
+    free(list);
+    tby_monitor_close(m);
+    tby_store_close(store);
+    inputs_free(&in);
+}
+
 /* The first standing alert of a status, by SQL: id, record and entry. */
 static int64_t first_alert(const char *db, const char *status, char *record, char *entry)
 {
@@ -566,6 +675,7 @@ TEST_LIST = {
     TEST(test_monitor__refuses),
     TEST(test_monitor__resident_delta_equals_full),
     TEST(test_monitor__resident_equals_one_shot),
+    TEST(test_monitor__resident_follows_its_records),
     TEST_END,
 };
 

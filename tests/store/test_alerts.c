@@ -573,6 +573,92 @@ static void test_alerts__names_and_references(void)
     TEST_STR_EQ(out, "");
 }
 
+/*
+ * One scenario of a delta's commit, run on a database of its own. `records` is what the run
+ * says it covered: 100 lets the commit read only the standing alerts its scope can change
+ * (the records found or screened whole, the entries of the pairs dropped: ranges of
+ * indexes), 0 makes it read all of the list's. Writes the alerts afterwards (id, pair,
+ * status, superseding run) and the run's counts into `out`.
+ */
+static void merge_scenario(const char *name, size_t records, char *out, size_t size)
+{
+    store_test_path(db_path, sizeof(db_path), name);
+    store_test_remove_db(db_path);
+    tby_store *store = store_test_open(db_path, true);
+    tby_error err;
+    TEST_INT_EQ(store_test_registry(store,
+                                    "id,name\nR1,Ali Hasan\nR2,Omar Salih\nR3,Zaid Amer\n"
+                                    "R4,Huda Karim\nR5,Laila Nasser\nR6,Sami Fadel\n",
+                                    NULL, true, NULL, &err),
+                0);
+    TEST_INT_EQ(store_test_list(store, "UN",
+                                "id,name\nE1,Ali Hasan\nE2,Omar Salih\nE3,Huda Karim\n"
+                                "E4,Laila Nasser\n",
+                                true, NULL, &err),
+                0);
+    tby_store_run *run = begin(store, true);
+    found(run, "R1", "E1", 0.9, hash_a);
+    found(run, "R1", "E2", 0.2, hash_a);
+    found(run, "R2", "E1", 0.3, hash_a);
+    found(run, "R3", "E2", 0.4, hash_a);
+    found(run, "R4", "E3", 0.8, hash_a);
+    found(run, "R5", "E4", 0.8, hash_a);
+    found(run, "R6", "E1", 0.3, hash_a);
+    tby_store_run_counts(run, 6, 6, 0);
+    commit(run);
+    int64_t untouched = standing_id("R6", "E1");
+
+    /* R5 leaves the registry behind tabayyun's back; R6 leaves and comes back. */
+    store_test_sql(db_path, "DELETE FROM registry WHERE record_id IN ('R5', 'R6')");
+    TEST_INT_EQ(store_test_registry(store, "id,name\nR6,Sami Fadel\n", NULL, true, NULL, &err), 0);
+
+    /* R1 screened whole finds (R1, E1) as it was and not (R1, E2); the dropped pairs (R2, E1)
+       (R2 has a new alert) and (R3, E2) (R3 has nothing else in the run) are not found
+       again; the dropped pair (R6, E3) has no alert; (R4, E3) is dropped and found again with
+       another score; (R2, E4) is new. */
+    run = begin(store, false);
+    TEST_INT_EQ(tby_store_run_whole(run, "R1", NULL), 0);
+    TEST_INT_EQ(tby_store_run_drop(run, "R2", "E1", NULL), 0);
+    TEST_INT_EQ(tby_store_run_drop(run, "R3", "E2", NULL), 0);
+    TEST_INT_EQ(tby_store_run_drop(run, "R6", "E3", NULL), 0);
+    TEST_INT_EQ(tby_store_run_drop(run, "R4", "E3", NULL), 0);
+    found(run, "R1", "E1", 0.9, hash_a);
+    found(run, "R4", "E3", 0.7, hash_a);
+    found(run, "R2", "E4", 0.6, hash_a);
+    tby_store_run_counts(run, records, 1, 3);
+    tby_store_run_stats stats = commit(run);
+    TEST_INT_EQ(stats.alerts_new, 2);
+    TEST_INT_EQ(stats.alerts_kept, 1);
+    TEST_INT_EQ(stats.alerts_unregistered, 1);
+    TEST_INT_EQ(stats.alerts_superseded, 5); /* (R1, E2), (R2, E1), (R3, E2), (R4, E3), R5's */
+    TEST_STR_EQ(standing("R1", "E1"), "open");
+    TEST_STR_EQ(standing("R1", "E2"), "");
+    TEST_STR_EQ(standing("R2", "E1"), "");
+    TEST_STR_EQ(standing("R3", "E2"), "");
+    TEST_STR_EQ(standing("R5", "E4"), "");
+    TEST_INT_EQ(standing_id("R6", "E1"), untouched); /* back in the registry, not touched */
+    snprintf(out, size, "new %zu kept %zu superseded %zu unregistered %zu\n%s", stats.alerts_new,
+             stats.alerts_kept, stats.alerts_superseded, stats.alerts_unregistered,
+             store_test_sql_text(db_path, "SELECT group_concat(id || ' ' || record_id || '>' || "
+                                          "entry_id || ' ' || status || ' ' || "
+                                          "ifnull(superseded_by_run, '-'), char(10)) FROM "
+                                          "(SELECT * FROM alerts ORDER BY id)"));
+    tby_audit_report report;
+    TEST_INT_EQ(tby_store_audit_verify(store, &report, NULL), 0);
+    tby_store_close(store);
+}
+
+/* A delta's commit that reads only what its scope can change leaves the same alerts as one
+   that reads all the list's standing alerts. */
+static void test_alerts__a_delta_merges_only_its_scope(void)
+{
+    static char ranges[8192], whole[8192];
+    merge_scenario("merge_ranges.db", 100, ranges, sizeof(ranges));
+    merge_scenario("merge_whole.db", 0, whole, sizeof(whole));
+    TEST_CHECK(strstr(ranges, "R6>E1 open -") != NULL);
+    TEST_STR_EQ(ranges, whole);
+}
+
 TEST_LIST = {
     TEST(test_alerts__runs_keep_supersede_and_add),
     TEST(test_alerts__a_run_that_lost_the_race_stores_nothing),
@@ -582,6 +668,7 @@ TEST_LIST = {
     TEST(test_alerts__revoking_a_clearance),
     TEST(test_alerts__reading_and_append_only),
     TEST(test_alerts__names_and_references),
+    TEST(test_alerts__a_delta_merges_only_its_scope),
     TEST_END,
 };
 

@@ -77,6 +77,25 @@ static const seed seeds[] = {
      "record_id = 'R1') + (SELECT count(*) FROM alerts INDEXED BY alerts_created WHERE "
      "created_at >= '2020') + (SELECT count(*) FROM alerts INDEXED BY alerts_tally WHERE status "
      "= 'cleared' AND grade = 'probable') - 4"},
+    /* Migration 5: a standing alert of a record already gone from the registry is noted as
+       such (a delta looks for them there), and found through the entry index. */
+    {4,
+     "INSERT INTO lists (id, name, created_at) VALUES (78, 'seed4', '2020-01-01T00:00:00.000Z');"
+     "INSERT INTO screening_models (id, list_id, list_version, engine_version, model, "
+     "model_hash, created_at, created_by) VALUES (6, 78, 1, '0.0.1', x'00', zeroblob(32), "
+     "'2020-01-01T00:00:00.000Z', 'seed');"
+     "INSERT INTO screening_runs (id, list_id, list_version, model_id, engine_version, "
+     "threshold, kind, started_at, started_by, finished_at, status) VALUES (10, 78, 1, 6, "
+     "'0.0.1', 0.001, 'full', '2020-01-01T00:00:00.000Z', 'seed', '2020-01-01T00:00:00.500Z', "
+     "'complete');"
+     "INSERT INTO alerts (id, run_id, list_id, list_version, record_id, record_identity, "
+     "entry_id, entry_identity, score, grade, matched_name, explanation, explanation_text, "
+     "engine_version, threshold, status, created_at, updated_at) VALUES (2, 10, 78, 1, 'GONE', "
+     "zeroblob(32), 'E1', zeroblob(32), 0.5, 'probable', 'Seed', '{}', 'score 0.5', '0.0.1', "
+     "0.001, 'open', '2020-01-01T00:00:00.000Z', '2020-01-01T00:00:00.000Z');",
+     "SELECT (SELECT count(*) FROM registry_removed WHERE record_id = 'GONE') + (SELECT "
+     "count(*) FROM alerts INDEXED BY alerts_standing_entry WHERE list_id = 78 AND entry_id = "
+     "'E1' AND status <> 'superseded') - 1"},
 };
 
 /* Builds a database at version k by applying steps 1..k through the backend. */
