@@ -620,51 +620,71 @@ static bool live_has(const uint64_t *live, uint32_t e)
     return (live[e >> 6] >> (e & 63)) & 1;
 }
 
-/*
- * Adds one key to the accumulators. While `open`, every entry of its postings gathers it;
- * afterwards (no entry met from here on could reach the floor) only the entries still live.
- */
-static void accumulate(const tby__index *index, tby__index_scratch *scratch, const query_key *qk,
-                       float info, bool open, const uint8_t *skip)
+/* What one shared key adds to an entry's accumulator. */
+typedef struct key_add {
+    float info;         /* the key's information + 0.01 */
+    uint64_t group_bit; /* the part it stands for, 0 when none */
+    uint8_t hits;       /* 2 for a pair of parts (two agreeing parts), else 1 */
+    bool alone;         /* a document or a key of at most RARE_KEY_POSTINGS: a candidate alone */
+    bool document;
+} key_add;
+
+static void acc_add(tby__index_acc *acc, const key_add *k)
 {
-    bool document = (qk->key & 3) == KEY_DOC;
-    uint64_t group_bit = qk->group ? (uint64_t)1 << (qk->group - 1) : 0;
-    /* A shared pair of parts stands for two agreeing parts; one key this rare (at most
-     * RARE_KEY_POSTINGS entries) or a document is enough on its own. */
-    unsigned add = qk->is_pair ? 2 : 1;
-    bool alone = document || qk->count <= RARE_KEY_POSTINGS;
+    acc->groups |= k->group_bit;
+    acc->score += k->info;
+    acc->hits = (uint8_t)(acc->hits + k->hits > 255 ? 255 : acc->hits + k->hits);
+    if (k->alone)
+        acc->hits = 255;
+    if (k->document)
+        acc->via_document = 1;
+}
+
+/* Adds one key to the accumulators of every entry in its postings (but those in `skip`). */
+static void accumulate_open(const tby__index *index, tby__index_scratch *scratch,
+                            const query_key *qk, const key_add *k, const uint8_t *skip)
+{
     const uint32_t *post = index->postings + qk->start;
     uint64_t *live = scratch->live;
-    uint64_t passed = 0;
     for (uint32_t i = 0; i < qk->postings; i++) {
         uint32_t e = post[i];
 #if defined(__GNUC__) || defined(__clang__)
         /* The accumulators are scattered: ask for one a few postings ahead. */
-        if (i + ACC_PREFETCH < qk->postings && (open || live_has(live, post[i + ACC_PREFETCH])))
+        if (i + ACC_PREFETCH < qk->postings)
             __builtin_prefetch(&scratch->acc[post[i + ACC_PREFETCH]], 1);
 #endif
-        bool met = live_has(live, e);
-        if (!met && !open)
-            passed++;
-        if (!met && (!open || (skip && skip[e])))
+        if (skip && skip[e])
             continue;
         tby__index_acc *acc = &scratch->acc[e];
         /* Both keys of one part (rarest read first): the part agrees once. */
-        if (acc->groups & group_bit)
+        if (acc->groups & k->group_bit)
             continue;
-        acc->groups |= group_bit;
-        if (!met) {
+        if (!live_has(live, e)) {
             live[e >> 6] |= (uint64_t)1 << (e & 63);
             scratch->touched[scratch->touched_count++] = e;
         }
-        acc->score += info + 0.01f;
-        acc->hits = (uint8_t)(acc->hits + add > 255 ? 255 : acc->hits + add);
-        if (alone)
-            acc->hits = 255;
-        if (document)
-            acc->via_document = 1;
+        acc_add(acc, k);
     }
-    scratch->passed += passed;
+}
+
+/* Adds one key to the accumulators of the live entries in its postings only: the others are
+ * passed over on one bit each. */
+static void accumulate_live(const tby__index *index, tby__index_scratch *scratch,
+                            const query_key *qk, const key_add *k)
+{
+    const uint32_t *post = index->postings + qk->start;
+    const uint64_t *live = scratch->live;
+    uint32_t added = 0;
+    for (uint32_t i = 0; i < qk->postings; i++) {
+        uint32_t e = post[i];
+        if (!live_has(live, e))
+            continue;
+        tby__index_acc *acc = &scratch->acc[e];
+        added++;
+        if (!(acc->groups & k->group_bit))
+            acc_add(acc, k);
+    }
+    scratch->passed += qk->postings - added;
 }
 
 size_t tby__index_query_ex(const tby__index *index, tby__index_scratch *scratch,
@@ -710,7 +730,14 @@ size_t tby__index_query_ex(const tby__index *index, tby__index_scratch *scratch,
                     scratch->live[e >> 6] &= ~((uint64_t)1 << (e & 63));
             }
         }
-        accumulate(index, scratch, &found[k], info[k], open, skip);
+        bool document = (found[k].key & 3) == KEY_DOC;
+        key_add add = {info[k] + 0.01f, found[k].group ? (uint64_t)1 << (found[k].group - 1) : 0,
+                       (uint8_t)(found[k].is_pair ? 2 : 1),
+                       document || found[k].count <= RARE_KEY_POSTINGS, document};
+        if (open)
+            accumulate_open(index, scratch, &found[k], &add, skip);
+        else
+            accumulate_live(index, scratch, &found[k], &add);
     }
     size_t count = scratch->touched_count;
     size_t kept = 0;

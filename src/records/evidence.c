@@ -16,6 +16,7 @@
 // information, a rare given name 15, and the adjustment is measured against the average part
 // (half of the difference, capped, because the parts of one chain are not independent).
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "names/keys.h"
@@ -248,21 +249,34 @@ static uint8_t mother_level(const tby_name *a, const tby_name *b)
 /* Query name ids in the part memo: names 0.., weak aliases from MEMO_WEAK_ID. */
 #define MEMO_WEAK_ID 32
 
+/*
+ * The best pair of names and its alignment. Each pair is aligned once, into whichever of
+ * `match` and a spare does not hold the best so far: aligning the best pair again would cost
+ * as much as the first time (merges and leftovers are not remembered).
+ */
 static double best_name(const tby__person *a, const tby__person *b, uint8_t *ia, uint8_t *ib,
                         tby__part_memo *memo, tby_name_match *match)
 {
     double best = -1.0;
+    tby_name_match spare;
+    tby_name_match *work = match, *kept = NULL;
     for (uint8_t i = 0; i < a->name_count; i++) {
         for (uint8_t j = 0; j < b->name_count; j++) {
-            double s = tby__name_compare_memo(a->names[i], i, b->names[j], NULL, memo);
+            double s = tby__name_compare_memo(a->names[i], i, b->names[j], work, memo);
             if (s > best) {
                 best = s;
                 *ia = i;
                 *ib = j;
+                kept = work;
+                work = work == match ? &spare : match;
             }
         }
     }
-    tby__name_compare_memo(a->names[*ia], *ia, b->names[*ib], match, memo);
+    if (!kept)
+        tby__name_compare_memo(a->names[*ia], *ia, b->names[*ib], match, memo);
+    else if (kept != match)
+        memcpy(match, kept,
+               offsetof(tby_name_match, links) + kept->link_count * sizeof(kept->links[0]));
     return best;
 }
 
