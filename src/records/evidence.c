@@ -470,6 +470,16 @@ void tby__compare_relatives(const tby__person *a, const tby__person *b, tby__com
         a->place && b->place ? place_level(a->place, b->place) : 0;
 }
 
+uint8_t tby__mother_level(const tby_name *a, const tby_name *b)
+{
+    return mother_level(a, b);
+}
+
+uint8_t tby__place_level(const tby_name *a, const tby_name *b)
+{
+    return place_level(a, b);
+}
+
 bool tby__compare_names(const tby__person *a, const tby__person *b, const tby__freq *freq,
                         double name_floor, tby__part_memo *memo, tby__comparison *out)
 {

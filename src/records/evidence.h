@@ -116,6 +116,10 @@ bool tby__compare(const tby__person *a, const tby__person *b, const tby__freq *f
  */
 void tby__compare_identifiers(const tby__person *a, const tby__person *b, tby__comparison *out);
 void tby__compare_relatives(const tby__person *a, const tby__person *b, tby__comparison *out);
+/* The two levels tby__compare_relatives sets, for a mother's name and a birth place that
+ * both sides have: each depends on the two parsed texts only. */
+uint8_t tby__mother_level(const tby_name *a, const tby_name *b);
+uint8_t tby__place_level(const tby_name *a, const tby_name *b);
 bool tby__compare_names(const tby__person *a, const tby__person *b, const tby__freq *freq,
                         double name_floor, tby__part_memo *memo, tby__comparison *out);
 
