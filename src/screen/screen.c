@@ -284,6 +284,9 @@ typedef struct screen_work {
     tby__bound bound;           /* of the screener's model, made when the work is */
     relative_memo relatives[2]; /* mother, birth place */
     uint32_t query_number;      /* queries scored, for relative_memo.query */
+    /* The mother level with the most bits (an upper bound before the mother's name is
+     * compared), 0 when that would be a contradiction. */
+    uint8_t mother_best;
 } screen_work;
 
 static void work_dispose(screen_work *w)
@@ -317,6 +320,11 @@ static int work_init(screen_work *w, const tby_screener *s, size_t max_candidate
         return TBY_ENOMEM;
     }
     tby__bound_init(&w->bound, &s->model);
+    const double *mother = w->bound.bits[TBY_EVIDENCE_MOTHER];
+    uint8_t best = 1;
+    for (uint8_t l = 2; l < tby__level_count(TBY_EVIDENCE_MOTHER); l++)
+        best = mother[l] > mother[best] ? l : best;
+    w->mother_best = best == 3 ? 0 : best; /* 3: disagree, a contradiction */
     return TBY_OK;
 }
 
@@ -373,19 +381,6 @@ static uint8_t relative_level(screen_work *w, uint8_t field, uint32_t id, const 
         m->level_now[id] = level;
     }
     return level;
-}
-
-/* tby__compare_relatives of the query and list entry `entry`, each pair of texts compared
- * once: on a large list many entries share a birth place or a mother's name. */
-static void compare_relatives(const tby_screener *s, screen_work *w, const tby__person *q,
-                              uint32_t entry, tby__comparison *cmp)
-{
-    const tby__person *e = &s->entries[entry];
-    const uint32_t *ids = &s->relative_ids[2 * (size_t)entry];
-    cmp->level[TBY_EVIDENCE_MOTHER] =
-        q->mother && e->mother ? relative_level(w, 0, ids[0], q->mother, e->mother) : 0;
-    cmp->level[TBY_EVIDENCE_BIRTH_PLACE] =
-        q->place && e->place ? relative_level(w, 1, ids[1], q->place, e->place) : 0;
 }
 
 /* Room for one more alert in w->found. */
@@ -461,12 +456,21 @@ static int score_candidates(const tby_screener *s, screen_work *w, const tby__pe
                                 .rarity_cap = q_cap + e->rarity_cap};
         if (!tby__bound_may_alert(&w->bound, &f->cmp, &pair, threshold))
             continue;
-        /* Then the mother and the birth place, a few part comparisons. */
-        compare_relatives(s, w, q, w->candidates[i].entry, &f->cmp);
+        /* Then the birth place, whose pairs of texts are mostly compared already, with the
+         * best mother level; then the mother's name, a few part comparisons. */
+        const uint32_t *ids = &s->relative_ids[2 * (size_t)w->candidates[i].entry];
+        f->cmp.level[TBY_EVIDENCE_BIRTH_PLACE] =
+            pair.place ? relative_level(w, 1, ids[1], q->place, e->place) : 0;
+        f->cmp.level[TBY_EVIDENCE_MOTHER] = pair.mother ? w->mother_best : 0;
         pair.relatives_known = true;
-        if ((pair.mother || pair.place) &&
+        if (pair.place && (!pair.mother || w->mother_best) &&
             !tby__bound_may_alert(&w->bound, &f->cmp, &pair, threshold))
             continue;
+        if (pair.mother) {
+            f->cmp.level[TBY_EVIDENCE_MOTHER] = relative_level(w, 0, ids[0], q->mother, e->mother);
+            if (!tby__bound_may_alert(&w->bound, &f->cmp, &pair, threshold))
+                continue;
+        }
         double floor = w->candidates[i].via_document ? 0.0 : NAME_FLOOR;
         if (!tby__compare_names(q, e, &s->freq, floor, &w->memo, &f->cmp))
             continue;
