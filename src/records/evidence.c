@@ -673,6 +673,37 @@ static double needed_when(bool contradicted, double threshold)
     return contradicted && threshold < CONTRADICTED_MIN_SCORE ? CONTRADICTED_MIN_SCORE : threshold;
 }
 
+/*
+ * score_of_bits(bits) >= needed_when(contradicted, threshold). Below 60 bits either way a
+ * score is 1 / (1 + 2^-bits), which reaches `needed` exactly when bits reach
+ * log2(needed / (1 - needed)): a pair a millionth of a bit or more to one side of that is
+ * settled without exp2 (far above the rounding of either), the rest by the score itself.
+ */
+static bool bits_reach(const tby__bound *bound, double bits, bool contradicted, double threshold)
+{
+    double needed = needed_when(contradicted, threshold);
+    if (bound->cut_set && bound->cut_threshold == threshold) {
+        double cut = bound->cut_bits[needed != threshold];
+        if (bits < cut - 1e-6)
+            return false;
+        if (bits > cut + 1e-6)
+            return true;
+    }
+    return score_of_bits(bits) >= needed;
+}
+
+void tby__bound_set_threshold(tby__bound *bound, double threshold)
+{
+    for (int c = 0; c < 2; c++) {
+        double needed = needed_when(c != 0, threshold);
+        double cut = needed > 0.0 && needed < 1.0 ? log2(needed / (1.0 - needed)) : NAN;
+        /* Only where the score is 1 / (1 + 2^-bits) (score_of_bits). */
+        bound->cut_bits[c] = fabs(cut) < 50.0 ? cut : NAN;
+    }
+    bound->cut_threshold = threshold;
+    bound->cut_set = true;
+}
+
 static double needed_score(const uint8_t *lv, double threshold, bool *contradicted_out)
 {
     /* Another birth date, sex, mother or document: what tells namesakes apart. */
@@ -793,7 +824,7 @@ bool tby__bound_may_alert_brief(const tby__bound *bound, const tby__brief *a, co
     bits += name_bound(bound, (double)a->rarity_cap + (double)b->rarity_cap,
                        ((a->flags | b->flags) & TBY__BRIEF_WEAK) != 0,
                        (both & TBY__BRIEF_DOCUMENTS) != 0);
-    return score_of_bits(bits + 1e-9) >= needed_when(contradicted, threshold);
+    return bits_reach(bound, bits + 1e-9, contradicted, threshold);
 }
 
 bool tby__bound_may_alert(const tby__bound *bound, const tby__comparison *cmp,
@@ -820,7 +851,9 @@ bool tby__bound_may_alert(const tby__bound *bound, const tby__comparison *cmp,
     memcpy(levels, lv, sizeof(levels));
     if (!pair->relatives_known)
         levels[TBY_EVIDENCE_MOTHER] = 0;
-    return score_of_bits(bits + 1e-9) >= needed_score(levels, threshold, NULL);
+    bool contradicted;
+    needed_score(levels, threshold, &contradicted);
+    return bits_reach(bound, bits + 1e-9, contradicted, threshold);
 }
 
 void tby__model_score(const tby__model *model, const tby__comparison *cmp, double threshold,

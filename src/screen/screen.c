@@ -406,6 +406,8 @@ static int score_candidates(const tby_screener *s, screen_work *w, const tby__pe
 {
     size_t alerts = 0;
     tby__part_memo_next(&w->memo);
+    if (!w->bound.cut_set || w->bound.cut_threshold != threshold)
+        tby__bound_set_threshold(&w->bound, threshold);
     if (++w->query_number == 0) { /* after 2^32 queries: forget the levels of a query */
         for (int f = 0; f < 2; f++) {
             relative_memo *m = &w->relatives[f];
