@@ -506,7 +506,14 @@ static size_t select_keys(const tby__index *index, const uint64_t *keys, const u
         found[found_count++] = (query_key){start,   (uint32_t)count,           live,
                                            keys[k], (keys[k] & 3) == KEY_PAIR, groups[k]};
     }
-    qsort(found, found_count, sizeof(*found), query_key_cmp);
+    /* Rarest first (a query has a few dozen keys: insertion sort, in a total order). */
+    for (size_t k = 1; k < found_count; k++) {
+        query_key key = found[k];
+        size_t j = k;
+        for (; j > 0 && query_key_cmp(&found[j - 1], &key) > 0; j--)
+            found[j] = found[j - 1];
+        found[j] = key;
+    }
     size_t read = 0;
     for (size_t k = 0; k < found_count; k++) {
         bool document = (found[k].key & 3) == KEY_DOC;
