@@ -51,12 +51,7 @@ const char *tby_evidence_field_name(tby_evidence_field field)
 
 /* ===== Loading ===== */
 
-/*
- * Numbers the distinct texts of the entries' mothers' names and birth places
- * (relative_ids in screen_int.h). A text is parsed from its characters alone
- * (tby__person_init), so two persons with the same text compare alike with anyone.
- * 0 or TBY_ENOMEM.
- */
+/* The table of the entries' relatives' texts (relative_texts in screen_int.h). */
 static uint64_t relative_text_hash(const char *text, uint8_t field)
 {
     return tby__hash64(text, strlen(text)) ^ field;
@@ -81,6 +76,12 @@ static uint32_t relative_text_id(const tby_screener *s, const char *text, uint8_
     return s->relative_texts[at].text ? s->relative_texts[at].id : 0;
 }
 
+/*
+ * Numbers the distinct texts of the entries' mothers' names and birth places
+ * (relative_ids in screen_int.h). A text is parsed from its characters alone
+ * (tby__person_init), so two persons with the same text compare alike with anyone.
+ * 0 or TBY_ENOMEM.
+ */
 static int number_relative_texts(tby_screener *s)
 {
     size_t n = s->entry_count, cap = 16;
