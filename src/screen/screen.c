@@ -51,6 +51,10 @@ const char *tby_evidence_field_name(tby_evidence_field field)
 
 /* ===== Loading ===== */
 
+/* A worker keeps a table of every pair of texts of a field with at most this many texts (1 MB
+ * at most; relative_memo). */
+#define RELATIVE_SQUARE_MAX 1024u
+
 /* The table of the entries' relatives' texts (relative_texts in screen_int.h). */
 static uint64_t relative_text_hash(const char *text, uint8_t field)
 {
@@ -106,6 +110,28 @@ static int number_relative_texts(tby_screener *s)
             s->relative_ids[2 * i + field] = s->relative_texts[at].id;
         }
     }
+    /* A query's texts are looked up only in the fields with a table of every pair: keep the
+     * texts of those alone (133 birth places rather than every mother's name too). */
+    size_t keep = 0, small = 16;
+    for (uint8_t field = 0; field < 2; field++)
+        keep += count[field] <= RELATIVE_SQUARE_MAX ? count[field] : 0;
+    while (small < 4 * keep)
+        small *= 2;
+    tby__relative_text *kept = tby__calloc(small, sizeof(*kept));
+    if (!kept)
+        return TBY_ENOMEM;
+    for (size_t i = 0; i < cap; i++) {
+        const tby__relative_text *t = &s->relative_texts[i];
+        if (!t->text || count[t->field] > RELATIVE_SQUARE_MAX)
+            continue;
+        size_t at = (size_t)t->hash & (small - 1);
+        while (kept[at].text)
+            at = (at + 1) & (small - 1);
+        kept[at] = *t;
+    }
+    tby__free(s->relative_texts);
+    s->relative_texts = kept;
+    s->relative_text_cap = small;
     return TBY_OK;
 }
 
@@ -249,9 +275,6 @@ typedef struct relative_memo {
     uint8_t *level_now;
     uint32_t query_text; /* the current query's text number when square, else 0 */
 } relative_memo;
-
-/* A table of every pair up to this many texts (1 MB at most). */
-#define RELATIVE_SQUARE_MAX 1024u
 
 static int relative_memo_init(relative_memo *m, uint32_t texts)
 {

@@ -38,7 +38,7 @@ struct tby_screener {
      * each field, from 1. */
     uint32_t *relative_ids;
     uint32_t relative_text_count[2];
-    tby__relative_text *relative_texts; /* the numbered texts, open addressing */
+    tby__relative_text *relative_texts; /* numbered texts a query looks up, open addressing */
     size_t relative_text_cap;           /* a power of two */
 };
 
