@@ -247,6 +247,17 @@ static size_t table_slot(const tby__index *index, uint64_t key)
     return at;
 }
 
+const uint32_t *tby__index_postings(const tby__index *index, uint64_t key, uint32_t *count)
+{
+    size_t slot = index->cap ? table_slot(index, key) : 0;
+    if (!index->cap || !index->keys[slot]) {
+        *count = 0;
+        return NULL;
+    }
+    *count = index->counts[slot];
+    return index->postings + index->starts[slot];
+}
+
 int tby__index_build(tby__index *index, const tby__person *entries, size_t count)
 {
     memset(index, 0, sizeof(*index));
@@ -337,8 +348,10 @@ int tby__index_scratch_init(tby__index_scratch *scratch, const tby__index *index
     scratch->acc = tby__calloc(n, sizeof(*scratch->acc));
     scratch->touched = tby__malloc(n * sizeof(uint32_t));
     scratch->pool = tby__malloc(n * sizeof(*scratch->pool));
+    scratch->live = tby__calloc((n + 63) / 64, sizeof(*scratch->live));
     scratch->touched_count = 0;
-    if (!scratch->acc || !scratch->touched || !scratch->pool) {
+    scratch->passed = 0;
+    if (!scratch->acc || !scratch->touched || !scratch->pool || !scratch->live) {
         tby__index_scratch_dispose(scratch);
         return TBY_ENOMEM;
     }
@@ -350,6 +363,7 @@ void tby__index_scratch_dispose(tby__index_scratch *scratch)
     tby__free(scratch->acc);
     tby__free(scratch->touched);
     tby__free(scratch->pool);
+    tby__free(scratch->live);
     memset(scratch, 0, sizeof(*scratch));
 }
 
@@ -557,7 +571,14 @@ static size_t select_keys(const tby__index *index, const uint64_t *keys, const u
                                            (uint8_t)(groups[k] & GROUP_MASK),
                                            (groups[k] & GROUP_TYPO) != 0};
     }
-    qsort(found, found_count, sizeof(*found), query_key_cmp);
+    /* Rarest first (a query has a few dozen keys: insertion sort, in a total order). */
+    for (size_t k = 1; k < found_count; k++) {
+        query_key key = found[k];
+        size_t j = k;
+        for (; j > 0 && query_key_cmp(&found[j - 1], &key) > 0; j--)
+            found[j] = found[j - 1];
+        found[j] = key;
+    }
     size_t read = 0, own = 0;
     for (size_t k = 0; k < found_count; k++) {
         bool document = (found[k].key & 3) == KEY_DOC;
@@ -643,6 +664,107 @@ size_t tby__index_query(const tby__index *index, tby__index_scratch *scratch,
     return tby__index_query_ex(index, scratch, query, NULL, NULL, NULL, out, max);
 }
 
+/*
+ * What an entry the query has not met by key k can still gather from keys k.. (reach[k]):
+ * per group the information of its first (rarest) key left, since a part agrees once, and
+ * every other key's; unbounded while a document is left, since a document alone makes a
+ * candidate. reach[n] is 0.
+ */
+static void key_reach(const query_key *found, const float *info, size_t n, float *reach)
+{
+    float group_best[64] = {0};
+    double ungrouped = 0.0, grouped = 0.0;
+    bool document = false;
+    reach[n] = 0.0f;
+    for (size_t k = n; k-- > 0;) {
+        float add = info[k] + 0.01f;
+        document = document || (found[k].key & 3) == KEY_DOC;
+        if (!found[k].group) {
+            ungrouped += add;
+        } else if (add > group_best[found[k].group]) {
+            grouped += add - group_best[found[k].group];
+            group_best[found[k].group] = add;
+        }
+        reach[k] = document ? INFINITY : (float)(ungrouped + grouped);
+    }
+}
+
+/* The floats of a candidate score and of reach are summed in different orders: a margin far
+ * above their rounding, far below the 1/8 bit steps of key information. */
+#define REACH_MARGIN 0.05f
+
+static bool live_has(const uint64_t *live, uint32_t e)
+{
+    return (live[e >> 6] >> (e & 63)) & 1;
+}
+
+/* What one shared key adds to an entry's accumulator. */
+typedef struct key_add {
+    float info;         /* the key's information + 0.01 */
+    uint64_t group_bit; /* the part it stands for, 0 when none */
+    uint8_t hits;       /* 2 for a pair of parts (two agreeing parts), else 1 */
+    bool alone;         /* a document or a key of at most RARE_KEY_POSTINGS: a candidate alone */
+    bool document;
+} key_add;
+
+static void acc_add(tby__index_acc *acc, const key_add *k)
+{
+    acc->groups |= k->group_bit;
+    acc->score += k->info;
+    acc->hits = (uint8_t)(acc->hits + k->hits > 255 ? 255 : acc->hits + k->hits);
+    if (k->alone)
+        acc->hits = 255;
+    if (k->document)
+        acc->via_document = 1;
+}
+
+/* Adds one key to the accumulators of every entry in its postings (but those in `skip`). */
+static void accumulate_open(const tby__index *index, tby__index_scratch *scratch,
+                            const query_key *qk, const key_add *k, const uint8_t *skip)
+{
+    const uint32_t *post = index->postings + qk->start;
+    uint64_t *live = scratch->live;
+    for (uint32_t i = 0; i < qk->postings; i++) {
+        uint32_t e = post[i];
+#if defined(__GNUC__) || defined(__clang__)
+        /* The accumulators are scattered: ask for one a few postings ahead. */
+        if (i + ACC_PREFETCH < qk->postings)
+            __builtin_prefetch(&scratch->acc[post[i + ACC_PREFETCH]], 1);
+#endif
+        if (skip && skip[e])
+            continue;
+        tby__index_acc *acc = &scratch->acc[e];
+        /* Both keys of one part (rarest read first): the part agrees once. */
+        if (acc->groups & k->group_bit)
+            continue;
+        if (!live_has(live, e)) {
+            live[e >> 6] |= (uint64_t)1 << (e & 63);
+            scratch->touched[scratch->touched_count++] = e;
+        }
+        acc_add(acc, k);
+    }
+}
+
+/* Adds one key to the accumulators of the live entries in its postings only: the others are
+ * passed over on one bit each. */
+static void accumulate_live(const tby__index *index, tby__index_scratch *scratch,
+                            const query_key *qk, const key_add *k)
+{
+    const uint32_t *post = index->postings + qk->start;
+    const uint64_t *live = scratch->live;
+    uint32_t added = 0;
+    for (uint32_t i = 0; i < qk->postings; i++) {
+        uint32_t e = post[i];
+        if (!live_has(live, e))
+            continue;
+        tby__index_acc *acc = &scratch->acc[e];
+        added++;
+        if (!(acc->groups & k->group_bit))
+            acc_add(acc, k);
+    }
+    scratch->passed += qk->postings - added;
+}
+
 size_t tby__index_query_ex(const tby__index *index, tby__index_scratch *scratch,
                            const tby__person *query, int32_t (*delta)(const void *, uint64_t),
                            const void *delta_payload, const uint8_t *skip, tby__candidate *out,
@@ -656,58 +778,60 @@ size_t tby__index_query_ex(const tby__index *index, tby__index_scratch *scratch,
     query_key found[MAX_QUERY_KEYS];
     size_t found_count = select_keys(index, keys, groups, n, delta, delta_payload, found);
     double entries = index_entries(index);
+    float info[MAX_QUERY_KEYS], reach[MAX_QUERY_KEYS + 1];
     float smax = 0.0f;
     uint64_t query_groups = 0;
     for (size_t k = 0; k < found_count; k++) {
-        const query_key *qk = &found[k];
-        bool document = (qk->key & 3) == KEY_DOC;
-        float info = key_info(entries, qk->count);
-        uint64_t group_bit = qk->group ? (uint64_t)1 << (qk->group - 1) : 0;
+        info[k] = key_info(entries, found[k].count);
         /* A pair with a letter left out finds a mistyped entry; it is not information the
          * query holds, so it leaves the candidate floor where the query's own keys put it. */
-        if (!qk->typo && !(query_groups & group_bit))
-            smax += info + 0.01f;
-        if (!qk->typo)
-            query_groups |= group_bit;
-        const uint32_t *post = index->postings + qk->start;
-        for (uint32_t i = 0; i < qk->postings; i++) {
-            uint32_t e = post[i];
-#if defined(__GNUC__) || defined(__clang__)
-            /* The accumulators are scattered: ask for one a few postings ahead. */
-            if (i + ACC_PREFETCH < qk->postings)
-                __builtin_prefetch(&scratch->acc[post[i + ACC_PREFETCH]], 1);
-#endif
-            if (skip && skip[e])
-                continue;
-            tby__index_acc *acc = &scratch->acc[e];
-            /* Both keys of one part (rarest read first): the part agrees once. */
-            if (acc->groups & group_bit)
-                continue;
-            acc->groups |= group_bit;
-            if (acc->score == 0.0f)
-                scratch->touched[scratch->touched_count++] = e;
-            acc->score += info + 0.01f;
-            /* A shared pair of parts stands for two agreeing parts. */
-            unsigned add = qk->is_pair ? 2 : 1;
-            acc->hits = (uint8_t)(acc->hits + add > 255 ? 255 : acc->hits + add);
-            /* One key this rare is enough on its own (at most RARE_KEY_POSTINGS entries). */
-            if (document || qk->count <= RARE_KEY_POSTINGS)
-                acc->hits = 255;
-            if (document)
-                acc->via_document = 1;
+        if (found[k].typo)
+            continue;
+        uint64_t group_bit = found[k].group ? (uint64_t)1 << (found[k].group - 1) : 0;
+        if (!(query_groups & group_bit))
+            smax += info[k] + 0.01f;
+        query_groups |= group_bit;
+    }
+    float floor = candidate_floor(smax, entries);
+    key_reach(found, info, found_count, reach);
+    /*
+     * Keys are read rarest first, so what an entry not met yet can still gather shrinks as
+     * the query goes. Once it is below the floor, the common keys that remain (most of the
+     * postings a query reads) only add to the entries already met, and of those only to the
+     * ones that can still reach the floor: the others are no longer live. The candidates
+     * and their scores are those of reading every posting (MaxScore, Turtle and Flood).
+     */
+    bool open = true;
+    for (size_t k = 0; k < found_count; k++) {
+        if (open && reach[k] + REACH_MARGIN < floor) {
+            open = false;
+            for (size_t i = 0; i < scratch->touched_count; i++) {
+                uint32_t e = scratch->touched[i];
+                if (scratch->acc[e].score + reach[k] + REACH_MARGIN < floor &&
+                    !scratch->acc[e].via_document)
+                    scratch->live[e >> 6] &= ~((uint64_t)1 << (e & 63));
+            }
         }
+        bool document = (found[k].key & 3) == KEY_DOC;
+        key_add add = {info[k] + 0.01f, found[k].group ? (uint64_t)1 << (found[k].group - 1) : 0,
+                       (uint8_t)(found[k].is_pair ? 2 : 1),
+                       document || found[k].count <= RARE_KEY_POSTINGS, document};
+        if (open)
+            accumulate_open(index, scratch, &found[k], &add, skip);
+        else
+            accumulate_live(index, scratch, &found[k], &add);
     }
     size_t count = scratch->touched_count;
     size_t kept = 0;
     uint8_t min_hits = query_min_hits(query);
     /* Qualifying candidates into the pool, resetting the accumulators as we go. */
-    float floor = candidate_floor(smax, entries);
     for (size_t i = 0; i < count; i++) {
         uint32_t e = scratch->touched[i];
         tby__index_acc *acc = &scratch->acc[e];
         tby__candidate c = {e, acc->score, acc->via_document != 0};
         uint8_t hits = acc->hits;
         *acc = (tby__index_acc){0};
+        scratch->live[e >> 6] &= ~((uint64_t)1 << (e & 63));
         if (hits >= entry_min_hits(min_hits, index->entry_long[e]) &&
             (c.via_document || c.score >= floor))
             scratch->pool[kept++] = c;

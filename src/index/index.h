@@ -63,6 +63,14 @@ typedef struct tby__index_scratch {
     tby__index_acc *acc; /* entry_count accumulators, all zero between queries */
     uint32_t *touched;   /* entries with a non-zero accumulator */
     size_t touched_count;
+    /* One bit per entry, set while the entry may still become a candidate: 12.5 KB for
+     * 100,000 entries, so that the postings of a common key are checked against it without
+     * loading the accumulators of entries the query has given up on. All zero between
+     * queries. */
+    uint64_t *live;
+    /* Postings the queries of this scratch passed over without loading an accumulator
+     * (tests and benchmarks read it; never reset by a query). */
+    uint64_t passed;
     tby__candidate *pool; /* entry_count slots: the qualifying candidates before the cut */
 } tby__index_scratch;
 
@@ -114,6 +122,9 @@ int tby__index_pin(tby__index *index, const uint64_t *keys, const uint32_t *coun
  * that is not rare. Writes them when keys is not NULL; returns how many.
  */
 size_t tby__index_pins(const tby__index *index, uint64_t *keys, uint32_t *counts);
+/* The postings of a key (entry numbers, ascending) and their count; NULL and 0 when the
+ * index does not have it. */
+const uint32_t *tby__index_postings(const tby__index *index, uint64_t key, uint32_t *count);
 /* Most keys tby__index_person_keys writes for one person. */
 #define TBY__INDEX_MAX_PERSON_KEYS 512
 void tby__index_dispose(tby__index *index);

@@ -16,6 +16,7 @@
 // information, a rare given name 15, and the adjustment is measured against the average part
 // (half of the difference, capped, because the parts of one chain are not independent).
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "names/keys.h"
@@ -258,21 +259,34 @@ static uint8_t mother_level(const tby_name *a, const tby_name *b)
 /* Query name ids in the part memo: names 0.., weak aliases from MEMO_WEAK_ID. */
 #define MEMO_WEAK_ID 32
 
+/*
+ * The best pair of names and its alignment. Each pair is aligned once, into whichever of
+ * `match` and a spare does not hold the best so far: aligning the best pair again would cost
+ * as much as the first time (merges and leftovers are not remembered).
+ */
 static double best_name(const tby__person *a, const tby__person *b, uint8_t *ia, uint8_t *ib,
                         tby__part_memo *memo, tby_name_match *match)
 {
     double best = -1.0;
+    tby_name_match spare;
+    tby_name_match *work = match, *kept = NULL;
     for (uint8_t i = 0; i < a->name_count; i++) {
         for (uint8_t j = 0; j < b->name_count; j++) {
-            double s = tby__name_compare_memo(a->names[i], i, b->names[j], NULL, memo);
+            double s = tby__name_compare_memo(a->names[i], i, b->names[j], work, memo);
             if (s > best) {
                 best = s;
                 *ia = i;
                 *ib = j;
+                kept = work;
+                work = work == match ? &spare : match;
             }
         }
     }
-    tby__name_compare_memo(a->names[*ia], *ia, b->names[*ib], match, memo);
+    if (!kept)
+        tby__name_compare_memo(a->names[*ia], *ia, b->names[*ib], match, memo);
+    else if (kept != match)
+        memcpy(match, kept,
+               offsetof(tby_name_match, links) + kept->link_count * sizeof(kept->links[0]));
     return best;
 }
 
@@ -464,6 +478,16 @@ void tby__compare_relatives(const tby__person *a, const tby__person *b, tby__com
         a->mother && b->mother ? mother_level(a->mother, b->mother) : 0;
     out->level[TBY_EVIDENCE_BIRTH_PLACE] =
         a->place && b->place ? place_level(a->place, b->place) : 0;
+}
+
+uint8_t tby__mother_level(const tby_name *a, const tby_name *b)
+{
+    return mother_level(a, b);
+}
+
+uint8_t tby__place_level(const tby_name *a, const tby_name *b)
+{
+    return place_level(a, b);
 }
 
 bool tby__compare_names(const tby__person *a, const tby__person *b, const tby__freq *freq,
@@ -671,6 +695,37 @@ static double needed_when(bool contradicted, double threshold)
     return contradicted && threshold < CONTRADICTED_MIN_SCORE ? CONTRADICTED_MIN_SCORE : threshold;
 }
 
+/*
+ * score_of_bits(bits) >= needed_when(contradicted, threshold). Below 60 bits either way a
+ * score is 1 / (1 + 2^-bits), which reaches `needed` exactly when bits reach
+ * log2(needed / (1 - needed)): a pair a millionth of a bit or more to one side of that is
+ * settled without exp2 (far above the rounding of either), the rest by the score itself.
+ */
+static bool bits_reach(const tby__bound *bound, double bits, bool contradicted, double threshold)
+{
+    double needed = needed_when(contradicted, threshold);
+    if (bound->cut_set && bound->cut_threshold == threshold) {
+        double cut = bound->cut_bits[needed != threshold];
+        if (bits < cut - 1e-6)
+            return false;
+        if (bits > cut + 1e-6)
+            return true;
+    }
+    return score_of_bits(bits) >= needed;
+}
+
+void tby__bound_set_threshold(tby__bound *bound, double threshold)
+{
+    for (int c = 0; c < 2; c++) {
+        double needed = needed_when(c != 0, threshold);
+        double cut = needed > 0.0 && needed < 1.0 ? log2(needed / (1.0 - needed)) : NAN;
+        /* Only where the score is 1 / (1 + 2^-bits) (score_of_bits). */
+        bound->cut_bits[c] = fabs(cut) < 50.0 ? cut : NAN;
+    }
+    bound->cut_threshold = threshold;
+    bound->cut_set = true;
+}
+
 static double needed_score(const uint8_t *lv, double threshold, bool *contradicted_out)
 {
     /* Another birth date, sex, mother or document: what tells namesakes apart. */
@@ -791,7 +846,7 @@ bool tby__bound_may_alert_brief(const tby__bound *bound, const tby__brief *a, co
     bits += name_bound(bound, (double)a->rarity_cap + (double)b->rarity_cap,
                        ((a->flags | b->flags) & TBY__BRIEF_WEAK) != 0,
                        (both & TBY__BRIEF_DOCUMENTS) != 0);
-    return score_of_bits(bits + 1e-9) >= needed_when(contradicted, threshold);
+    return bits_reach(bound, bits + 1e-9, contradicted, threshold);
 }
 
 bool tby__bound_may_alert(const tby__bound *bound, const tby__comparison *cmp,
@@ -818,7 +873,9 @@ bool tby__bound_may_alert(const tby__bound *bound, const tby__comparison *cmp,
     memcpy(levels, lv, sizeof(levels));
     if (!pair->relatives_known)
         levels[TBY_EVIDENCE_MOTHER] = 0;
-    return score_of_bits(bits + 1e-9) >= needed_score(levels, threshold, NULL);
+    bool contradicted;
+    needed_score(levels, threshold, &contradicted);
+    return bits_reach(bound, bits + 1e-9, contradicted, threshold);
 }
 
 void tby__model_score(const tby__model *model, const tby__comparison *cmp, double threshold,

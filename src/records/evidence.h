@@ -116,6 +116,10 @@ bool tby__compare(const tby__person *a, const tby__person *b, const tby__freq *f
  */
 void tby__compare_identifiers(const tby__person *a, const tby__person *b, tby__comparison *out);
 void tby__compare_relatives(const tby__person *a, const tby__person *b, tby__comparison *out);
+/* The two levels tby__compare_relatives sets, for a mother's name and a birth place that
+ * both sides have: each depends on the two parsed texts only. */
+uint8_t tby__mother_level(const tby_name *a, const tby_name *b);
+uint8_t tby__place_level(const tby_name *a, const tby_name *b);
 bool tby__compare_names(const tby__person *a, const tby__person *b, const tby__freq *freq,
                         double name_floor, tby__part_memo *memo, tby__comparison *out);
 
@@ -156,7 +160,17 @@ typedef struct tby__bound {
     double name_partial;             /* the partial name level (no rarity adjustment) */
     double name_weak;                /* the weak name level (alerts only with a document) */
     double best[TBY_EVIDENCE_COUNT]; /* best level of each field, never below 0 */
+    /* For the threshold last given to tby__bound_set_threshold: the bits a score needs,
+     * without (0) and with (1) a contradiction, NaN where that is not a finite number. They
+     * settle most bounds without computing the score (cut_set false: none). */
+    bool cut_set;
+    double cut_threshold;
+    double cut_bits[2];
 } tby__bound;
+
+/* Lets the bounds settle most pairs at `threshold` without computing a score; they give the
+ * same answers with or without it. */
+void tby__bound_set_threshold(tby__bound *bound, double threshold);
 
 /* What is known of a pair besides its levels. */
 typedef struct tby__bound_pair {

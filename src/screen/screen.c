@@ -51,6 +51,90 @@ const char *tby_evidence_field_name(tby_evidence_field field)
 
 /* ===== Loading ===== */
 
+/* A worker keeps a table of every pair of texts of a field with at most this many texts (1 MB
+ * at most; relative_memo). */
+#define RELATIVE_SQUARE_MAX 1024u
+
+/* The table of the entries' relatives' texts (relative_texts in screen_int.h). */
+static uint64_t relative_text_hash(const char *text, uint8_t field)
+{
+    return tby__hash64(text, strlen(text)) ^ field;
+}
+
+static size_t relative_text_slot(const tby_screener *s, const char *text, uint8_t field, uint64_t h)
+{
+    size_t at = (size_t)h & (s->relative_text_cap - 1);
+    const tby__relative_text *t = s->relative_texts;
+    while (t[at].text &&
+           !(t[at].hash == h && t[at].field == field && strcmp(t[at].text, text) == 0))
+        at = (at + 1) & (s->relative_text_cap - 1);
+    return at;
+}
+
+/* The number of a text among the entries' (field 0 mother, 1 birth place), 0 when none has it. */
+static uint32_t relative_text_id(const tby_screener *s, const char *text, uint8_t field)
+{
+    if (!text || !s->relative_text_cap)
+        return 0;
+    size_t at = relative_text_slot(s, text, field, relative_text_hash(text, field));
+    return s->relative_texts[at].text ? s->relative_texts[at].id : 0;
+}
+
+/*
+ * Numbers the distinct texts of the entries' mothers' names and birth places
+ * (relative_ids in screen_int.h). A text is parsed from its characters alone
+ * (tby__person_init), so two persons with the same text compare alike with anyone.
+ * 0 or TBY_ENOMEM.
+ */
+static int number_relative_texts(tby_screener *s)
+{
+    size_t n = s->entry_count, cap = 16;
+    while (cap < 4 * n)
+        cap *= 2;
+    s->relative_texts = tby__calloc(cap, sizeof(*s->relative_texts));
+    s->relative_ids = tby__calloc(2 * (n ? n : 1), sizeof(*s->relative_ids));
+    if (!s->relative_texts || !s->relative_ids)
+        return TBY_ENOMEM;
+    s->relative_text_cap = cap;
+    uint32_t *count = s->relative_text_count;
+    for (size_t i = 0; i < n; i++) {
+        const tby__person *e = &s->entries[i];
+        for (uint8_t field = 0; field < 2; field++) {
+            const char *text = field ? e->record->birth_place : e->record->mother;
+            if (!(field ? e->place : e->mother) || !text)
+                continue;
+            uint64_t h = relative_text_hash(text, field);
+            size_t at = relative_text_slot(s, text, field, h);
+            if (!s->relative_texts[at].text)
+                s->relative_texts[at] = (tby__relative_text){h, text, ++count[field], field};
+            s->relative_ids[2 * i + field] = s->relative_texts[at].id;
+        }
+    }
+    /* A query's texts are looked up only in the fields with a table of every pair: keep the
+     * texts of those alone (133 birth places rather than every mother's name too). */
+    size_t keep = 0, small = 16;
+    for (uint8_t field = 0; field < 2; field++)
+        keep += count[field] <= RELATIVE_SQUARE_MAX ? count[field] : 0;
+    while (small < 4 * keep)
+        small *= 2;
+    tby__relative_text *kept = tby__calloc(small, sizeof(*kept));
+    if (!kept)
+        return TBY_ENOMEM;
+    for (size_t i = 0; i < cap; i++) {
+        const tby__relative_text *t = &s->relative_texts[i];
+        if (!t->text || count[t->field] > RELATIVE_SQUARE_MAX)
+            continue;
+        size_t at = (size_t)t->hash & (small - 1);
+        while (kept[at].text)
+            at = (at + 1) & (small - 1);
+        kept[at] = *t;
+    }
+    tby__free(s->relative_texts);
+    s->relative_texts = kept;
+    s->relative_text_cap = small;
+    return TBY_OK;
+}
+
 int tby_screener_new(tby_screener **out, const tby_record_set *list, tby_error *err)
 {
     TBY_ASSERT_ARG(out && list);
@@ -107,6 +191,10 @@ int tby_screener_new(tby_screener **out, const tby_record_set *list, tby_error *
         rc = tby__error(err, TBY_EEMPTY, -1, "the list has no entry with a usable name");
         goto out;
     }
+    if (number_relative_texts(s)) {
+        rc = tby__error(err, TBY_ENOMEM, -1, "out of memory");
+        goto out;
+    }
     tby__freq_finish(&s->freq);
     tby__screener_set_caps(s);
     tby__model_set_list_size(&s->model, s->entry_count);
@@ -144,6 +232,8 @@ void tby_screener_free(tby_screener *s)
     tby__free(s->list_pos);
     tby__free(s->entry_of);
     tby__free(s->brief);
+    tby__free(s->relative_ids);
+    tby__free(s->relative_texts);
     tby__index_dispose(&s->index);
     tby__freq_dispose(&s->freq);
     tby__free(s);
@@ -169,6 +259,43 @@ static int found_cmp(const void *x, const void *y)
     return a->alert.entry_index < b->alert.entry_index ? -1 : 1;
 }
 
+/*
+ * The levels of one relative field (the mother's name, the birth place) for pairs of texts
+ * (relative_ids in screen_int.h), so that a pair is compared once. With few texts in the
+ * field (birth places: 133 on the 100,000-entry list) a table of every pair of numbers, kept
+ * from query to query, for a query whose text is also an entry's: most registered people
+ * share their birth place with many entries. Otherwise each entry text's level for the
+ * current query only. (A hash table of pairs of mothers' names, kept from query to query,
+ * saved under 1 % of their comparisons.)
+ */
+typedef struct relative_memo {
+    uint32_t texts;  /* the entries' texts in this field */
+    uint8_t *square; /* (texts + 1)^2: level + 1 (0: not compared yet); NULL with many texts */
+    uint32_t *query; /* texts + 1: the query number that set level_now */
+    uint8_t *level_now;
+    uint32_t query_text; /* the current query's text number when square, else 0 */
+} relative_memo;
+
+static int relative_memo_init(relative_memo *m, uint32_t texts)
+{
+    memset(m, 0, sizeof(*m));
+    m->texts = texts;
+    m->query = tby__calloc((size_t)texts + 1, sizeof(*m->query));
+    m->level_now = tby__calloc((size_t)texts + 1, sizeof(*m->level_now));
+    if (texts <= RELATIVE_SQUARE_MAX)
+        m->square = tby__calloc(((size_t)texts + 1) * ((size_t)texts + 1), 1);
+    bool ok = m->query && m->level_now && (m->square || texts > RELATIVE_SQUARE_MAX);
+    return ok ? TBY_OK : TBY_ENOMEM;
+}
+
+static void relative_memo_dispose(relative_memo *m)
+{
+    tby__free(m->square);
+    tby__free(m->query);
+    tby__free(m->level_now);
+    memset(m, 0, sizeof(*m));
+}
+
 /* Per-thread working memory of screening. */
 typedef struct screen_work {
     tby__index_scratch scratch;
@@ -178,7 +305,12 @@ typedef struct screen_work {
     found *found;               /* grows: alerts of one query */
     size_t found_cap;
     size_t max_candidates;
-    tby__bound bound; /* of the screener's model, made when the work is */
+    tby__bound bound;           /* of the screener's model, made when the work is */
+    relative_memo relatives[2]; /* mother, birth place */
+    uint32_t query_number;      /* queries scored, for relative_memo.query */
+    /* The mother level with the most bits (an upper bound before the mother's name is
+     * compared), 0 when that would be a contradiction. */
+    uint8_t mother_best;
 } screen_work;
 
 static void work_dispose(screen_work *w)
@@ -188,6 +320,8 @@ static void work_dispose(screen_work *w)
     tby__free(w->candidates);
     tby__free(w->before);
     tby__free(w->found);
+    relative_memo_dispose(&w->relatives[0]);
+    relative_memo_dispose(&w->relatives[1]);
 }
 
 static int work_init(screen_work *w, const tby_screener *s, size_t max_candidates)
@@ -203,11 +337,18 @@ static int work_init(screen_work *w, const tby_screener *s, size_t max_candidate
         tby__free(w->found);
         return TBY_ENOMEM;
     }
-    if (tby__part_memo_init(&w->memo)) {
+    if (tby__part_memo_init(&w->memo) ||
+        relative_memo_init(&w->relatives[0], s->relative_text_count[0]) ||
+        relative_memo_init(&w->relatives[1], s->relative_text_count[1])) {
         work_dispose(w);
         return TBY_ENOMEM;
     }
     tby__bound_init(&w->bound, &s->model);
+    const double *mother = w->bound.bits[TBY_EVIDENCE_MOTHER];
+    uint8_t best = 1;
+    for (uint8_t l = 2; l < tby__level_count(TBY_EVIDENCE_MOTHER); l++)
+        best = mother[l] > mother[best] ? l : best;
+    w->mother_best = best == 3 ? 0 : best; /* 3: disagree, a contradiction */
     return TBY_OK;
 }
 
@@ -242,6 +383,30 @@ static void prefetch_entry_names(const tby__person *e)
         tby__name_prefetch(e->names[k]);
 }
 
+/* The level of the entry's text `id` in field `field` (0 mother, 1 birth place) against the
+ * query's, q and e their names. */
+static uint8_t relative_level(screen_work *w, uint8_t field, uint32_t id, const tby_name *q,
+                              const tby_name *e)
+{
+    relative_memo *m = &w->relatives[field];
+    uint8_t *pair = NULL;
+    if (m->query_text) {
+        pair = &m->square[(size_t)m->query_text * ((size_t)m->texts + 1) + id];
+        if (*pair)
+            return (uint8_t)(*pair - 1);
+    } else if (m->query[id] == w->query_number) {
+        return m->level_now[id];
+    }
+    uint8_t level = field ? tby__place_level(q, e) : tby__mother_level(q, e);
+    if (pair) {
+        *pair = (uint8_t)(level + 1);
+    } else {
+        m->query[id] = w->query_number;
+        m->level_now[id] = level;
+    }
+    return level;
+}
+
 /* Room for one more alert in w->found. */
 static int found_reserve(screen_work *w, size_t alerts)
 {
@@ -265,6 +430,21 @@ static int score_candidates(const tby_screener *s, screen_work *w, const tby__pe
 {
     size_t alerts = 0;
     tby__part_memo_next(&w->memo);
+    if (!w->bound.cut_set || w->bound.cut_threshold != threshold)
+        tby__bound_set_threshold(&w->bound, threshold);
+    if (++w->query_number == 0) { /* after 2^32 queries: forget the levels of a query */
+        for (int f = 0; f < 2; f++) {
+            relative_memo *m = &w->relatives[f];
+            memset(m->query, 0, ((size_t)m->texts + 1) * sizeof(*m->query));
+        }
+        w->query_number = 1;
+    }
+    for (uint8_t f = 0; f < 2; f++) {
+        const tby_name *name = f ? q->place : q->mother;
+        const char *text = f ? q->record->birth_place : q->record->mother;
+        w->relatives[f].query_text =
+            name && w->relatives[f].square ? relative_text_id(s, text, f) : 0;
+    }
     double q_cap = tby__rarity_cap(&s->freq, q);
     tby__brief q_brief;
     tby__person_brief(q, q_cap, &q_brief);
@@ -285,8 +465,10 @@ static int score_candidates(const tby_screener *s, screen_work *w, const tby__pe
             return TBY_ENOMEM;
         found *f = &w->found[alerts];
         /* Load the next candidates while this one is scored. */
-        if (i + 3 < n)
+        if (i + 3 < n) {
             prefetch_entry_head(&s->entries[w->candidates[i + 3].entry]);
+            PREFETCH(&s->relative_ids[2 * (size_t)w->candidates[i + 3].entry]);
+        }
         if (i + 2 < n)
             prefetch_entry_record(&s->entries[w->candidates[i + 2].entry]);
         if (i + 1 < n)
@@ -300,12 +482,21 @@ static int score_candidates(const tby_screener *s, screen_work *w, const tby__pe
                                 .rarity_cap = q_cap + e->rarity_cap};
         if (!tby__bound_may_alert(&w->bound, &f->cmp, &pair, threshold))
             continue;
-        /* Then the mother and the birth place, a few part comparisons. */
-        tby__compare_relatives(q, e, &f->cmp);
+        /* Then the birth place, whose pairs of texts are mostly compared already, with the
+         * best mother level; then the mother's name, a few part comparisons. */
+        const uint32_t *ids = &s->relative_ids[2 * (size_t)w->candidates[i].entry];
+        f->cmp.level[TBY_EVIDENCE_BIRTH_PLACE] =
+            pair.place ? relative_level(w, 1, ids[1], q->place, e->place) : 0;
+        f->cmp.level[TBY_EVIDENCE_MOTHER] = pair.mother ? w->mother_best : 0;
         pair.relatives_known = true;
-        if ((pair.mother || pair.place) &&
+        if (pair.place && (!pair.mother || w->mother_best) &&
             !tby__bound_may_alert(&w->bound, &f->cmp, &pair, threshold))
             continue;
+        if (pair.mother) {
+            f->cmp.level[TBY_EVIDENCE_MOTHER] = relative_level(w, 0, ids[0], q->mother, e->mother);
+            if (!tby__bound_may_alert(&w->bound, &f->cmp, &pair, threshold))
+                continue;
+        }
         double floor = w->candidates[i].via_document ? 0.0 : NAME_FLOOR;
         if (!tby__compare_names(q, e, &s->freq, floor, &w->memo, &f->cmp))
             continue;

@@ -13,6 +13,14 @@
 #include "records/evidence.h"
 #include "tabayyun/tby_screen.h"
 
+/* A distinct text of a mother's name or a birth place among the list entries. */
+typedef struct tby__relative_text {
+    uint64_t hash;
+    const char *text; /* NULL: an empty slot */
+    uint32_t id;      /* from 1 */
+    uint8_t field;    /* 0 mother, 1 birth place */
+} tby__relative_text;
+
 struct tby_screener {
     const tby_record_set *list;
     tby__person *entries; /* usable list entries, parsed */
@@ -24,6 +32,14 @@ struct tby_screener {
     tby__freq freq;
     tby__model model;
     tby__brief *brief; /* per entry, for the first bound (tby__bound_may_alert_brief) */
+    /* Per entry, two numbers for the texts of its mother's name and its birth place (0:
+     * none): entries with the same text have the same number, so that screening compares a
+     * pair of texts once (score_candidates). relative_text_count[field] numbers are used in
+     * each field, from 1. */
+    uint32_t *relative_ids;
+    uint32_t relative_text_count[2];
+    tby__relative_text *relative_texts; /* numbered texts a query looks up, open addressing */
+    size_t relative_text_cap;           /* a power of two */
 };
 
 /* Sets every entry's rarity cap and brief; called whenever the screener's frequencies

@@ -38,9 +38,11 @@ static void test_bound__never_skips_an_alert(void)
     TEST_INT_EQ(tby_screener_fit(s, registry, &err), 0);
     if (!s)
         goto out;
-    tby__bound bound;
+    tby__bound bound, cut;
     tby__bound_init(&bound, &s->model);
+    tby__bound_init(&cut, &s->model);
     size_t alerts[T] = {0}, skipped_brief[T] = {0}, skipped_full[T] = {0}, unsound = 0;
+    size_t cut_differs = 0;
     size_t records = tby_record_set_count(registry);
     for (size_t r = 0; r < records && r < RECORDS; r++) {
         tby__person q;
@@ -65,6 +67,11 @@ static void test_bound__never_skips_an_alert(void)
                 bool brief =
                     tby__bound_may_alert_brief(&bound, &q_brief, &s->brief[i], thresholds[t]);
                 bool full = tby__bound_may_alert(&bound, &cmp, &pair, thresholds[t]);
+                /* Settling by bits (tby__bound_set_threshold) answers alike. */
+                tby__bound_set_threshold(&cut, thresholds[t]);
+                cut_differs += brief != tby__bound_may_alert_brief(&cut, &q_brief, &s->brief[i],
+                                                                   thresholds[t]) ||
+                               full != tby__bound_may_alert(&cut, &cmp, &pair, thresholds[t]);
                 skipped_brief[t] += !brief;
                 skipped_full[t] += !full;
                 if (alert.grade == TBY_GRADE_NONE)
@@ -81,6 +88,7 @@ static void test_bound__never_skips_an_alert(void)
         tby__person_dispose(&q);
     }
     TEST_INT_EQ(unsound, 0);
+    TEST_INT_EQ(cut_differs, 0);
     for (int t = 0; t < T; t++) {
         /* Not vacuous: there are alerts, and pairs each bound skips. */
         TEST_CHECK(alerts[t] > 0 || thresholds[t] >= 0.5);
