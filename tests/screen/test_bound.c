@@ -6,21 +6,11 @@
 // (tby__bound_may_alert_brief) and the bound on the compared identifiers and relatives
 // (tby__bound_may_alert) both say it may alert. The test also checks that the bounds do
 // skip pairs, so that it cannot pass by bounding nothing.
+#include "harness/records.h"
 #include "harness/test.h"
 #include "records/evidence.h"
 #include "screen/screen_int.h"
 #include "tabayyun/tabayyun.h"
-
-static tby_record_set *load(const char *path)
-{
-    tby_record_set *set = NULL;
-    tby_error err;
-    tby_reader_options opts = TBY_READER_OPTIONS_INIT;
-    opts.strict = true;
-    if (tby_record_set_load_file(&set, path, &opts, &err))
-        TEST__FAIL("load %s: %s", path, err.message);
-    return set;
-}
 
 #define RECORDS 400
 

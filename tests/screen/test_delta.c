@@ -7,6 +7,7 @@
 // small population from tools/gen/gen_population.py --seed 11 --registry 2000 --list 300.
 #include <stdlib.h>
 
+#include "harness/records.h"
 #include "harness/test.h"
 #include "tabayyun/tabayyun.h"
 
@@ -73,17 +74,6 @@ static int drop_pair(const tby_record *record, const char *entry_id, void *paylo
 static int collect_d2(const tby_alert *a, void *payload)
 {
     return collect(a, &((delta2_ctx *)payload)->out);
-}
-
-static tby_record_set *load(const char *path)
-{
-    tby_record_set *set = NULL;
-    tby_error err;
-    tby_reader_options opts = TBY_READER_OPTIONS_INIT;
-    opts.strict = true;
-    if (tby_record_set_load_file(&set, path, &opts, &err))
-        TEST__FAIL("load %s: %s", path, err.message);
-    return set;
 }
 
 /* The same record under another name (a renamed or corrected entry). */

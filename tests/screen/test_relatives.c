@@ -10,21 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/records.h"
 #include "harness/test.h"
 #include "index/index.h"
 #include "screen/screen_int.h"
 #include "tabayyun/tabayyun.h"
-
-static tby_record_set *load(const char *path)
-{
-    tby_record_set *set = NULL;
-    tby_error err;
-    tby_reader_options opts = TBY_READER_OPTIONS_INIT;
-    opts.strict = true;
-    if (tby_record_set_load_file(&set, path, &opts, &err))
-        TEST__FAIL("load %s: %s", path, err.message);
-    return set;
-}
 
 typedef struct check {
     const tby_screener *s;

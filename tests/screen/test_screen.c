@@ -5,6 +5,7 @@
 // several threads gives exactly what screening one record at a time gives.
 #include <stdlib.h>
 
+#include "harness/records.h"
 #include "harness/test.h"
 #include "tabayyun/tabayyun.h"
 
@@ -34,17 +35,6 @@ static int find(const pair_list *pl, const char *pair)
             return (int)i;
     }
     return -1;
-}
-
-static tby_record_set *load(const char *path)
-{
-    tby_record_set *set = NULL;
-    tby_error err;
-    tby_reader_options opts = TBY_READER_OPTIONS_INIT;
-    opts.strict = true;
-    if (tby_record_set_load_file(&set, path, &opts, &err))
-        TEST__FAIL("load %s: %s", path, err.message);
-    return set;
 }
 
 typedef struct fixture {
