@@ -1563,6 +1563,35 @@ static int sqlite_run_last(tby_store__conn *conn, int64_t list_id, tby_store_run
     return rc;
 }
 
+/*
+ * Steps a bound statement over standing alerts, one callback per row: id, record, entry and,
+ * when `full`, score, grade and the identity hashes (columns 3 to 6); else those are zero.
+ */
+static int current_rows(tby_store__conn *conn, sqlite3_stmt *stmt, bool full,
+                        tby_store__current_cb cb, void *payload, tby_error *err)
+{
+    int rc = TBY_OK, step;
+    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        uint8_t record_identity[TBY_STORE_HASH_LEN], entry_identity[TBY_STORE_HASH_LEN];
+        tby_store__current row;
+        memset(&row, 0, sizeof(row));
+        row.id = sqlite3_column_int64(stmt, 0);
+        row.record_id = column_text(stmt, 1);
+        row.entry_id = column_text(stmt, 2);
+        if (full) {
+            column_hash(stmt, 5, record_identity);
+            column_hash(stmt, 6, entry_identity);
+            row.score = sqlite3_column_double(stmt, 3);
+            row.grade = column_text(stmt, 4);
+            row.record_identity = record_identity;
+            row.entry_identity = entry_identity;
+        }
+        if ((rc = cb(&row, payload)))
+            return rc;
+    }
+    return step == SQLITE_DONE ? TBY_OK : db_error(conn, step, "alerts", err);
+}
+
 static int sqlite_alerts_current(tby_store__conn *conn, int64_t list_id, tby_store__current_cb cb,
                                  void *payload, tby_error *err)
 {
@@ -1571,24 +1600,26 @@ static int sqlite_alerts_current(tby_store__conn *conn, int64_t list_id, tby_sto
     if (rc)
         return rc;
     sqlite3_bind_int64(stmt, 1, list_id);
-    int step;
-    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
-        uint8_t record_identity[TBY_STORE_HASH_LEN], entry_identity[TBY_STORE_HASH_LEN];
-        column_hash(stmt, 5, record_identity);
-        column_hash(stmt, 6, entry_identity);
-        tby_store__current row;
-        row.id = sqlite3_column_int64(stmt, 0);
-        row.record_id = column_text(stmt, 1);
-        row.entry_id = column_text(stmt, 2);
-        row.score = sqlite3_column_double(stmt, 3);
-        row.grade = column_text(stmt, 4);
-        row.record_identity = record_identity;
-        row.entry_identity = entry_identity;
-        if ((rc = cb(&row, payload)))
-            break;
+    rc = current_rows(conn, stmt, true, cb, payload, err);
+    stmt_done(stmt);
+    return rc;
+}
+
+/* The standing alerts of each of `ids` (records, or entries read from the index alone). */
+static int alerts_current_by(tby_store__conn *conn, stmt_id statement, bool full, int64_t list_id,
+                             const char *const *ids, size_t count, tby_store__current_cb cb,
+                             void *payload, tby_error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    int rc = stmt_get(conn, statement, &stmt, err);
+    if (rc)
+        return rc;
+    for (size_t i = 0; !rc && i < count; i++) {
+        sqlite3_bind_int64(stmt, 1, list_id);
+        bind_text(stmt, 2, ids[i]);
+        rc = current_rows(conn, stmt, full, cb, payload, err);
+        sqlite3_reset(stmt);
     }
-    if (!rc && step != SQLITE_DONE)
-        rc = db_error(conn, step, "alerts", err);
     stmt_done(stmt);
     return rc;
 }
@@ -1597,35 +1628,8 @@ static int sqlite_alerts_current_records(tby_store__conn *conn, int64_t list_id,
                                          const char *const *record_ids, size_t count,
                                          tby_store__current_cb cb, void *payload, tby_error *err)
 {
-    sqlite3_stmt *stmt = NULL;
-    int rc = stmt_get(conn, STMT_ALERTS_CURRENT_RECORD, &stmt, err);
-    if (rc)
-        return rc;
-    for (size_t i = 0; !rc && i < count; i++) {
-        sqlite3_bind_int64(stmt, 1, list_id);
-        bind_text(stmt, 2, record_ids[i]);
-        int step;
-        while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
-            uint8_t record_identity[TBY_STORE_HASH_LEN], entry_identity[TBY_STORE_HASH_LEN];
-            column_hash(stmt, 5, record_identity);
-            column_hash(stmt, 6, entry_identity);
-            tby_store__current row;
-            row.id = sqlite3_column_int64(stmt, 0);
-            row.record_id = column_text(stmt, 1);
-            row.entry_id = column_text(stmt, 2);
-            row.score = sqlite3_column_double(stmt, 3);
-            row.grade = column_text(stmt, 4);
-            row.record_identity = record_identity;
-            row.entry_identity = entry_identity;
-            if ((rc = cb(&row, payload)))
-                break;
-        }
-        if (!rc && step != SQLITE_DONE)
-            rc = db_error(conn, step, "alerts", err);
-        sqlite3_reset(stmt);
-    }
-    stmt_done(stmt);
-    return rc;
+    return alerts_current_by(conn, STMT_ALERTS_CURRENT_RECORD, true, list_id, record_ids, count, cb,
+                             payload, err);
 }
 
 /* Read from the index alone: id, record and entry; no score, grade or hashes. */
@@ -1633,29 +1637,8 @@ static int sqlite_alerts_current_entries(tby_store__conn *conn, int64_t list_id,
                                          const char *const *entry_ids, size_t count,
                                          tby_store__current_cb cb, void *payload, tby_error *err)
 {
-    sqlite3_stmt *stmt = NULL;
-    int rc = stmt_get(conn, STMT_ALERTS_CURRENT_ENTRY, &stmt, err);
-    if (rc)
-        return rc;
-    for (size_t i = 0; !rc && i < count; i++) {
-        sqlite3_bind_int64(stmt, 1, list_id);
-        bind_text(stmt, 2, entry_ids[i]);
-        int step;
-        while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
-            tby_store__current row;
-            memset(&row, 0, sizeof(row));
-            row.id = sqlite3_column_int64(stmt, 0);
-            row.record_id = column_text(stmt, 1);
-            row.entry_id = column_text(stmt, 2);
-            if ((rc = cb(&row, payload)))
-                break;
-        }
-        if (!rc && step != SQLITE_DONE)
-            rc = db_error(conn, step, "alerts", err);
-        sqlite3_reset(stmt);
-    }
-    stmt_done(stmt);
-    return rc;
+    return alerts_current_by(conn, STMT_ALERTS_CURRENT_ENTRY, false, list_id, entry_ids, count, cb,
+                             payload, err);
 }
 
 static int sqlite_alert_supersede(tby_store__conn *conn, int64_t alert_id, int64_t run_id,
