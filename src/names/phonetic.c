@@ -592,6 +592,24 @@ static void cost_pair(uint8_t x, uint8_t y, float value)
     costs.sub[y][x] = value;
 }
 
+/*
+ * A symbol that reads as `base` (its substitutions, deletion costs and weight), and as
+ * `alt` (when not 0) for `alt_extra` more.
+ */
+static void cost_symbol_like(uint8_t sym, uint8_t base, uint8_t alt, float alt_extra)
+{
+    for (int y = 0; y < 128; y++) {
+        float best = costs.sub[base][y];
+        if (alt && costs.sub[alt][y] + alt_extra < best)
+            best = costs.sub[alt][y] + alt_extra;
+        costs.sub[sym][y] = costs.sub[y][sym] = best;
+    }
+    costs.sub[sym][sym] = 0.0f;
+    costs.del_latin[sym] = costs.del_latin[base];
+    costs.del_cross[sym] = costs.del_cross[base];
+    costs.weight[sym] = costs.weight[base];
+}
+
 static void costs_build(void)
 {
     static const char consonants[] = "BPFVTOJHXDZRSCGQKLMNWY3'";
@@ -756,36 +774,17 @@ static void costs_build(void)
     cost_pair(FINAL_A, FINAL_I, FINAL_VOWEL_SUB);
     cost_pair(FINAL_A, FINAL_U, FINAL_VOWEL_SUB);
     cost_pair(FINAL_I, FINAL_U, FINAL_VOWEL_SUB);
-    for (int y = 0; y < 128; y++) {
-        float as_a = costs.sub['A'][y] + FINAL_YA_AS_A;
-        float best = costs.sub['I'][y] < as_a ? costs.sub['I'][y] : as_a;
-        costs.sub[FINAL_YA][y] = costs.sub[y][FINAL_YA] = best;
-        /* Latin dh is Z, with ض and د nearer than Latin z has them. */
-        costs.sub[LATIN_DH][y] = costs.sub[y][LATIN_DH] = costs.sub['Z'][y];
-    }
-    costs.sub[FINAL_YA][FINAL_YA] = 0.0f;
-    costs.sub[FINAL_YA]['I'] = costs.sub['I'][FINAL_YA] = 0.0f;
-    costs.del_latin[FINAL_YA] = costs.del_latin['I'];
-    costs.del_cross[FINAL_YA] = costs.del_cross['I'];
-    costs.weight[FINAL_YA] = costs.weight['I'];
-    costs.sub[LATIN_DH][LATIN_DH] = 0.0f;
-    costs.sub[LATIN_DH]['Z'] = costs.sub['Z'][LATIN_DH] = 0.0f;
+    /* Final ي reads as I, and as A for a little more. */
+    cost_symbol_like(FINAL_YA, 'I', 'A', FINAL_YA_AS_A);
+    /* Latin dh is Z, with ض and د nearer than Latin z has them. */
+    cost_symbol_like(LATIN_DH, 'Z', 0, 0.0f);
     cost_pair(LATIN_DH, 'D', 0.12f);
-    costs.del_latin[LATIN_DH] = costs.del_latin['Z'];
-    costs.del_cross[LATIN_DH] = costs.del_cross['Z'];
-    costs.weight[LATIN_DH] = costs.weight['Z'];
     /* The Turkish final ü reads as u or i, and as the -ī of the nisba. */
-    for (int y = 0; y < 128; y++) {
-        float best = costs.sub['u'][y] < costs.sub['i'][y] ? costs.sub['u'][y] : costs.sub['i'][y];
-        costs.sub[FINAL_UE][y] = costs.sub[y][FINAL_UE] = best;
-    }
-    costs.sub[FINAL_UE][FINAL_UE] = 0.0f;
+    cost_symbol_like(FINAL_UE, 'u', 'i', 0.0f);
     cost_pair(FINAL_UE, FINAL_I, 0.15f);
     cost_pair(FINAL_UE, FINAL_U, 0.15f);
     cost_pair(FINAL_UE, FINAL_A, FINAL_VOWEL_SUB);
     costs.del_latin[FINAL_UE] = FINAL_AI_DEL;
-    costs.del_cross[FINAL_UE] = costs.del_cross['u'];
-    costs.weight[FINAL_UE] = costs.weight['u'];
     costs_build_near();
 }
 
